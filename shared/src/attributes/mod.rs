@@ -1,0 +1,15 @@
+//! The typed, Participant-scoped attribute schema and the values built from it.
+
+mod error;
+mod schema;
+mod value;
+
+pub use error::{AttributeError, SchemaError};
+pub use schema::{
+    AttributeDef, AttributeType, Computed, ContextField, DEFAULT_INITIAL_MESSAGE_MAX_CHARS,
+    DEFAULT_MAX_CUSTOM_DATA_BYTES, DEFAULT_SCHEMA_TOML, INITIAL_MESSAGE_FIELD, Limits, MAX_KEY_LEN,
+    RESERVED_KEYS, RiskField, Schema, Source, Visibility,
+};
+pub use value::{
+    AttributeInputs, AttributeSet, AttributeValue, canonical_integer, parse_canonical_integer,
+};

@@ -1,0 +1,15 @@
+//! Small traits in front of everything with side effects, each with an in-memory fake, so the
+//! flows are testable without AWS or Genesys.
+
+mod clock;
+mod genesys;
+mod secrets;
+mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use genesys::{CreatedConversation, GenesysGateway};
+pub use secrets::{SecretError, SecretFields, SecretSource, SecretString};
+pub use store::{
+    BindOutcome, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, RotateOutcome,
+    SessionRecord, SessionStatus, SessionStore, StoreError,
+};

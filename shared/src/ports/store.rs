@@ -1,0 +1,199 @@
+//! The session store port: session records, rate-limit counters and idempotency records.
+//! Every operation that decides something is atomic in the store (conditional writes), because
+//! many Lambda instances share it.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+
+/// The lifecycle of a session ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStatus {
+    /// Issued, not yet bound to a conversation.
+    Active,
+    /// Bound to a conversation by its first validation.
+    Bound,
+    /// Replaced by a refresh.
+    Revoked,
+}
+
+impl SessionStatus {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Bound => "bound",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "bound" => Some(Self::Bound),
+            "revoked" => Some(Self::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// A session record, keyed by its `session_hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The opaque handle given to the browser.
+    pub session_hash: String,
+    /// Keyed hash of the JWT subject (the raw subject is never stored).
+    pub subject_key: String,
+    /// Canonical attribute strings at issue time.
+    pub attributes: BTreeMap<String, String>,
+    /// When the first ticket of this session's chain was issued (Unix seconds); with the
+    /// maximum age it bounds refreshing.
+    pub chain_started_at: i64,
+    /// When this ticket was issued (Unix seconds).
+    pub created_at: i64,
+    /// When this ticket stops validating (Unix seconds).
+    pub expires_at: i64,
+    /// Lifecycle status.
+    pub status: SessionStatus,
+    /// The conversation the first validation bound it to.
+    pub conversation_id: Option<String>,
+    /// How many refreshes led to this ticket.
+    pub refresh_count: u32,
+    /// When the store may delete the record (Unix seconds; DynamoDB TTL).
+    pub ttl: i64,
+}
+
+/// Result of binding a session hash to a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindOutcome {
+    /// This call bound it (or it was already bound to the same conversation).
+    Bound(SessionRecord),
+    /// Bound to another conversation.
+    Replayed,
+    /// Replaced by a refresh.
+    Revoked,
+    /// Its ticket lifetime has passed (and it was never bound).
+    Expired,
+    /// No such hash.
+    Unknown,
+}
+
+/// Result of replacing a ticket with a fresh one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RotateOutcome {
+    /// The old ticket is revoked and the new one stored, atomically.
+    Rotated,
+    /// No such hash, or it belongs to another subject (indistinguishable on purpose).
+    NotFound,
+    /// The old ticket is no longer active (bound, revoked).
+    NotActive,
+}
+
+/// Result of counting one initiation against a subject's limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateDecision {
+    /// Within the limit.
+    Allowed,
+    /// Over the limit; retry after this many seconds.
+    Limited {
+        /// Seconds until the window resets.
+        retry_after_secs: u64,
+    },
+}
+
+/// An idempotency key's state when a request arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// First use: the caller proceeds and later completes or abandons it.
+    Started,
+    /// Already completed with the same request: replay this stored response.
+    Completed {
+        /// HTTP status of the first response.
+        status: u16,
+        /// Body of the first response.
+        body: Vec<u8>,
+    },
+    /// The first request with this key is still running.
+    InProgress,
+    /// The key was used with a different request.
+    Mismatch,
+}
+
+/// Why the store failed. Callers map these to 503.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend was unreachable or failed.
+    #[error("session store unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The backend throttled the request.
+    #[error("session store throttled")]
+    Throttled(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A record exists already (a put that must create).
+    #[error("record already exists")]
+    Conflict,
+    /// A stored record could not be read back.
+    #[error("stored record is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Session records.
+#[async_trait]
+pub trait SessionStore: Send + Sync + Debug {
+    /// Stores a new record; fails with [`StoreError::Conflict`] if the hash exists.
+    async fn create_session(&self, record: &SessionRecord) -> Result<(), StoreError>;
+
+    /// Reads a record.
+    async fn get_session(&self, session_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// Binds an active, unexpired ticket to `conversation_id` (first use), or confirms a binding
+    /// to the same conversation; atomic under concurrency: exactly one conversation wins.
+    async fn bind_session(
+        &self,
+        session_hash: &str,
+        conversation_id: &str,
+        now_secs: i64,
+    ) -> Result<BindOutcome, StoreError>;
+
+    /// Revokes `old_hash` (which must be active and belong to `subject_key`) and stores `new`,
+    /// atomically: either both happen or neither.
+    async fn rotate_session(
+        &self,
+        old_hash: &str,
+        subject_key: &str,
+        new: &SessionRecord,
+    ) -> Result<RotateOutcome, StoreError>;
+}
+
+/// Per-subject fixed-window rate limiting, atomic across instances.
+#[async_trait]
+pub trait RateLimiter: Send + Sync + Debug {
+    /// Counts one attempt for `subject_key` in the window containing `now_secs`.
+    async fn hit(
+        &self,
+        subject_key: &str,
+        limit: u32,
+        window_secs: u64,
+        now_secs: i64,
+    ) -> Result<RateDecision, StoreError>;
+}
+
+/// Idempotency records for `Idempotency-Key`.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync + Debug {
+    /// Claims `key` for a request with `fingerprint` (a hash of subject + body).
+    async fn begin(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        now_secs: i64,
+        ttl_secs: i64,
+    ) -> Result<IdempotencyBegin, StoreError>;
+
+    /// Stores the response of a claimed key.
+    async fn complete(&self, key: &str, status: u16, body: &[u8]) -> Result<(), StoreError>;
+
+    /// Releases a claimed key after a failure that created nothing, so a retry may proceed.
+    async fn abandon(&self, key: &str) -> Result<(), StoreError>;
+}

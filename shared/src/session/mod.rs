@@ -1,0 +1,1 @@
+//! End-user session verification (JWT via JWKS) and the session hash.

@@ -1,0 +1,3 @@
+//! Helpers shared by the test suites.
+
+pub mod moto;
