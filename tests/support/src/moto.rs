@@ -29,7 +29,7 @@ pub enum MotoError {
 /// A running moto server; killed on drop.
 #[derive(Debug)]
 pub struct MotoServer {
-    child: Child,
+    _child: Child,
     endpoint: String,
 }
 
@@ -49,7 +49,7 @@ impl MotoServer {
             .spawn()
             .map_err(MotoError::NotInstalled)?;
         let endpoint = format!("http://127.0.0.1:{port}");
-        let server = Self { child, endpoint };
+        let server = Self { _child: child, endpoint };
         server.wait_ready(Duration::from_secs(30)).await?;
         Ok(server)
     }
