@@ -8,7 +8,9 @@
 
 pub mod adapters;
 pub mod attributes;
+pub mod generate;
 pub mod genesys;
 pub mod payload;
 pub mod ports;
+pub mod request;
 pub mod session;

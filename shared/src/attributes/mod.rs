@@ -1,6 +1,7 @@
 //! The typed, Participant-scoped attribute schema and the values built from it.
 
 mod error;
+mod load;
 mod schema;
 mod value;
 

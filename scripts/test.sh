@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of the project. Installs what a fresh machine lacks first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+ensure_pip() {
+  # ensure_pip <import-or-command check> <pip spec>
+  if ! eval "$1" >/dev/null 2>&1; then
+    log "installing $2"
+    python3 -m pip install --quiet --disable-pip-version-check "$2"
+  fi
+}
+
+ensure_pip "command -v moto_server && python3 -c 'import flask, moto.server'" "moto[server]"
+if ! cargo nextest --version >/dev/null 2>&1; then
+  log "installing cargo-nextest"
+  cargo install --locked cargo-nextest
+fi
+
+log "generated artifacts are fresh"
+cargo run --quiet -p secure-initiation --bin generate-artifacts -- --check
+
+log "unit, integration and end-to-end tests"
+cargo nextest run --workspace --all-targets --no-fail-fast
+
+log "doc tests"
+cargo test --workspace --doc --quiet

@@ -1,0 +1,272 @@
+//! Genesys-side artifacts generated from the attribute schema: the validate-session data
+//! action's contracts, the Architect expressions and the README's attribute table.
+//!
+//! `cargo run -p secure-initiation --bin generate-artifacts` writes them; a test fails when the
+//! committed copies are stale.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value, json};
+
+use crate::attributes::{AttributeDef, AttributeType, Schema, Source};
+use crate::payload::{ParticipantUpdate, ValidationReason};
+
+/// Marks the start of the generated table in README.md.
+pub const README_START: &str = "<!-- generated:attributes:start -->";
+/// Marks the end of the generated table in README.md.
+pub const README_END: &str = "<!-- generated:attributes:end -->";
+
+/// Path of the data action input contract, relative to the repository root.
+pub const INPUT_CONTRACT_PATH: &str = "infra/genesys/contracts/validate-session.input.json";
+/// Path of the data action output contract.
+pub const OUTPUT_CONTRACT_PATH: &str = "infra/genesys/contracts/validate-session.output.json";
+/// Path of the Architect expressions.
+pub const EXPRESSIONS_PATH: &str = "infra/genesys/architect-expressions.md";
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// Path relative to the repository root.
+    pub path: &'static str,
+    /// Full contents.
+    pub contents: String,
+}
+
+/// Why the README could not be updated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GenerateError {
+    /// The README lacks the markers that delimit the generated table.
+    #[error("README.md lacks the markers `{README_START}` and `{README_END}`")]
+    MissingMarkers,
+}
+
+/// The JSON Schema of the validate-session data action's input.
+pub fn input_contract() -> Value {
+    json!({
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "ValidateSessionInput",
+        "description": "Asks the backend whether a session hash read from the participant data is genuine, and binds it to this conversation.",
+        "type": "object",
+        "required": ["sessionHash", "conversationId"],
+        "properties": {
+            "sessionHash": {
+                "type": "string",
+                "description": "The participant's `session_hash` attribute (Get Participant Data)."
+            },
+            "conversationId": {
+                "type": "string",
+                "description": "Conversation.Id of the conversation asking."
+            },
+            "participantId": {
+                "type": "string",
+                "description": "Optional: the customer participant id, to have the attributes written onto the participant."
+            }
+        },
+        "additionalProperties": false
+    })
+}
+
+/// The JSON Schema of the validate-session data action's flat output.
+pub fn output_contract(schema: &Schema) -> Value {
+    let mut properties = Map::new();
+    let reasons: Vec<&str> = ValidationReason::ALL.iter().map(|r| r.as_str()).collect();
+    let updates: Vec<&str> = ParticipantUpdate::ALL.iter().map(|u| u.as_str()).collect();
+    properties.insert(
+        "valid".into(),
+        json!({"type": "boolean", "description": "True only for a genuine, unexpired hash bound to this conversation."}),
+    );
+    properties.insert(
+        "reason".into(),
+        json!({"type": "string", "description": format!("One of: {}.", reasons.join(", "))}),
+    );
+    properties.insert(
+        "participant_update".into(),
+        json!({"type": "string", "description": format!("Write-back of the attributes onto the participant: {}.", updates.join(", "))}),
+    );
+    let mut required: Vec<Value> =
+        vec!["valid".into(), "reason".into(), "participant_update".into()];
+    for def in schema.exposed() {
+        properties.insert(
+            def.key().to_owned(),
+            json!({"type": "string", "description": output_description(def)}),
+        );
+        required.push(def.key().into());
+    }
+    json!({
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "ValidateSessionOutput",
+        "description": "Flat, string-typed outputs (besides `valid`) so Architect compares exact strings. Attributes are empty strings when `valid` is false.",
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": false
+    })
+}
+
+fn output_description(def: &AttributeDef) -> String {
+    let mut d = def.description().to_owned();
+    let _ = write!(d, " ({}", rules(def));
+    d.push_str("; empty when invalid)");
+    d.trim_start().to_owned()
+}
+
+fn rules(def: &AttributeDef) -> String {
+    let mut parts = vec![def.ty().as_str().to_owned()];
+    if let Some(allowed) = def.allowed() {
+        parts.push(format!("one of {}", allowed.join(", ")));
+    }
+    if def.min().is_some() || def.max().is_some() {
+        let lo = def.min().map_or_else(String::new, |v| v.to_string());
+        let hi = def.max().map_or_else(String::new, |v| v.to_string());
+        parts.push(format!("{lo}..={hi}"));
+    }
+    if let Some(p) = def.pattern() {
+        parts.push(format!("pattern `{p}`"));
+    }
+    if let Some(n) = def.max_len() {
+        parts.push(format!("max {n} chars"));
+    }
+    parts.join(", ")
+}
+
+/// Architect expressions for every routing attribute, with the typing each needs.
+pub fn architect_expressions(schema: &Schema) -> String {
+    let mut out = String::from(
+        "# Architect expressions\n\n\
+         Generated from `config/attributes.toml`; do not edit by hand.\n\n\
+         Every attribute reaches Architect as a **string**: the data action outputs are declared \
+         `string`, and Get Participant Data always returns strings. Compare strings with string \
+         literals (`Flow.priority_tier == \"2\"`); convert only where you need arithmetic or \
+         ranges (`ToInt(Flow.priority_tier) >= 2`). Comparing a string with a number \
+         (`Flow.priority_tier == 2`) is the guide's Edge Case 1: it evaluates to false and the \
+         conversation falls through to the default queue.\n\n\
+         The variables below are the Call Data Action's outputs mapped to flow variables of the \
+         same name (`Flow.<key>`). Branch on `Flow.valid` first: when it is false every \
+         attribute is an empty string.\n\n",
+    );
+    out.push_str("| attribute | type | equality | other forms |\n|---|---|---|---|\n");
+    out.push_str("| `valid` | boolean | `Flow.valid == true` | `Flow.reason == \"replayed\"` |\n");
+    for def in schema.attributes().iter().filter(|d| d.routing()) {
+        let var = format!("Flow.{}", def.key());
+        let example = example_value(def);
+        let (equality, other) = match def.ty() {
+            AttributeType::String => (
+                format!("`{var} == \"{example}\"`"),
+                format!("`IsNotSetOrEmpty({var})`"),
+            ),
+            AttributeType::Integer => {
+                let bound = def.max().or(def.min()).unwrap_or(1);
+                (
+                    format!("`{var} == \"{example}\"`"),
+                    format!("`ToInt({var}) >= {bound}`"),
+                )
+            }
+            AttributeType::Boolean => (format!("`{var} == \"true\"`"), format!("`ToBool({var})`")),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            def.key(),
+            def.ty(),
+            equality,
+            other
+        );
+        if !def.expose() {
+            let _ = writeln!(
+                out,
+                "|  | | not returned by the data action (`expose = false`): read it with Get Participant Data into `{var}` | |"
+            );
+        }
+    }
+    out.push_str(
+        "\nWhen the attributes are read with **Get Participant Data** instead (key = attribute \
+         key), the same expressions apply to the flow variables you map them into.\n",
+    );
+    out
+}
+
+fn example_value(def: &AttributeDef) -> String {
+    if let Some(a) = def.allowed().and_then(|a| a.first()) {
+        return a.clone();
+    }
+    if let Source::Static(v) = def.source() {
+        return v.canonical().into_owned();
+    }
+    match def.ty() {
+        AttributeType::Integer => def.max().or(def.min()).unwrap_or(1).to_string(),
+        AttributeType::Boolean => "true".to_owned(),
+        AttributeType::String => "value".to_owned(),
+    }
+}
+
+/// The Markdown table of attributes for the README.
+pub fn attribute_table(schema: &Schema) -> String {
+    let mut out = String::from(
+        "| key | type | source | rules | required | routing | visibility | returned to Architect |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    for def in schema.attributes() {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            def.key(),
+            def.ty(),
+            def.source().describe(),
+            rules(def).replace('|', "\\|"),
+            yes(def.required()),
+            yes(def.routing()),
+            def.visibility().as_str(),
+            yes(def.expose()),
+        );
+    }
+    let _ = write!(
+        out,
+        "\nBudget: at most {} bytes of keys and values per session (`max_custom_data_bytes`).\n",
+        schema.limits().max_custom_data_bytes
+    );
+    out
+}
+
+/// Replaces the generated section of the README.
+pub fn render_readme(readme: &str, schema: &Schema) -> Result<String, GenerateError> {
+    let start = readme
+        .find(README_START)
+        .ok_or(GenerateError::MissingMarkers)?;
+    let end = readme
+        .find(README_END)
+        .ok_or(GenerateError::MissingMarkers)?;
+    if end < start {
+        return Err(GenerateError::MissingMarkers);
+    }
+    let mut out = String::with_capacity(readme.len());
+    out.push_str(&readme[..start + README_START.len()]);
+    out.push('\n');
+    out.push_str(&attribute_table(schema));
+    out.push_str(&readme[end..]);
+    Ok(out)
+}
+
+fn pretty(value: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Every generated file except the README (which is edited in place).
+pub fn artifacts(schema: &Schema) -> Vec<Artifact> {
+    vec![
+        Artifact {
+            path: INPUT_CONTRACT_PATH,
+            contents: pretty(&input_contract()),
+        },
+        Artifact {
+            path: OUTPUT_CONTRACT_PATH,
+            contents: pretty(&output_contract(schema)),
+        },
+        Artifact {
+            path: EXPRESSIONS_PATH,
+            contents: architect_expressions(schema),
+        },
+    ]
+}
