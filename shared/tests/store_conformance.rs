@@ -5,6 +5,8 @@
 
 #[path = "store_conformance/cases.rs"]
 mod cases;
+#[path = "store_conformance/serial_proxy.rs"]
+mod serial_proxy;
 
 use std::sync::Arc;
 
@@ -40,7 +42,12 @@ async fn dynamodb() -> Backend {
         Ok(moto) => moto,
         Err(e) => panic!("this suite needs moto: {e}"),
     };
-    let client = moto.dynamodb();
+    // Through the serialising proxy: see `serial_proxy` for why moto needs it.
+    let proxy = serial_proxy::start(moto.endpoint()).await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&moto.sdk_config())
+        .endpoint_url(proxy)
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
     let table = "sessions";
     DynamoStore::create_table(&client, table).await.unwrap();
     let clock = ManualClock::new(START_MS);
