@@ -1,1 +1,12 @@
 //! Implementations of the ports against AWS and HTTP services.
+//!
+//! Both session-store adapters share one item layout (see [`dynamodb`] for the table) and the
+//! same expiry rule: an item whose `ttl` has passed is treated as absent, whether or not the
+//! backend has deleted it yet (DynamoDB's TTL deletion lags, sometimes by days).
+
+pub mod dynamodb;
+mod keys;
+pub mod memory;
+
+pub use dynamodb::DynamoStore;
+pub use memory::MemoryStore;

@@ -1,0 +1,162 @@
+//! The DynamoDB store: sessions, rate-limit counters and idempotency records in ONE table.
+//!
+//! # Table
+//! | attribute | type | meaning |
+//! | --- | --- | --- |
+//! | `pk` | S, partition key (no sort key) | `session#<sha256(session_hash), base64url>`, `rate#<subject_key>#<window index>`, `idem#<key>` |
+//! | `ttl` | N, the table's TTL attribute | Unix seconds after which the item counts as gone |
+//!
+//! Billing on demand (`PAY_PER_REQUEST`), TTL enabled on `ttl`; [`DynamoStore::create_table`]
+//! creates exactly that and the SAM template mirrors it. Other attributes per item type:
+//! - session: `subject_key` S, `attributes` M of S, `chain_started_at`/`created_at`/`expires_at`/
+//!   `refresh_count` N, `status` S (`active|bound|revoked`), `conversation_id` S once bound. The
+//!   raw session hash is never written: the key is its SHA-256, so a leaked table or backup holds
+//!   no value that validates.
+//! - rate: `count` N.
+//! - idempotency: `fingerprint` S, `state` S (`in_progress|completed`), `created_at` N, and once
+//!   completed `status_code` N and `body` B.
+//!
+//! # Expiry
+//! DynamoDB deletes expired items late (often hours, sometimes days), so every read and every
+//! condition treats an item whose `ttl` has passed as absent. The in-memory store does the same.
+//!
+//! # Errors
+//! Throttling (`ProvisionedThroughputExceededException`, `ThrottlingException`,
+//! `RequestLimitExceeded`) becomes [`StoreError::Throttled`]; any other failure
+//! [`StoreError::Unavailable`]; a failed condition becomes the operation's typed outcome.
+
+mod codec;
+mod counters;
+mod sessions;
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, TimeToLiveSpecification,
+};
+
+use crate::ports::{Clock, StoreError};
+
+/// The partition key attribute.
+pub const PARTITION_KEY: &str = "pk";
+/// The TTL attribute.
+pub const TTL_ATTRIBUTE: &str = "ttl";
+
+const THROTTLING_CODES: [&str; 3] = [
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+];
+
+/// All three store ports on one DynamoDB table. Cheap to clone; build once per container.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: Arc<str>,
+    clock: Arc<dyn Clock>,
+}
+
+impl DynamoStore {
+    /// Uses `table` through `client`; `clock` decides expiry where an operation is not given the
+    /// time.
+    pub fn new(client: Client, table: impl Into<String>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            client,
+            table: Arc::from(table.into()),
+            clock,
+        }
+    }
+
+    /// Creates the table as described in the module docs and enables TTL on `ttl`; for tests
+    /// and local runs (deployed tables come from the SAM template).
+    pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
+        let definition = AttributeDefinition::builder()
+            .attribute_name(PARTITION_KEY)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        let key = KeySchemaElement::builder()
+            .attribute_name(PARTITION_KEY)
+            .key_type(KeyType::Hash)
+            .build()
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        client
+            .create_table()
+            .table_name(table)
+            .attribute_definitions(definition)
+            .key_schema(key)
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .map_err(store_error)?;
+        let ttl = TimeToLiveSpecification::builder()
+            .attribute_name(TTL_ATTRIBUTE)
+            .enabled(true)
+            .build()
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        client
+            .update_time_to_live()
+            .table_name(table)
+            .time_to_live_specification(ttl)
+            .send()
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    fn key(pk: String) -> HashMap<String, AttributeValue> {
+        HashMap::from([(PARTITION_KEY.to_owned(), AttributeValue::S(pk))])
+    }
+
+    /// A strongly consistent read that treats an expired item as absent.
+    async fn get_live(
+        &self,
+        pk: String,
+        now: i64,
+    ) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(Self::key(pk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(store_error)?;
+        Ok(out
+            .item
+            .filter(|item| codec::number(item, TTL_ATTRIBUTE).is_ok_and(|ttl| ttl >= now)))
+    }
+}
+
+/// Maps an SDK failure: throttling to [`StoreError::Throttled`], anything else to
+/// [`StoreError::Unavailable`]. Callers handle conditional-check failures before this.
+pub(crate) fn store_error<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    let throttled = err
+        .code()
+        .is_some_and(|code| THROTTLING_CODES.contains(&code));
+    tracing::warn!(
+        code = err.code().unwrap_or("none"),
+        throttled,
+        "dynamodb call failed"
+    );
+    if throttled {
+        StoreError::Throttled(Box::new(err))
+    } else {
+        StoreError::Unavailable(Box::new(err))
+    }
+}
+
+/// Whether the call failed only because its condition expression was false.
+pub(crate) fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.code() == Some("ConditionalCheckFailedException")
+}

@@ -1,0 +1,203 @@
+//! [`SessionStore`] on DynamoDB: conditional writes decide, a consistent read explains a refusal.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
+
+use super::codec::{n, s, session_item, session_record};
+use super::{DynamoStore, is_condition_failure, store_error};
+use crate::adapters::keys::session_pk;
+use crate::ports::{
+    BindOutcome, RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
+};
+
+/// Attempts of a rotation that lost to a concurrent transaction on the same items.
+const ROTATE_ATTEMPTS: usize = 3;
+
+#[async_trait]
+impl SessionStore for DynamoStore {
+    #[tracing::instrument(name = "store_create_session", skip_all)]
+    async fn create_session(&self, record: &SessionRecord) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(self.table.as_ref())
+            .set_item(Some(session_item(record)))
+            .condition_expression("attribute_not_exists(pk) OR #ttl < :now")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", n(self.clock.now_secs()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if is_condition_failure(&err) => Err(StoreError::Conflict),
+            Err(err) => Err(store_error(err)),
+        }
+    }
+
+    #[tracing::instrument(name = "store_get_session", skip_all)]
+    async fn get_session(&self, session_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        self.get_live(session_pk(session_hash), self.clock.now_secs())
+            .await?
+            .map(|item| session_record(session_hash, &item))
+            .transpose()
+    }
+
+    #[tracing::instrument(name = "store_bind_session", skip_all)]
+    async fn bind_session(
+        &self,
+        session_hash: &str,
+        conversation_id: &str,
+        now_secs: i64,
+    ) -> Result<BindOutcome, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(Self::key(session_pk(session_hash))))
+            .update_expression("SET #status = :bound, conversation_id = :conv")
+            .condition_expression(
+                "#ttl >= :now AND ((#status = :active AND expires_at >= :now) \
+                 OR (#status = :bound AND conversation_id = :conv))",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":bound", s(SessionStatus::Bound.as_str()))
+            .expression_attribute_values(":active", s(SessionStatus::Active.as_str()))
+            .expression_attribute_values(":conv", s(conversation_id))
+            .expression_attribute_values(":now", n(now_secs))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let item = out.attributes.unwrap_or_default();
+                Ok(BindOutcome::Bound(session_record(session_hash, &item)?))
+            }
+            Err(err) if is_condition_failure(&err) => {
+                let Some(item) = self.get_live(session_pk(session_hash), now_secs).await? else {
+                    return Ok(BindOutcome::Unknown);
+                };
+                let record = session_record(session_hash, &item)?;
+                Ok(explain_refused_bind(record, conversation_id, now_secs))
+            }
+            Err(err) => Err(store_error(err)),
+        }
+    }
+
+    #[tracing::instrument(name = "store_rotate_session", skip_all)]
+    async fn rotate_session(
+        &self,
+        old_hash: &str,
+        subject_key: &str,
+        new: &SessionRecord,
+    ) -> Result<RotateOutcome, StoreError> {
+        let mut last_error = None;
+        for _ in 0..ROTATE_ATTEMPTS {
+            let now = self.clock.now_secs();
+            let result = self
+                .client
+                .transact_write_items()
+                .transact_items(self.revoke_item(old_hash, subject_key, now)?)
+                .transact_items(self.create_item(new, now)?)
+                .send()
+                .await;
+            let err = match result {
+                Ok(_) => return Ok(RotateOutcome::Rotated),
+                Err(err) => err,
+            };
+            let reasons: Vec<String> = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code().unwrap_or("None").to_owned())
+                    .collect(),
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
+                    vec!["TransactionInProgress".to_owned()]
+                }
+                _ => return Err(store_error(err)),
+            };
+            tracing::debug!(?reasons, "rotation cancelled");
+            // Explain from the old record; only a live, active, matching one is worth a retry.
+            let old = match self.get_live(session_pk(old_hash), now).await? {
+                Some(item) => session_record(old_hash, &item)?,
+                None => return Ok(RotateOutcome::NotFound),
+            };
+            if old.subject_key != subject_key {
+                return Ok(RotateOutcome::NotFound);
+            }
+            if old.status != SessionStatus::Active {
+                return Ok(RotateOutcome::NotActive);
+            }
+            if reasons
+                .get(1)
+                .is_some_and(|r| r == "ConditionalCheckFailed")
+            {
+                return Err(StoreError::Conflict);
+            }
+            let throttled = reasons
+                .iter()
+                .any(|r| r == "ThrottlingError" || r == "ProvisionedThroughputExceeded");
+            last_error = Some((throttled, err));
+        }
+        Err(match last_error {
+            Some((true, err)) => StoreError::Throttled(Box::new(err)),
+            Some((false, err)) => StoreError::Unavailable(Box::new(err)),
+            None => StoreError::Unavailable("rotation was not attempted".into()),
+        })
+    }
+}
+
+impl DynamoStore {
+    fn revoke_item(
+        &self,
+        old_hash: &str,
+        subject_key: &str,
+        now: i64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(self.table.as_ref())
+            .set_key(Some(Self::key(session_pk(old_hash))))
+            .update_expression("SET #status = :revoked")
+            .condition_expression("#status = :active AND subject_key = :sk AND #ttl >= :now")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":revoked", s(SessionStatus::Revoked.as_str()))
+            .expression_attribute_values(":active", s(SessionStatus::Active.as_str()))
+            .expression_attribute_values(":sk", s(subject_key))
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    fn create_item(&self, new: &SessionRecord, now: i64) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(self.table.as_ref())
+            .set_item(Some(session_item(new)))
+            .condition_expression("attribute_not_exists(pk) OR #ttl < :now")
+            .expression_attribute_names("#ttl", "ttl")
+            .set_expression_attribute_values(Some(HashMap::from([(":now".to_owned(), n(now))])))
+            .build()
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+/// Why a bind's condition failed, read from the record as it is now.
+fn explain_refused_bind(record: SessionRecord, conversation_id: &str, now: i64) -> BindOutcome {
+    match record.status {
+        SessionStatus::Revoked => BindOutcome::Revoked,
+        // A concurrent bind by the same conversation won the race: same answer as ours.
+        SessionStatus::Bound if record.conversation_id.as_deref() == Some(conversation_id) => {
+            BindOutcome::Bound(record)
+        }
+        SessionStatus::Bound => BindOutcome::Replayed,
+        SessionStatus::Active if record.expires_at < now => BindOutcome::Expired,
+        // Active and unexpired now, so the condition failed on a state that has since changed
+        // (a rotation rolled back cannot happen): report it as unknown rather than guess.
+        SessionStatus::Active => BindOutcome::Unknown,
+    }
+}

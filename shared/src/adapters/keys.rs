@@ -1,0 +1,59 @@
+//! Partition keys shared by the store adapters.
+
+use aws_lc_rs::digest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// `session#<digest>`: records are keyed by the SHA-256 of the session hash, never the hash
+/// itself, so a copy of the table holds no value that validates. A plain digest suffices: the
+/// input has 256 random bits, so there is nothing to brute-force.
+pub(crate) fn session_pk(session_hash: &str) -> String {
+    let d = digest::digest(&digest::SHA256, session_hash.as_bytes());
+    format!("session#{}", URL_SAFE_NO_PAD.encode(d.as_ref()))
+}
+
+/// `rate#<subject_key>#<window index>`.
+pub(crate) fn rate_pk(subject_key: &str, window: i64) -> String {
+    format!("rate#{subject_key}#{window}")
+}
+
+/// `idem#<key>`.
+pub(crate) fn idem_pk(key: &str) -> String {
+    format!("idem#{key}")
+}
+
+/// The fixed window containing `now_secs`: its index and its end (Unix seconds).
+pub(crate) fn window(now_secs: i64, window_secs: u64) -> (i64, i64) {
+    let len = i64::try_from(window_secs.max(1)).unwrap_or(i64::MAX);
+    let index = now_secs.div_euclid(len);
+    (index, index.saturating_mul(len).saturating_add(len))
+}
+
+/// Seconds until the window ends, at least one.
+pub(crate) fn retry_after(window_end: i64, now_secs: i64) -> u64 {
+    u64::try_from(window_end.saturating_sub(now_secs))
+        .unwrap_or(1)
+        .max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_keys_hide_the_hash() {
+        let pk = session_pk("abc");
+        assert!(pk.starts_with("session#"));
+        assert!(!pk.contains("abc"));
+        assert_eq!(pk.len(), "session#".len() + 43);
+    }
+
+    #[test]
+    fn windows_are_fixed_and_aligned() {
+        assert_eq!(window(120, 60), (2, 180));
+        assert_eq!(window(179, 60), (2, 180));
+        assert_eq!(window(180, 60), (3, 240));
+        assert_eq!(retry_after(180, 179), 1);
+        assert_eq!(retry_after(180, 120), 60);
+    }
+}

@@ -1,0 +1,262 @@
+//! The in-memory store: every port of `ports::store` behind one mutex, so each operation is
+//! atomic exactly like a DynamoDB conditional write. For tests and the local stack; it forgets
+//! everything on restart and is not shared between processes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+
+use super::keys::{idem_pk, rate_pk, retry_after, session_pk, window};
+use crate::ports::{
+    BindOutcome, Clock, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter,
+    RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
+};
+
+/// Writes between sweeps of expired items.
+const SWEEP_EVERY: u64 = 256;
+
+#[derive(Debug, Clone)]
+enum Item {
+    Session(SessionRecord),
+    Rate {
+        count: u32,
+        ttl: i64,
+    },
+    Idempotency {
+        fingerprint: String,
+        response: Option<(u16, Vec<u8>)>,
+        ttl: i64,
+    },
+}
+
+impl Item {
+    fn ttl(&self) -> i64 {
+        match self {
+            Self::Session(r) => r.ttl,
+            Self::Rate { ttl, .. } | Self::Idempotency { ttl, .. } => *ttl,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Items {
+    map: HashMap<String, Item>,
+    writes: u64,
+}
+
+impl Items {
+    /// The live item at `pk`: one whose `ttl` has passed counts as deleted.
+    fn live(&mut self, pk: &str, now: i64) -> Option<&mut Item> {
+        if self.map.get(pk).is_some_and(|item| item.ttl() < now) {
+            self.map.remove(pk);
+        }
+        self.map.get_mut(pk)
+    }
+
+    fn put(&mut self, pk: String, item: Item, now: i64) {
+        self.writes += 1;
+        if self.writes % SWEEP_EVERY == 0 {
+            self.map.retain(|_, item| item.ttl() >= now);
+        }
+        self.map.insert(pk, item);
+    }
+}
+
+/// All three store ports in memory. Clones share the data.
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    clock: Arc<dyn Clock>,
+    items: Arc<Mutex<Items>>,
+}
+
+impl MemoryStore {
+    /// An empty store; `clock` decides expiry where an operation is not given the time.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            items: Arc::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Items> {
+        // Every critical section leaves the map consistent, so a poisoned lock is still usable.
+        self.items.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn create_session(&self, record: &SessionRecord) -> Result<(), StoreError> {
+        let now = self.clock.now_secs();
+        let mut items = self.lock();
+        let pk = session_pk(&record.session_hash);
+        if items.live(&pk, now).is_some() {
+            return Err(StoreError::Conflict);
+        }
+        items.put(pk, Item::Session(record.clone()), now);
+        Ok(())
+    }
+
+    async fn get_session(&self, session_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let now = self.clock.now_secs();
+        match self.lock().live(&session_pk(session_hash), now) {
+            Some(Item::Session(record)) => Ok(Some(record.clone())),
+            Some(_) => Err(StoreError::Corrupt("not a session item".into())),
+            None => Ok(None),
+        }
+    }
+
+    async fn bind_session(
+        &self,
+        session_hash: &str,
+        conversation_id: &str,
+        now_secs: i64,
+    ) -> Result<BindOutcome, StoreError> {
+        let mut items = self.lock();
+        let record = match items.live(&session_pk(session_hash), now_secs) {
+            Some(Item::Session(record)) => record,
+            Some(_) => return Err(StoreError::Corrupt("not a session item".into())),
+            None => return Ok(BindOutcome::Unknown),
+        };
+        Ok(match record.status {
+            SessionStatus::Revoked => BindOutcome::Revoked,
+            SessionStatus::Bound if record.conversation_id.as_deref() == Some(conversation_id) => {
+                BindOutcome::Bound(record.clone())
+            }
+            SessionStatus::Bound => BindOutcome::Replayed,
+            SessionStatus::Active if record.expires_at < now_secs => BindOutcome::Expired,
+            SessionStatus::Active => {
+                record.status = SessionStatus::Bound;
+                record.conversation_id = Some(conversation_id.to_owned());
+                BindOutcome::Bound(record.clone())
+            }
+        })
+    }
+
+    async fn rotate_session(
+        &self,
+        old_hash: &str,
+        subject_key: &str,
+        new: &SessionRecord,
+    ) -> Result<RotateOutcome, StoreError> {
+        let now = self.clock.now_secs();
+        let mut items = self.lock();
+        let new_pk = session_pk(&new.session_hash);
+        let new_exists = items.live(&new_pk, now).is_some();
+        let old = match items.live(&session_pk(old_hash), now) {
+            Some(Item::Session(old)) if old.subject_key == subject_key => old,
+            Some(Item::Session(_)) | None => return Ok(RotateOutcome::NotFound),
+            Some(_) => return Err(StoreError::Corrupt("not a session item".into())),
+        };
+        if old.status != SessionStatus::Active {
+            return Ok(RotateOutcome::NotActive);
+        }
+        if new_exists {
+            return Err(StoreError::Conflict);
+        }
+        old.status = SessionStatus::Revoked;
+        items.put(new_pk, Item::Session(new.clone()), now);
+        Ok(RotateOutcome::Rotated)
+    }
+}
+
+#[async_trait]
+impl RateLimiter for MemoryStore {
+    async fn hit(
+        &self,
+        subject_key: &str,
+        limit: u32,
+        window_secs: u64,
+        now_secs: i64,
+    ) -> Result<RateDecision, StoreError> {
+        let (index, end) = window(now_secs, window_secs);
+        let limited = RateDecision::Limited {
+            retry_after_secs: retry_after(end, now_secs),
+        };
+        if limit == 0 {
+            return Ok(limited);
+        }
+        let pk = rate_pk(subject_key, index);
+        let mut items = self.lock();
+        match items.live(&pk, now_secs) {
+            Some(Item::Rate { count, .. }) if *count >= limit => Ok(limited),
+            Some(Item::Rate { count, .. }) => {
+                *count += 1;
+                Ok(RateDecision::Allowed)
+            }
+            Some(_) => Err(StoreError::Corrupt("not a rate item".into())),
+            None => {
+                let ttl = rate_ttl(end, window_secs);
+                items.put(pk, Item::Rate { count: 1, ttl }, now_secs);
+                Ok(RateDecision::Allowed)
+            }
+        }
+    }
+}
+
+/// Rate items outlive their window by one more window, then TTL may remove them.
+pub(crate) fn rate_ttl(window_end: i64, window_secs: u64) -> i64 {
+    window_end.saturating_add(i64::try_from(window_secs).unwrap_or(i64::MAX))
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryStore {
+    async fn begin(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        now_secs: i64,
+        ttl_secs: i64,
+    ) -> Result<IdempotencyBegin, StoreError> {
+        let pk = idem_pk(key);
+        let mut items = self.lock();
+        match items.live(&pk, now_secs) {
+            Some(Item::Idempotency {
+                fingerprint: stored,
+                response,
+                ..
+            }) => Ok(if stored != fingerprint {
+                IdempotencyBegin::Mismatch
+            } else if let Some((status, body)) = response {
+                IdempotencyBegin::Completed {
+                    status: *status,
+                    body: body.clone(),
+                }
+            } else {
+                IdempotencyBegin::InProgress
+            }),
+            Some(_) => Err(StoreError::Corrupt("not an idempotency item".into())),
+            None => {
+                let item = Item::Idempotency {
+                    fingerprint: fingerprint.to_owned(),
+                    response: None,
+                    ttl: now_secs.saturating_add(ttl_secs),
+                };
+                items.put(pk, item, now_secs);
+                Ok(IdempotencyBegin::Started)
+            }
+        }
+    }
+
+    async fn complete(&self, key: &str, status: u16, body: &[u8]) -> Result<(), StoreError> {
+        let now = self.clock.now_secs();
+        match self.lock().live(&idem_pk(key), now) {
+            Some(Item::Idempotency { response, .. }) if response.is_none() => {
+                *response = Some((status, body.to_vec()));
+                Ok(())
+            }
+            _ => Err(StoreError::Conflict),
+        }
+    }
+
+    async fn abandon(&self, key: &str) -> Result<(), StoreError> {
+        let now = self.clock.now_secs();
+        let pk = idem_pk(key);
+        let mut items = self.lock();
+        if let Some(Item::Idempotency { response: None, .. }) = items.live(&pk, now) {
+            items.map.remove(&pk);
+        }
+        Ok(())
+    }
+}

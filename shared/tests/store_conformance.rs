@@ -1,0 +1,127 @@
+//! One conformance suite for every session-store adapter: each case runs against the in-memory
+//! store and against DynamoDB on a fresh moto server (real AWS SDK calls).
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+
+#[path = "store_conformance/cases.rs"]
+mod cases;
+#[path = "store_conformance/serial_proxy.rs"]
+mod serial_proxy;
+
+use std::sync::Arc;
+
+use secure_initiation::adapters::{DynamoStore, MemoryStore};
+use secure_initiation::ports::{IdempotencyStore, ManualClock, RateLimiter, SessionStore};
+use test_support::moto::MotoServer;
+
+/// Every port the adapters implement, as one object.
+pub trait Store: SessionStore + RateLimiter + IdempotencyStore {}
+impl<T: SessionStore + RateLimiter + IdempotencyStore> Store for T {}
+
+/// A store under test, its clock, and whatever keeps its backend alive.
+pub struct Backend {
+    pub store: Arc<dyn Store>,
+    pub clock: ManualClock,
+    pub moto: Option<(MotoServer, String)>,
+}
+
+/// The time every case starts at (ms).
+pub const START_MS: i64 = 1_700_000_000_000;
+
+async fn memory() -> Backend {
+    let clock = ManualClock::new(START_MS);
+    Backend {
+        store: Arc::new(MemoryStore::new(Arc::new(clock.clone()))),
+        clock,
+        moto: None,
+    }
+}
+
+async fn dynamodb() -> Backend {
+    let moto = match MotoServer::start().await {
+        Ok(moto) => moto,
+        Err(e) => panic!("this suite needs moto: {e}"),
+    };
+    // Through the serialising proxy: see `serial_proxy` for why moto needs it.
+    let proxy = serial_proxy::start(moto.endpoint()).await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&moto.sdk_config())
+        .endpoint_url(proxy)
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    let table = "sessions";
+    DynamoStore::create_table(&client, table).await.unwrap();
+    let clock = ManualClock::new(START_MS);
+    Backend {
+        store: Arc::new(DynamoStore::new(client, table, Arc::new(clock.clone()))),
+        clock,
+        moto: Some((moto, table.to_owned())),
+    }
+}
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::cases::$case(super::memory().await).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::cases::$case(super::dynamodb().await).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    a_created_session_reads_back_equal,
+    a_session_without_attributes_reads_back_equal,
+    creating_the_same_hash_twice_conflicts,
+    an_unknown_hash_reads_as_none,
+    a_session_past_its_ttl_counts_as_gone,
+    the_first_bind_wins_and_the_same_conversation_may_ask_again,
+    binding_a_revoked_session_answers_revoked,
+    binding_an_expired_session_answers_expired,
+    binding_an_unknown_hash_answers_unknown,
+    a_bound_session_past_its_expiry_still_answers_its_own_conversation,
+    rotation_revokes_the_old_ticket_and_stores_the_new_one,
+    rotation_by_another_subject_is_not_found_and_changes_nothing,
+    rotation_of_a_bound_ticket_is_not_active_and_stores_nothing,
+    rotation_of_a_revoked_ticket_is_not_active,
+    rotation_of_an_unknown_hash_is_not_found,
+    rotation_into_an_existing_hash_changes_neither,
+    the_rate_limit_allows_exactly_n_per_window_then_limits,
+    a_new_window_resets_the_rate_limit,
+    rate_limits_are_counted_per_subject,
+    a_limit_of_zero_allows_nothing,
+    a_completed_idempotency_key_replays_its_response,
+    an_idempotency_key_reused_for_another_request_is_a_mismatch,
+    an_idempotency_key_still_running_answers_in_progress,
+    an_abandoned_idempotency_key_can_be_claimed_again,
+    abandoning_a_completed_key_keeps_its_response,
+    an_expired_idempotency_key_can_be_claimed_again,
+    completing_an_unclaimed_key_conflicts,
+    concurrent_binds_of_one_hash_bind_exactly_one_conversation,
+    concurrent_hits_allow_exactly_the_limit,
+);
+
+/// DynamoDB only: the table never holds a raw session hash (only its digest).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_table_never_holds_a_raw_session_hash() {
+    let backend = dynamodb().await;
+    let record = cases::record("subject-a");
+    backend.store.create_session(&record).await.unwrap();
+    let (moto, table) = backend.moto.as_ref().unwrap();
+    let scan = moto.dynamodb().scan().table_name(table).send().await.unwrap();
+    let items = scan.items();
+    assert_eq!(items.len(), 1);
+    let dump = format!("{items:?}");
+    assert!(dump.contains("session#"));
+    assert!(!dump.contains(&record.session_hash));
+}
