@@ -7,10 +7,14 @@
 //! This crate has no Lambda runtime in it: the function binaries wire it up.
 
 pub mod adapters;
+pub mod api;
 pub mod attributes;
+pub mod config;
 pub mod generate;
 pub mod genesys;
+pub mod http;
 pub mod payload;
 pub mod ports;
 pub mod request;
 pub mod session;
+pub mod telemetry;

@@ -118,7 +118,13 @@ async fn the_dynamodb_table_never_holds_a_raw_session_hash() {
     let record = cases::record("subject-a");
     backend.store.create_session(&record).await.unwrap();
     let (moto, table) = backend.moto.as_ref().unwrap();
-    let scan = moto.dynamodb().scan().table_name(table).send().await.unwrap();
+    let scan = moto
+        .dynamodb()
+        .scan()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap();
     let items = scan.items();
     assert_eq!(items.len(), 1);
     let dump = format!("{items:?}");

@@ -59,3 +59,31 @@ impl Clock for ManualClock {
         self.0.load(Ordering::SeqCst)
     }
 }
+
+/// The system clock plus an adjustable offset: time runs, and the local stack can jump it
+/// forward (`POST /dev/clock`) to show expiry. Clones share the offset.
+#[derive(Debug, Clone, Default)]
+pub struct OffsetClock(Arc<AtomicI64>);
+
+impl OffsetClock {
+    /// Starts at the system time.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the clock forward by `ms`.
+    pub fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// The current offset from the system clock.
+    pub fn offset_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms().saturating_add(self.offset_ms())
+    }
+}

@@ -3,11 +3,13 @@
 
 mod clock;
 mod genesys;
+mod risk;
 mod secrets;
 mod store;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use genesys::{CreatedConversation, GenesysGateway};
+pub use risk::{RiskContext, RiskError, RiskScorer};
 pub use secrets::{SecretError, SecretFields, SecretSource, SecretString};
 pub use store::{
     BindOutcome, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, RotateOutcome,

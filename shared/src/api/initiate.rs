@@ -1,0 +1,336 @@
+//! `POST /v1/initiations`: authenticate → parse → idempotency → rate limit → risk score →
+//! build and validate attributes → store → strategy.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use tokio::time::Instant;
+
+use crate::attributes::{AttributeInputs, AttributeSet, Schema};
+use crate::genesys::GenesysError;
+use crate::http::{
+    ApiError, ApiRequest, ApiResponse, Cors, DEFAULT_MAX_BODY_BYTES, bytes_response,
+};
+use crate::ports::{
+    Clock, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, RiskContext, RiskScorer,
+    SessionRecord, SessionStatus, SessionStore,
+};
+use crate::request::InitiationRequest;
+use crate::session::{SessionKeys, SessionVerifier, VerifiedSession};
+
+use super::common::{
+    TicketResponse, TicketSettings, attribute_failure, authenticate, log_error, rfc3339,
+};
+use super::risk::{RiskDecision, RiskPolicy};
+use super::strategy::{InitiationStrategy, StrategyOutcome};
+
+/// Longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// Business rules of initiation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InitiateSettings {
+    /// Ticket lifetimes.
+    pub ticket: TicketSettings,
+    /// Initiations per subject per window. Default 5.
+    pub rate_limit: u32,
+    /// The window (seconds). Default 60.
+    pub rate_window_secs: u64,
+    /// Risk thresholds and failure policy.
+    pub risk: RiskPolicy,
+    /// Body cap (bytes).
+    pub max_body_bytes: usize,
+    /// Budget for the Genesys call of the `initiation-api` strategy.
+    pub genesys_deadline: Duration,
+    /// How long an `Idempotency-Key` is remembered (seconds).
+    pub idempotency_ttl_secs: i64,
+}
+
+impl Default for InitiateSettings {
+    fn default() -> Self {
+        Self {
+            ticket: TicketSettings::default(),
+            rate_limit: 5,
+            rate_window_secs: 60,
+            risk: RiskPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            genesys_deadline: Duration::from_secs(5),
+            idempotency_ttl_secs: 86_400,
+        }
+    }
+}
+
+/// The initiate function.
+#[derive(Debug, Clone)]
+pub struct InitiateHandler {
+    /// The attribute schema.
+    pub schema: Arc<Schema>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Session-hash and subject keys.
+    pub keys: Arc<SessionKeys>,
+    /// Session token verification.
+    pub verifier: Arc<SessionVerifier>,
+    /// Session records.
+    pub sessions: Arc<dyn SessionStore>,
+    /// Per-subject rate limit.
+    pub rate: Arc<dyn RateLimiter>,
+    /// `Idempotency-Key` records.
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Risk scorer.
+    pub risk: Arc<dyn RiskScorer>,
+    /// The configured strategy.
+    pub strategy: Arc<dyn InitiationStrategy>,
+    /// Allowed browser origins.
+    pub cors: Cors,
+    /// Business rules.
+    pub settings: InitiateSettings,
+}
+
+impl InitiateHandler {
+    /// Handles one HTTP request; never fails (errors become problem responses).
+    #[tracing::instrument(name = "initiate", skip_all, fields(subject = tracing::field::Empty))]
+    pub async fn handle(&self, req: ApiRequest) -> ApiResponse {
+        if Cors::is_preflight(&req.method, &req.headers) {
+            return self.cors.preflight(&req.headers);
+        }
+        let mut response = match self.run(&req).await {
+            Ok(r) => r,
+            Err(e) => {
+                log_error("initiate", &e);
+                e.into_response()
+            }
+        };
+        self.cors.decorate(&req.headers, &mut response);
+        response
+    }
+
+    async fn run(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        self.cors.check(&req.headers)?;
+        if req.method != Method::POST {
+            return Err(ApiError::MethodNotAllowed);
+        }
+        req.require_json()?;
+        req.require_size(self.settings.max_body_bytes)?;
+        let session = authenticate(&self.verifier, req.bearer()?).await?;
+        let request = InitiationRequest::parse(&self.schema, &req.body)?;
+        let subject_key = self.keys.subject_key(&session.subject);
+        let span = tracing::Span::current();
+        span.record("subject", subject_key.as_str());
+
+        let Some(idempotency_key) = idempotency_key(req)? else {
+            return self.create(req, &session, &subject_key, &request).await;
+        };
+        let scoped = self.keys.fingerprint(&[
+            b"idempotency",
+            subject_key.as_bytes(),
+            idempotency_key.as_bytes(),
+        ]);
+        let fingerprint = self.keys.fingerprint(&[b"request", &req.body]);
+        let now = self.clock.now_secs();
+        match self
+            .idempotency
+            .begin(
+                &scoped,
+                &fingerprint,
+                now,
+                self.settings.idempotency_ttl_secs,
+            )
+            .await?
+        {
+            IdempotencyBegin::Started => {}
+            IdempotencyBegin::Completed { status, body } => {
+                tracing::info!(subject = %subject_key, "idempotent replay");
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+                return Ok(bytes_response(status, body));
+            }
+            IdempotencyBegin::InProgress => {
+                return Err(ApiError::IdempotencyConflict(
+                    "a request with this Idempotency-Key is still in progress",
+                ));
+            }
+            IdempotencyBegin::Mismatch => {
+                return Err(ApiError::IdempotencyConflict(
+                    "this Idempotency-Key was used with a different request",
+                ));
+            }
+        }
+        let result = self.create(req, &session, &subject_key, &request).await;
+        match &result {
+            Ok(response) => {
+                if let Err(e) = self
+                    .idempotency
+                    .complete(&scoped, response.status().as_u16(), response.body())
+                    .await
+                {
+                    tracing::warn!(error = %e, "idempotency record not completed");
+                }
+            }
+            // The create may have reached Genesys: remember the unknown outcome rather than let a
+            // retry with the same key create a second conversation.
+            Err(e @ ApiError::Timeout { .. }) => {
+                let problem = serde_json::to_vec(&e.problem()).unwrap_or_default();
+                if let Err(e) = self
+                    .idempotency
+                    .complete(&scoped, e.status().as_u16(), &problem)
+                    .await
+                {
+                    tracing::warn!(error = %e, "idempotency record not completed");
+                }
+            }
+            Err(_) => {
+                if let Err(e) = self.idempotency.abandon(&scoped).await {
+                    tracing::warn!(error = %e, "idempotency record not released");
+                }
+            }
+        }
+        result
+    }
+
+    async fn create(
+        &self,
+        req: &ApiRequest,
+        session: &VerifiedSession,
+        subject_key: &str,
+        request: &InitiationRequest,
+    ) -> Result<ApiResponse, ApiError> {
+        let now = self.clock.now_secs();
+        if let RateDecision::Limited { retry_after_secs } = self
+            .rate
+            .hit(
+                subject_key,
+                self.settings.rate_limit,
+                self.settings.rate_window_secs,
+                now,
+            )
+            .await?
+        {
+            tracing::info!(subject = %subject_key, retry_after_secs, "rate limited");
+            return Err(ApiError::RateLimited {
+                retry_after: Duration::from_secs(retry_after_secs),
+            });
+        }
+
+        let client_ip = req.client_ip.as_deref();
+        let ctx = RiskContext {
+            subject_key,
+            claims: &session.claims,
+            client_ip,
+            now_secs: now,
+        };
+        let risk_score = match self.settings.risk.decide(self.risk.score(&ctx).await) {
+            RiskDecision::Allow(score) => score,
+            RiskDecision::Refuse(score) => {
+                tracing::info!(subject = %subject_key, risk_score = score, "refused by risk rules");
+                return Err(ApiError::RiskRefused);
+            }
+            RiskDecision::Unavailable => {
+                return Err(ApiError::Unavailable {
+                    what: "risk scorer",
+                    source: None,
+                });
+            }
+        };
+
+        let hash = self.keys.mint();
+        let inputs = AttributeInputs {
+            claims: &session.claims,
+            request: request.fields(),
+            session_hash: hash.as_str(),
+            client_ip,
+            risk_score: Some(risk_score),
+        };
+        let attributes = AttributeSet::build(&self.schema, &inputs)
+            .map_err(|e| attribute_failure(&self.schema, &e))?;
+
+        let ticket = self.settings.ticket;
+        let record = SessionRecord {
+            session_hash: hash.as_str().to_owned(),
+            subject_key: subject_key.to_owned(),
+            attributes: attributes.to_canonical_map(),
+            chain_started_at: now,
+            created_at: now,
+            expires_at: now + ticket.ttl_secs,
+            status: SessionStatus::Active,
+            conversation_id: None,
+            refresh_count: 0,
+            ttl: now + ticket.retention_secs.max(ticket.max_age_secs),
+        };
+        self.sessions.create_session(&record).await?;
+
+        let outcome = start_strategy(
+            self.strategy.as_ref(),
+            self.sessions.as_ref(),
+            &attributes,
+            request.initial_message(),
+            hash.as_str(),
+            self.settings.genesys_deadline,
+            now,
+        )
+        .await?;
+        tracing::info!(
+            subject = %subject_key,
+            strategy = self.strategy.kind().as_str(),
+            risk_score,
+            attributes = attributes.len(),
+            "session issued"
+        );
+        Ok(TicketResponse {
+            hash_key: self.schema.session_hash_key().to_owned(),
+            session_hash: hash.as_str().to_owned(),
+            expires_at: rfc3339(record.expires_at),
+            outcome,
+        }
+        .into_response())
+    }
+}
+
+/// Runs the strategy after the record is stored; a created conversation is bound to the
+/// session at once, so only it can validate the hash.
+pub(crate) async fn start_strategy(
+    strategy: &dyn InitiationStrategy,
+    sessions: &dyn SessionStore,
+    attributes: &AttributeSet,
+    message: Option<&crate::payload::InitialMessage>,
+    session_hash: &str,
+    budget: Duration,
+    now: i64,
+) -> Result<StrategyOutcome, ApiError> {
+    let deadline = Instant::now() + budget;
+    let outcome = match strategy.start(attributes, message, deadline).await {
+        Ok(outcome) => outcome,
+        Err(e @ GenesysError::OutcomeUnknown) => {
+            tracing::error!(error = %e, "initiation outcome unknown");
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let StrategyOutcome::Conversation(created) = &outcome
+        && let Err(e) = sessions
+            .bind_session(session_hash, &created.conversation_id, now)
+            .await
+    {
+        // The first validation binds it instead; the conversation exists either way.
+        tracing::warn!(error = %e, "could not bind the new conversation to its session");
+    }
+    Ok(outcome)
+}
+
+fn idempotency_key(req: &ApiRequest) -> Result<Option<&str>, ApiError> {
+    let Some(value) = req.headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map_err(|_| ApiError::Malformed("`Idempotency-Key` must be visible ASCII".to_owned()))?;
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY_LEN
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(ApiError::Malformed(format!(
+            "`Idempotency-Key` must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"
+        )));
+    }
+    Ok(Some(key))
+}

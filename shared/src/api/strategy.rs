@@ -1,0 +1,121 @@
+//! The two initiation strategies behind one port.
+//!
+//! - `messenger` (default): nothing is sent to Genesys at initiation; the browser hands the
+//!   session hash to Messenger and Architect validates it. Works with Genesys Cloud as it is.
+//! - `initiation-api`: the guide's `POST /api/v2/webmessaging/widgets/{widgetId}/conversations`.
+//!   Genesys Cloud's public API does not publish this endpoint: use it behind a gateway that does.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+
+use crate::attributes::AttributeSet;
+use crate::genesys::GenesysError;
+use crate::payload::{InitialMessage, InitiationBody, RoutingTarget};
+use crate::ports::{CreatedConversation, GenesysGateway};
+
+/// Which strategy is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyKind {
+    /// Session hash through Messenger, validated by a data action.
+    Messenger,
+    /// The guide's initiation endpoint.
+    InitiationApi,
+}
+
+impl StrategyKind {
+    /// The configuration / wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Messenger => "messenger",
+            Self::InitiationApi => "initiation-api",
+        }
+    }
+
+    /// Parses a configuration name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "messenger" => Some(Self::Messenger),
+            "initiation-api" => Some(Self::InitiationApi),
+            _ => None,
+        }
+    }
+}
+
+/// What the strategy produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StrategyOutcome {
+    /// Nothing beyond the session hash.
+    Messenger,
+    /// A conversation created through the initiation endpoint.
+    Conversation(CreatedConversation),
+}
+
+/// Runs the configured strategy once the session is stored.
+#[async_trait]
+pub trait InitiationStrategy: Send + Sync + Debug {
+    /// Which strategy this is.
+    fn kind(&self) -> StrategyKind;
+
+    /// Starts the conversation, if the strategy does that.
+    async fn start(
+        &self,
+        attributes: &AttributeSet,
+        message: Option<&InitialMessage>,
+        deadline: Instant,
+    ) -> Result<StrategyOutcome, GenesysError>;
+}
+
+/// The `messenger` strategy.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MessengerStrategy;
+
+#[async_trait]
+impl InitiationStrategy for MessengerStrategy {
+    fn kind(&self) -> StrategyKind {
+        StrategyKind::Messenger
+    }
+
+    async fn start(
+        &self,
+        _attributes: &AttributeSet,
+        _message: Option<&InitialMessage>,
+        _deadline: Instant,
+    ) -> Result<StrategyOutcome, GenesysError> {
+        Ok(StrategyOutcome::Messenger)
+    }
+}
+
+/// The `initiation-api` strategy.
+#[derive(Debug, Clone)]
+pub struct InitiationApiStrategy {
+    gateway: Arc<dyn GenesysGateway>,
+    target: RoutingTarget,
+}
+
+impl InitiationApiStrategy {
+    /// Posts to `gateway` with routing from configuration.
+    pub fn new(gateway: Arc<dyn GenesysGateway>, target: RoutingTarget) -> Self {
+        Self { gateway, target }
+    }
+}
+
+#[async_trait]
+impl InitiationStrategy for InitiationApiStrategy {
+    fn kind(&self) -> StrategyKind {
+        StrategyKind::InitiationApi
+    }
+
+    async fn start(
+        &self,
+        attributes: &AttributeSet,
+        message: Option<&InitialMessage>,
+        deadline: Instant,
+    ) -> Result<StrategyOutcome, GenesysError> {
+        let body = InitiationBody::new(&self.target, attributes, message);
+        let created = self.gateway.create_conversation(&body, deadline).await?;
+        Ok(StrategyOutcome::Conversation(created))
+    }
+}

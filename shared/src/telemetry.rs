@@ -1,0 +1,51 @@
+//! Logging: JSON lines for CloudWatch (one object per event, the request id from the entry
+//! point's span on every line), or compact text for the local stack.
+//!
+//! What is never logged: tokens (session JWT, bearer, Genesys), secrets, the session hash or the
+//! random id behind it, the raw subject (only its keyed hash), order ids or other attribute
+//! values. The log-capture tests scan for each of them.
+
+use tracing::Level;
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (Lambda).
+    Json,
+    /// Human-readable (local stack).
+    Text,
+}
+
+/// A subscriber writing to `writer`: what [`init`] installs, and what tests capture into a buffer.
+pub fn subscriber<W>(
+    level: Level,
+    format: LogFormat,
+    writer: W,
+) -> Box<dyn tracing::Subscriber + Send + Sync>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(writer)
+        .with_target(false)
+        .with_ansi(false);
+    match format {
+        LogFormat::Json => Box::new(
+            builder
+                .json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_span_list(false)
+                .finish(),
+        ),
+        LogFormat::Text => Box::new(builder.compact().finish()),
+    }
+}
+
+/// Installs the global subscriber once; a second call is a no-op.
+pub fn init(level: Level, format: LogFormat) {
+    // Failing means a subscriber is already installed (tests, the local stack): keep it.
+    let _ = tracing::subscriber::set_global_default(subscriber(level, format, std::io::stdout));
+}
