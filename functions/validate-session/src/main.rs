@@ -1,1 +1,13 @@
-fn main() {}
+//! The validate-session data action: `POST /v1/session-validations` through API Gateway (Web
+//! Services data action) and the raw event of an AWS Lambda data action, in one binary.
+
+use secure_initiation::{bootstrap, config::ProcessEnv};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_entry::Error> {
+    lambda_entry::init_telemetry()?;
+    let handler = bootstrap::validate(&ProcessEnv)
+        .await
+        .map_err(|e| lambda_entry::init_failed("validate-session", e))?;
+    lambda_entry::serve_validate(handler).await
+}

@@ -7,6 +7,8 @@
 pub mod dynamodb;
 mod keys;
 pub mod memory;
+mod risk_http;
 
 pub use dynamodb::DynamoStore;
 pub use memory::MemoryStore;
+pub use risk_http::HttpRiskScorer;

@@ -1,0 +1,80 @@
+//! The whole stack in one process on 127.0.0.1, on embedded defaults: the three functions'
+//! handlers, the Genesys sandbox under `/sandbox`, a development identity provider
+//! (`/dev/login`, `/.well-known/jwks.json`), an in-memory store (or DynamoDB, for load tests
+//! against moto) and development secrets. No AWS or Genesys account needed.
+//!
+//! Tests start it in-process with [`spawn`] and talk to it over real HTTP.
+
+mod routes;
+mod wiring;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use wiring::{Options, StackError, Store};
+
+use genesys_sandbox::SandboxState;
+use genesys_sandbox::idp::DevIdp;
+use secure_initiation::ports::OffsetClock;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// A running stack.
+#[derive(Debug)]
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The development identity provider (tests sign crafted tokens with its keys).
+    pub idp: Arc<DevIdp>,
+    /// The Genesys sandbox's state (what Genesys received; fault injection).
+    pub sandbox: SandboxState,
+    /// The clock the handlers use (tests move it forward).
+    pub clock: OffsetClock,
+    /// The data-action Basic credential (`user`, `password`).
+    pub data_action_credential: (String, String),
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Binds `127.0.0.1:port` (0 picks a free port), builds the stack and serves it in the
+/// background.
+pub async fn spawn(options: Options) -> Result<Running, StackError> {
+    let listener = TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(StackError::Bind)?;
+    let addr = listener.local_addr().map_err(StackError::Bind)?;
+    let stack = wiring::build(&options, addr).await?;
+    let running_parts = (
+        stack.idp.clone(),
+        stack.sandbox.clone(),
+        stack.clock.clone(),
+        stack.credential.clone(),
+    );
+    let app = routes::router(Arc::new(stack));
+    let task = tokio::spawn(async move {
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, service).await {
+            tracing::error!(error = %e, "local stack stopped");
+        }
+    });
+    Ok(Running {
+        addr,
+        idp: running_parts.0,
+        sandbox: running_parts.1,
+        clock: running_parts.2,
+        data_action_credential: running_parts.3,
+        task,
+    })
+}

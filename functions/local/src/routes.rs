@@ -1,0 +1,119 @@
+//! Routes of the local stack. The function routes convert axum requests into the handlers'
+//! framework-free [`ApiRequest`], exactly as the Lambda entry points convert API Gateway events.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use http::StatusCode;
+use secure_initiation::http::{ApiError, ApiRequest, ApiResponse};
+use serde::Deserialize;
+use tracing::Instrument;
+
+use crate::wiring::Stack;
+
+/// Bodies above this are refused before a handler sees them (the handlers cap far lower).
+const TRANSPORT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+pub(crate) fn router(stack: Arc<Stack>) -> Router {
+    let sandbox = genesys_sandbox::router(stack.sandbox.clone());
+    let idp = stack.idp.router();
+    Router::new()
+        .route("/v1/initiations", any(initiate))
+        .route("/v1/initiations/refresh", any(refresh))
+        .route("/v1/session-validations", any(validate))
+        .route("/dev/clock", post(advance_clock))
+        .nest("/sandbox", sandbox)
+        .merge(idp)
+        .fallback(not_found)
+        .with_state(stack)
+}
+
+async fn to_api_request(
+    addr: SocketAddr,
+    req: axum::extract::Request,
+) -> Result<ApiRequest, Response> {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, TRANSPORT_BODY_LIMIT)
+        .await
+        .map_err(|_| {
+            into_axum(
+                ApiError::TooLarge {
+                    limit: TRANSPORT_BODY_LIMIT,
+                }
+                .into_response(),
+            )
+        })?;
+    let request_id = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(uuid_like, str::to_owned);
+    Ok(ApiRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        headers: parts.headers,
+        body,
+        client_ip: Some(addr.ip().to_string()),
+        request_id,
+    })
+}
+
+fn uuid_like() -> String {
+    let mut bytes = [0u8; 16];
+    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn into_axum(response: ApiResponse) -> Response {
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, Body::from(body))
+}
+
+macro_rules! function_route {
+    ($name:ident, $field:ident) => {
+        async fn $name(
+            State(stack): State<Arc<Stack>>,
+            ConnectInfo(addr): ConnectInfo<SocketAddr>,
+            req: axum::extract::Request,
+        ) -> Response {
+            let api = match to_api_request(addr, req).await {
+                Ok(r) => r,
+                Err(resp) => return resp,
+            };
+            let span = tracing::info_span!("request", request_id = %api.request_id);
+            into_axum(stack.$field.handle(api).instrument(span).await)
+        }
+    };
+}
+
+function_route!(initiate, initiate);
+function_route!(refresh, refresh);
+function_route!(validate, validate);
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClockQuery {
+    advance_secs: i64,
+}
+
+/// `POST /dev/clock?advanceSecs=N`: moves the handlers' clock forward, to show expiry.
+async fn advance_clock(State(stack): State<Arc<Stack>>, Query(q): Query<ClockQuery>) -> Response {
+    if !(0..=86_400 * 7).contains(&q.advance_secs) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "advanceSecs must be within 0..=604800",
+        )
+            .into_response();
+    }
+    stack.clock.advance_ms(q.advance_secs * 1000);
+    axum::Json(serde_json::json!({"offsetSecs": stack.clock.offset_ms() / 1000})).into_response()
+}
+
+async fn not_found() -> Response {
+    into_axum(ApiError::NotFound.into_response())
+}

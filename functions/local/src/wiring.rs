@@ -1,0 +1,269 @@
+//! Builds the stack from [`Options`]: the same handlers the Lambda functions run, wired to the
+//! sandbox, the development identity provider, an in-memory (or moto-backed) store and
+//! development secrets.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use genesys_sandbox::idp::DevIdp;
+use genesys_sandbox::{SandboxConfig, SandboxState};
+use secure_initiation::adapters::{DynamoStore, MemoryStore};
+use secure_initiation::api::risk::RuleScorer;
+use secure_initiation::api::strategy::{
+    InitiationApiStrategy, InitiationStrategy, MessengerStrategy, StrategyKind,
+};
+use secure_initiation::api::{
+    DataActionCredential, InitiateHandler, InitiateSettings, RefreshHandler, RefreshSettings,
+    ValidateHandler, ValidateSettings,
+};
+use secure_initiation::attributes::Schema;
+use secure_initiation::genesys::{GenesysClient, GenesysClientConfig, GenesysEndpoints};
+use secure_initiation::http::Cors;
+use secure_initiation::payload::{GenesysId, RoutingTarget, SkillRequirement};
+use secure_initiation::ports::{
+    Clock, GenesysGateway, IdempotencyStore, OffsetClock, RateLimiter, SecretFields, SecretSource,
+    SecretString, SessionStore, StaticSecrets,
+};
+use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
+
+/// Secret ids of the development secrets.
+pub const SESSION_KEY_SECRET: &str = "dev/session-key";
+/// Secret id of the sandbox's client credentials.
+pub const GENESYS_SECRET: &str = "dev/genesys";
+/// Secret id of the data-action credential.
+pub const DATA_ACTION_SECRET: &str = "dev/data-action";
+/// Development routing: the sandbox accepts any well-formed ids.
+pub const DEV_WIDGET_ID: &str = "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37";
+/// Development queue.
+pub const DEV_QUEUE_ID: &str = "3c9e7b12-0a4d-4f6e-8b2c-5d1e9f7a6c40";
+/// Development skill.
+pub const DEV_SKILL_ID: &str = "b7e4c1d9-2f6a-4e3b-a8d5-0c9f1e2b3a74";
+
+/// Which session store backs the stack.
+#[derive(Debug, Clone, Default)]
+pub enum Store {
+    /// In memory (default).
+    #[default]
+    Memory,
+    /// DynamoDB through `client` on an existing `table` (load tests against moto).
+    Dynamo {
+        /// The client.
+        client: aws_sdk_dynamodb::Client,
+        /// The table.
+        table: String,
+    },
+}
+
+/// How to run the stack.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Port on 127.0.0.1; 0 picks a free one. Default 3000.
+    pub port: u16,
+    /// Initiation strategy. Default `messenger`.
+    pub strategy: StrategyKind,
+    /// The data-action Basic credential. Default `architect` / `local-dev-only`.
+    pub data_action_credential: (String, String),
+    /// Write attributes back onto the participant. Default on.
+    pub write_back: bool,
+    /// Initiation rules (rate limit, risk, tickets).
+    pub initiate: InitiateSettings,
+    /// Refresh rules.
+    pub refresh: RefreshSettings,
+    /// Validation rules.
+    pub validate: ValidateSettings,
+    /// The store.
+    pub store: Store,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            port: 3000,
+            strategy: StrategyKind::Messenger,
+            data_action_credential: ("architect".to_owned(), "local-dev-only".to_owned()),
+            write_back: true,
+            initiate: InitiateSettings::default(),
+            refresh: RefreshSettings::default(),
+            validate: ValidateSettings {
+                write_back: true,
+                ..ValidateSettings::default()
+            },
+            store: Store::Memory,
+        }
+    }
+}
+
+/// Why the stack could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Bind(#[source] std::io::Error),
+    /// A component could not be built.
+    #[error("cannot build the stack: {0}")]
+    Build(String),
+}
+
+fn build_err(e: impl std::fmt::Display) -> StackError {
+    StackError::Build(e.to_string())
+}
+
+/// Everything the routes need.
+#[derive(Debug)]
+pub struct Stack {
+    pub(crate) initiate: InitiateHandler,
+    pub(crate) refresh: RefreshHandler,
+    pub(crate) validate: ValidateHandler,
+    pub(crate) idp: Arc<DevIdp>,
+    pub(crate) sandbox: SandboxState,
+    pub(crate) clock: OffsetClock,
+    pub(crate) credential: (String, String),
+}
+
+fn dev_session_key() -> Result<Vec<u8>, StackError> {
+    let mut key = vec![0u8; 32];
+    aws_lc_rs::rand::fill(&mut key).map_err(|_| StackError::Build("no randomness".to_owned()))?;
+    Ok(key)
+}
+
+/// Builds every component; `addr` is where the stack listens (the sandbox and the identity
+/// provider are served from it too).
+pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackError> {
+    let base = format!("http://{addr}");
+    let clock = OffsetClock::new();
+    let shared_clock: Arc<dyn Clock> = Arc::new(clock.clone());
+    let schema = Arc::new(Schema::default_schema().map_err(build_err)?);
+
+    let (user, pass) = options.data_action_credential.clone();
+    let secrets: Arc<dyn SecretSource> = Arc::new(StaticSecrets::new(BTreeMap::from([
+        (
+            GENESYS_SECRET.to_owned(),
+            SecretFields::new(BTreeMap::from([
+                (
+                    "client_id".to_owned(),
+                    SecretString::new(genesys_sandbox::DEFAULT_CLIENT_ID),
+                ),
+                (
+                    "client_secret".to_owned(),
+                    SecretString::new(genesys_sandbox::DEFAULT_CLIENT_SECRET),
+                ),
+            ])),
+        ),
+        (
+            DATA_ACTION_SECRET.to_owned(),
+            SecretFields::new(BTreeMap::from([
+                ("username".to_owned(), SecretString::new(user.clone())),
+                ("password".to_owned(), SecretString::new(pass.clone())),
+            ])),
+        ),
+    ])));
+    let keys = Arc::new(SessionKeys::from_secret(&dev_session_key()?).map_err(build_err)?);
+
+    let idp = Arc::new(DevIdp::with_defaults().map_err(build_err)?);
+    let jwks_url = url::Url::parse(&format!("{base}/.well-known/jwks.json")).map_err(build_err)?;
+    let verifier = Arc::new(
+        SessionVerifier::new(
+            VerifierConfig::new(jwks_url, idp.issuer(), idp.audience()),
+            Arc::new(HttpJwksSource::new(Duration::from_secs(2)).map_err(build_err)?),
+            shared_clock.clone(),
+        )
+        .map_err(build_err)?,
+    );
+
+    let sandbox = SandboxState::new(SandboxConfig::default());
+    let sandbox_base = format!("{base}/sandbox");
+    let endpoints = GenesysEndpoints::custom(&sandbox_base, &sandbox_base).map_err(build_err)?;
+    let gateway: Arc<dyn GenesysGateway> = Arc::new(
+        GenesysClient::new(
+            GenesysClientConfig::new(endpoints, GENESYS_SECRET),
+            secrets.clone(),
+            shared_clock.clone(),
+        )
+        .map_err(build_err)?,
+    );
+
+    let (sessions, rate, idempotency): (
+        Arc<dyn SessionStore>,
+        Arc<dyn RateLimiter>,
+        Arc<dyn IdempotencyStore>,
+    ) = match &options.store {
+        Store::Memory => {
+            let store = MemoryStore::new(shared_clock.clone());
+            (
+                Arc::new(store.clone()),
+                Arc::new(store.clone()),
+                Arc::new(store),
+            )
+        }
+        Store::Dynamo { client, table } => {
+            let store = DynamoStore::new(client.clone(), table.clone(), shared_clock.clone());
+            (
+                Arc::new(store.clone()),
+                Arc::new(store.clone()),
+                Arc::new(store),
+            )
+        }
+    };
+
+    let strategy: Arc<dyn InitiationStrategy> = match options.strategy {
+        StrategyKind::Messenger => Arc::new(MessengerStrategy),
+        StrategyKind::InitiationApi => {
+            let id = |s: &str, f| GenesysId::parse(s, f).map_err(build_err);
+            let target = RoutingTarget {
+                widget_id: id(DEV_WIDGET_ID, "widgetId")?,
+                queue_id: id(DEV_QUEUE_ID, "queueId")?,
+                skills: vec![
+                    SkillRequirement::new(id(DEV_SKILL_ID, "skillId")?, 1).map_err(build_err)?,
+                ],
+            };
+            Arc::new(InitiationApiStrategy::new(gateway.clone(), target))
+        }
+    };
+    let cors = Cors::new(vec![
+        base.clone(),
+        format!("http://localhost:{}", addr.port()),
+    ]);
+
+    Ok(Stack {
+        initiate: InitiateHandler {
+            schema: schema.clone(),
+            clock: shared_clock.clone(),
+            keys: keys.clone(),
+            verifier: verifier.clone(),
+            sessions: sessions.clone(),
+            rate,
+            idempotency,
+            risk: Arc::new(RuleScorer),
+            strategy: strategy.clone(),
+            cors: cors.clone(),
+            settings: options.initiate,
+        },
+        refresh: RefreshHandler {
+            schema: schema.clone(),
+            clock: shared_clock.clone(),
+            keys,
+            verifier,
+            sessions: sessions.clone(),
+            strategy,
+            cors,
+            settings: options.refresh,
+        },
+        validate: ValidateHandler {
+            schema,
+            clock: shared_clock,
+            sessions,
+            gateway: Some(gateway),
+            credential: DataActionCredential::new(secrets, DATA_ACTION_SECRET),
+            settings: ValidateSettings {
+                write_back: options.write_back,
+                ..options.validate
+            },
+        },
+        idp,
+        sandbox,
+        clock,
+        credential: (user, pass),
+    })
+}

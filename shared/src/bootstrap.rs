@@ -1,0 +1,231 @@
+//! Cold start of each Lambda function in one call: configuration, AWS clients, secrets, the
+//! handler. Everything here runs once per container; handlers borrow what it builds.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use crate::adapters::{DynamoStore, HttpRiskScorer, SecretsManagerConfig, SecretsManagerSource};
+use crate::api::risk::RuleScorer;
+use crate::api::strategy::{InitiationApiStrategy, InitiationStrategy, MessengerStrategy};
+use crate::api::{DataActionCredential, InitiateHandler, RefreshHandler, ValidateHandler};
+use crate::attributes::{Schema, SchemaError};
+use crate::config::{
+    BrowserConfig, ConfigError, EnvSource, GenesysConfig, InitiateConfig, RefreshConfig,
+    StrategyConfig, ValidateConfig,
+};
+use crate::genesys::{GenesysClient, GenesysClientConfig, GenesysConfigError, GenesysEndpoints};
+use crate::ports::{
+    Clock, GenesysGateway, RiskError, RiskScorer, SecretError, SecretSource, SystemClock,
+};
+use crate::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
+
+/// Field of the session-key secret holding the HMAC key (base64).
+pub const HMAC_KEY_FIELD: &str = "hmac_key";
+
+/// Why a cold start failed. The message names the variable or secret at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// A configuration variable.
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The embedded attribute schema.
+    #[error("attribute schema: {0}")]
+    Schema(#[from] SchemaError),
+    /// A secret could not be read.
+    #[error("secrets: {0}")]
+    Secret(#[from] SecretError),
+    /// The session-hash key is unusable.
+    #[error("secret `{secret_id}` field `{HMAC_KEY_FIELD}`: {reason}")]
+    SessionKey {
+        /// The secret.
+        secret_id: String,
+        /// What is wrong (never the key).
+        reason: String,
+    },
+    /// The Genesys client could not be built.
+    #[error("genesys: {0}")]
+    Genesys(#[from] GenesysConfigError),
+    /// The session verifier's configuration.
+    #[error("session verification: {0}")]
+    Verifier(String),
+    /// The risk scorer client.
+    #[error("risk scorer: {0}")]
+    Risk(#[from] RiskError),
+}
+
+/// What every function builds first.
+#[derive(Debug, Clone)]
+struct Base {
+    sdk: aws_config::SdkConfig,
+    clock: Arc<dyn Clock>,
+    schema: Arc<Schema>,
+}
+
+async fn base() -> Result<Base, InitError> {
+    // Region, credentials and `AWS_ENDPOINT_URL` come from the Lambda environment.
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    Ok(Base {
+        sdk,
+        clock: Arc::new(SystemClock),
+        schema: Arc::new(Schema::default_schema()?),
+    })
+}
+
+fn secrets(base: &Base, ttl: std::time::Duration) -> Arc<SecretsManagerSource> {
+    Arc::new(SecretsManagerSource::from_sdk_config(
+        &base.sdk,
+        SecretsManagerConfig {
+            ttl,
+            ..SecretsManagerConfig::default()
+        },
+        base.clock.clone(),
+    ))
+}
+
+fn store(base: &Base, table: &str) -> DynamoStore {
+    DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&base.sdk),
+        table,
+        base.clock.clone(),
+    )
+}
+
+/// Reads the session-hash key from its secret.
+pub async fn session_keys(
+    secrets: &dyn SecretSource,
+    secret_id: &str,
+) -> Result<SessionKeys, InitError> {
+    let fields = secrets.fields(secret_id).await?;
+    let encoded = fields.get(secret_id, HMAC_KEY_FIELD)?;
+    let bad = |reason: &str| InitError::SessionKey {
+        secret_id: secret_id.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(encoded.expose().trim())
+        .map_err(|_| bad("not base64"))?;
+    SessionKeys::from_secret(&key).map_err(|e| bad(&e.to_string()))
+}
+
+/// The Genesys client for a configuration.
+pub fn genesys_client(
+    config: &GenesysConfig,
+    secrets: Arc<dyn SecretSource>,
+    clock: Arc<dyn Clock>,
+) -> Result<GenesysClient, InitError> {
+    let endpoints = match (&config.api_base_url, &config.login_base_url, &config.region) {
+        (Some(api), Some(login), _) => GenesysEndpoints::custom(api.as_str(), login.as_str())?,
+        (_, _, Some(region)) => GenesysEndpoints::for_region(region)?,
+        _ => GenesysEndpoints::for_region("")?,
+    };
+    Ok(GenesysClient::new(
+        GenesysClientConfig::new(endpoints, config.credentials_secret_id.clone()),
+        secrets,
+        clock,
+    )?)
+}
+
+struct Browser {
+    keys: Arc<SessionKeys>,
+    verifier: Arc<SessionVerifier>,
+    store: DynamoStore,
+    strategy: Arc<dyn InitiationStrategy>,
+}
+
+async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<Browser, InitError> {
+    let secrets = secrets(base, cfg.secrets_ttl);
+    let keys = Arc::new(session_keys(secrets.as_ref(), &cfg.session_key_secret_id).await?);
+    let mut verifier_config =
+        VerifierConfig::new(cfg.jwt.jwks_url.clone(), &cfg.jwt.issuer, &cfg.jwt.audience);
+    verifier_config.algorithms.clone_from(&cfg.jwt.algorithms);
+    verifier_config.leeway_secs = cfg.jwt.leeway_secs;
+    let jwks = HttpJwksSource::new(std::time::Duration::from_secs(2))
+        .map_err(|e| InitError::Verifier(e.to_string()))?;
+    let verifier = Arc::new(
+        SessionVerifier::new(verifier_config, Arc::new(jwks), base.clock.clone())
+            .map_err(|e| InitError::Verifier(e.to_string()))?,
+    );
+    let strategy: Arc<dyn InitiationStrategy> = match &cfg.strategy {
+        StrategyConfig::Messenger => Arc::new(MessengerStrategy),
+        StrategyConfig::InitiationApi {
+            genesys, target, ..
+        } => {
+            let client: Arc<dyn GenesysGateway> =
+                Arc::new(genesys_client(genesys, secrets, base.clock.clone())?);
+            Arc::new(InitiationApiStrategy::new(client, target.clone()))
+        }
+    };
+    Ok(Browser {
+        keys,
+        verifier,
+        store: store(base, &cfg.table),
+        strategy,
+    })
+}
+
+/// Builds the initiate function from the environment.
+pub async fn initiate(env: &(impl EnvSource + ?Sized)) -> Result<InitiateHandler, InitError> {
+    let cfg = InitiateConfig::from_env(env)?;
+    let base = base().await?;
+    let b = browser(&base, &cfg.browser).await?;
+    let risk: Arc<dyn RiskScorer> = match &cfg.risk.scorer_url {
+        Some(url) => Arc::new(HttpRiskScorer::new(url.clone(), cfg.risk.deadline)?),
+        None => Arc::new(RuleScorer),
+    };
+    Ok(InitiateHandler {
+        schema: base.schema,
+        clock: base.clock,
+        keys: b.keys,
+        verifier: b.verifier,
+        sessions: Arc::new(b.store.clone()),
+        rate: Arc::new(b.store.clone()),
+        idempotency: Arc::new(b.store),
+        risk,
+        strategy: b.strategy,
+        cors: cfg.browser.cors,
+        settings: cfg.settings,
+    })
+}
+
+/// Builds the refresh-token function from the environment.
+pub async fn refresh(env: &(impl EnvSource + ?Sized)) -> Result<RefreshHandler, InitError> {
+    let cfg = RefreshConfig::from_env(env)?;
+    let base = base().await?;
+    let b = browser(&base, &cfg.browser).await?;
+    Ok(RefreshHandler {
+        schema: base.schema,
+        clock: base.clock,
+        keys: b.keys,
+        verifier: b.verifier,
+        sessions: Arc::new(b.store),
+        strategy: b.strategy,
+        cors: cfg.browser.cors,
+        settings: cfg.settings,
+    })
+}
+
+/// Builds the validate-session function from the environment.
+pub async fn validate(env: &(impl EnvSource + ?Sized)) -> Result<ValidateHandler, InitError> {
+    let cfg = ValidateConfig::from_env(env)?;
+    let base = base().await?;
+    let secrets = secrets(&base, cfg.secrets_ttl);
+    // Read the credential now: a missing secret fails the cold start, not the first call.
+    secrets.fields(&cfg.data_action_secret_id).await?;
+    let gateway: Option<Arc<dyn GenesysGateway>> = match &cfg.genesys {
+        Some(genesys) => Some(Arc::new(genesys_client(
+            genesys,
+            secrets.clone(),
+            base.clock.clone(),
+        )?)),
+        None => None,
+    };
+    Ok(ValidateHandler {
+        schema: base.schema,
+        clock: base.clock.clone(),
+        sessions: Arc::new(store(&base, &cfg.table)),
+        gateway,
+        credential: DataActionCredential::new(secrets, cfg.data_action_secret_id),
+        settings: cfg.settings,
+    })
+}

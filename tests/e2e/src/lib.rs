@@ -1,0 +1,1 @@
+//! End-to-end suites live under `tests/`; see `tests/common/mod.rs` for the harness.
