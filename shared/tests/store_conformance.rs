@@ -19,6 +19,7 @@ pub trait Store: SessionStore + RateLimiter + IdempotencyStore {}
 impl<T: SessionStore + RateLimiter + IdempotencyStore> Store for T {}
 
 /// A store under test, its clock, and whatever keeps its backend alive.
+#[derive(Debug)]
 pub struct Backend {
     pub store: Arc<dyn Store>,
     pub clock: ManualClock,
@@ -118,7 +119,13 @@ async fn the_dynamodb_table_never_holds_a_raw_session_hash() {
     let record = cases::record("subject-a");
     backend.store.create_session(&record).await.unwrap();
     let (moto, table) = backend.moto.as_ref().unwrap();
-    let scan = moto.dynamodb().scan().table_name(table).send().await.unwrap();
+    let scan = moto
+        .dynamodb()
+        .scan()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap();
     let items = scan.items();
     assert_eq!(items.len(), 1);
     let dump = format!("{items:?}");

@@ -56,7 +56,7 @@ impl Items {
 
     fn put(&mut self, pk: String, item: Item, now: i64) {
         self.writes += 1;
-        if self.writes % SWEEP_EVERY == 0 {
+        if self.writes.is_multiple_of(SWEEP_EVERY) {
             self.map.retain(|_, item| item.ttl() >= now);
         }
         self.map.insert(pk, item);

@@ -81,7 +81,10 @@ pub async fn a_session_past_its_ttl_counts_as_gone(b: Backend) {
     let r = created(&b, "user-1").await;
     b.clock.set_ms((r.ttl + 1) * 1000);
     assert_eq!(b.store.get_session(&r.session_hash).await.unwrap(), None);
-    let bind = b.store.bind_session(&r.session_hash, CONV_A, r.ttl + 1).await;
+    let bind = b
+        .store
+        .bind_session(&r.session_hash, CONV_A, r.ttl + 1)
+        .await;
     assert_eq!(bind.unwrap(), BindOutcome::Unknown);
     // Its hash may be issued again once the old record is gone.
     b.store.create_session(&r).await.unwrap();
@@ -89,63 +92,122 @@ pub async fn a_session_past_its_ttl_counts_as_gone(b: Backend) {
 
 pub async fn the_first_bind_wins_and_the_same_conversation_may_ask_again(b: Backend) {
     let r = created(&b, "user-1").await;
-    let BindOutcome::Bound(bound) = b.store.bind_session(&r.session_hash, CONV_A, NOW).await.unwrap()
+    let BindOutcome::Bound(bound) = b
+        .store
+        .bind_session(&r.session_hash, CONV_A, NOW)
+        .await
+        .unwrap()
     else {
         panic!("first bind must bind");
     };
     assert_eq!(bound.status, SessionStatus::Bound);
     assert_eq!(bound.conversation_id.as_deref(), Some(CONV_A));
     assert_eq!(bound.attributes, r.attributes);
-    let again = b.store.bind_session(&r.session_hash, CONV_A, NOW + 5).await.unwrap();
+    let again = b
+        .store
+        .bind_session(&r.session_hash, CONV_A, NOW + 5)
+        .await
+        .unwrap();
     assert_eq!(again, BindOutcome::Bound(bound.clone()));
-    let other = b.store.bind_session(&r.session_hash, CONV_B, NOW + 5).await.unwrap();
+    let other = b
+        .store
+        .bind_session(&r.session_hash, CONV_B, NOW + 5)
+        .await
+        .unwrap();
     assert_eq!(other, BindOutcome::Replayed);
-    assert_eq!(b.store.get_session(&r.session_hash).await.unwrap(), Some(bound));
+    assert_eq!(
+        b.store.get_session(&r.session_hash).await.unwrap(),
+        Some(bound)
+    );
 }
 
 pub async fn binding_a_revoked_session_answers_revoked(b: Backend) {
     let old = created(&b, "user-1").await;
     let new = successor(&old);
-    let rotated = b.store.rotate_session(&old.session_hash, &old.subject_key, &new).await;
+    let rotated = b
+        .store
+        .rotate_session(&old.session_hash, &old.subject_key, &new)
+        .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::Rotated);
-    let bind = b.store.bind_session(&old.session_hash, CONV_A, NOW).await.unwrap();
+    let bind = b
+        .store
+        .bind_session(&old.session_hash, CONV_A, NOW)
+        .await
+        .unwrap();
     assert_eq!(bind, BindOutcome::Revoked);
 }
 
 pub async fn binding_an_expired_session_answers_expired(b: Backend) {
     let r = created(&b, "user-1").await;
-    let at_expiry = b.store.bind_session(&r.session_hash, CONV_A, r.expires_at + 1).await;
+    let at_expiry = b
+        .store
+        .bind_session(&r.session_hash, CONV_A, r.expires_at + 1)
+        .await;
     assert_eq!(at_expiry.unwrap(), BindOutcome::Expired);
     // The last second of its lifetime still binds.
-    let last = b.store.bind_session(&r.session_hash, CONV_A, r.expires_at).await.unwrap();
+    let last = b
+        .store
+        .bind_session(&r.session_hash, CONV_A, r.expires_at)
+        .await
+        .unwrap();
     assert!(matches!(last, BindOutcome::Bound(_)), "{last:?}");
 }
 
 pub async fn binding_an_unknown_hash_answers_unknown(b: Backend) {
     let r = record("user-1");
-    let bind = b.store.bind_session(&r.session_hash, CONV_A, NOW).await.unwrap();
+    let bind = b
+        .store
+        .bind_session(&r.session_hash, CONV_A, NOW)
+        .await
+        .unwrap();
     assert_eq!(bind, BindOutcome::Unknown);
 }
 
 pub async fn a_bound_session_past_its_expiry_still_answers_its_own_conversation(b: Backend) {
     let r = created(&b, "user-1").await;
-    let first = b.store.bind_session(&r.session_hash, CONV_A, NOW).await.unwrap();
+    let first = b
+        .store
+        .bind_session(&r.session_hash, CONV_A, NOW)
+        .await
+        .unwrap();
     let later = r.expires_at + 600;
-    let again = b.store.bind_session(&r.session_hash, CONV_A, later).await.unwrap();
+    let again = b
+        .store
+        .bind_session(&r.session_hash, CONV_A, later)
+        .await
+        .unwrap();
     assert_eq!(again, first);
-    let other = b.store.bind_session(&r.session_hash, CONV_B, later).await.unwrap();
+    let other = b
+        .store
+        .bind_session(&r.session_hash, CONV_B, later)
+        .await
+        .unwrap();
     assert_eq!(other, BindOutcome::Replayed);
 }
 
 pub async fn rotation_revokes_the_old_ticket_and_stores_the_new_one(b: Backend) {
     let old = created(&b, "user-1").await;
     let new = successor(&old);
-    let rotated = b.store.rotate_session(&old.session_hash, &old.subject_key, &new).await;
+    let rotated = b
+        .store
+        .rotate_session(&old.session_hash, &old.subject_key, &new)
+        .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::Rotated);
-    let stored_old = b.store.get_session(&old.session_hash).await.unwrap().unwrap();
+    let stored_old = b
+        .store
+        .get_session(&old.session_hash)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored_old.status, SessionStatus::Revoked);
-    assert_eq!(b.store.get_session(&new.session_hash).await.unwrap(), Some(new.clone()));
-    let again = b.store.rotate_session(&old.session_hash, &old.subject_key, &successor(&old)).await;
+    assert_eq!(
+        b.store.get_session(&new.session_hash).await.unwrap(),
+        Some(new.clone())
+    );
+    let again = b
+        .store
+        .rotate_session(&old.session_hash, &old.subject_key, &successor(&old))
+        .await;
     assert_eq!(again.unwrap(), RotateOutcome::NotActive);
 }
 
@@ -153,37 +215,66 @@ pub async fn rotation_by_another_subject_is_not_found_and_changes_nothing(b: Bac
     let old = created(&b, "user-1").await;
     let new = successor(&old);
     let other_subject = keys().subject_key("user-2");
-    let rotated = b.store.rotate_session(&old.session_hash, &other_subject, &new).await;
+    let rotated = b
+        .store
+        .rotate_session(&old.session_hash, &other_subject, &new)
+        .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::NotFound);
-    assert_eq!(b.store.get_session(&old.session_hash).await.unwrap(), Some(old));
+    assert_eq!(
+        b.store.get_session(&old.session_hash).await.unwrap(),
+        Some(old)
+    );
     assert_eq!(b.store.get_session(&new.session_hash).await.unwrap(), None);
 }
 
 pub async fn rotation_of_a_bound_ticket_is_not_active_and_stores_nothing(b: Backend) {
     let old = created(&b, "user-1").await;
-    b.store.bind_session(&old.session_hash, CONV_A, NOW).await.unwrap();
+    b.store
+        .bind_session(&old.session_hash, CONV_A, NOW)
+        .await
+        .unwrap();
     let new = successor(&old);
-    let rotated = b.store.rotate_session(&old.session_hash, &old.subject_key, &new).await;
+    let rotated = b
+        .store
+        .rotate_session(&old.session_hash, &old.subject_key, &new)
+        .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::NotActive);
     assert_eq!(b.store.get_session(&new.session_hash).await.unwrap(), None);
-    let stored = b.store.get_session(&old.session_hash).await.unwrap().unwrap();
+    let stored = b
+        .store
+        .get_session(&old.session_hash)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.status, SessionStatus::Bound);
 }
 
 pub async fn rotation_of_a_revoked_ticket_is_not_active(b: Backend) {
     let old = created(&b, "user-1").await;
     let first = successor(&old);
-    b.store.rotate_session(&old.session_hash, &old.subject_key, &first).await.unwrap();
+    b.store
+        .rotate_session(&old.session_hash, &old.subject_key, &first)
+        .await
+        .unwrap();
     let second = successor(&old);
-    let rotated = b.store.rotate_session(&old.session_hash, &old.subject_key, &second).await;
+    let rotated = b
+        .store
+        .rotate_session(&old.session_hash, &old.subject_key, &second)
+        .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::NotActive);
-    assert_eq!(b.store.get_session(&second.session_hash).await.unwrap(), None);
+    assert_eq!(
+        b.store.get_session(&second.session_hash).await.unwrap(),
+        None
+    );
 }
 
 pub async fn rotation_of_an_unknown_hash_is_not_found(b: Backend) {
     let old = record("user-1");
     let new = successor(&old);
-    let rotated = b.store.rotate_session(&old.session_hash, &old.subject_key, &new).await;
+    let rotated = b
+        .store
+        .rotate_session(&old.session_hash, &old.subject_key, &new)
+        .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::NotFound);
     assert_eq!(b.store.get_session(&new.session_hash).await.unwrap(), None);
 }
@@ -193,10 +284,20 @@ pub async fn rotation_into_an_existing_hash_changes_neither(b: Backend) {
     let taken = created(&b, "user-1").await;
     let mut new = successor(&old);
     new.session_hash = taken.session_hash.clone();
-    let err = b.store.rotate_session(&old.session_hash, &old.subject_key, &new).await.unwrap_err();
+    let err = b
+        .store
+        .rotate_session(&old.session_hash, &old.subject_key, &new)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict), "{err:?}");
-    assert_eq!(b.store.get_session(&old.session_hash).await.unwrap(), Some(old));
-    assert_eq!(b.store.get_session(&taken.session_hash).await.unwrap(), Some(taken));
+    assert_eq!(
+        b.store.get_session(&old.session_hash).await.unwrap(),
+        Some(old)
+    );
+    assert_eq!(
+        b.store.get_session(&taken.session_hash).await.unwrap(),
+        Some(taken)
+    );
 }
 
 pub async fn the_rate_limit_allows_exactly_n_per_window_then_limits(b: Backend) {
@@ -208,9 +309,19 @@ pub async fn the_rate_limit_allows_exactly_n_per_window_then_limits(b: Backend) 
         assert_eq!(d, RateDecision::Allowed, "hit {i}");
     }
     let d = b.store.hit(&subject, 5, 60, start + 45).await.unwrap();
-    assert_eq!(d, RateDecision::Limited { retry_after_secs: 15 });
+    assert_eq!(
+        d,
+        RateDecision::Limited {
+            retry_after_secs: 15
+        }
+    );
     let d = b.store.hit(&subject, 5, 60, start + 59).await.unwrap();
-    assert_eq!(d, RateDecision::Limited { retry_after_secs: 1 });
+    assert_eq!(
+        d,
+        RateDecision::Limited {
+            retry_after_secs: 1
+        }
+    );
 }
 
 pub async fn a_new_window_resets_the_rate_limit(b: Backend) {
@@ -229,15 +340,26 @@ pub async fn a_new_window_resets_the_rate_limit(b: Backend) {
     }
     assert!(matches!(
         b.store.hit(&subject, 3, 60, start + 100).await.unwrap(),
-        RateDecision::Limited { retry_after_secs: 20 }
+        RateDecision::Limited {
+            retry_after_secs: 20
+        }
     ));
 }
 
 pub async fn rate_limits_are_counted_per_subject(b: Backend) {
     let (one, two) = (keys().subject_key("user-1"), keys().subject_key("user-2"));
-    assert_eq!(b.store.hit(&one, 1, 60, NOW).await.unwrap(), RateDecision::Allowed);
-    assert!(matches!(b.store.hit(&one, 1, 60, NOW).await.unwrap(), RateDecision::Limited { .. }));
-    assert_eq!(b.store.hit(&two, 1, 60, NOW).await.unwrap(), RateDecision::Allowed);
+    assert_eq!(
+        b.store.hit(&one, 1, 60, NOW).await.unwrap(),
+        RateDecision::Allowed
+    );
+    assert!(matches!(
+        b.store.hit(&one, 1, 60, NOW).await.unwrap(),
+        RateDecision::Limited { .. }
+    ));
+    assert_eq!(
+        b.store.hit(&two, 1, 60, NOW).await.unwrap(),
+        RateDecision::Allowed
+    );
 }
 
 pub async fn a_limit_of_zero_allows_nothing(b: Backend) {
@@ -250,7 +372,10 @@ pub async fn a_limit_of_zero_allows_nothing(b: Backend) {
 
 pub async fn a_completed_idempotency_key_replays_its_response(b: Backend) {
     let key = "user-1:9f0c";
-    assert_eq!(b.store.begin(key, "fp-1", NOW, 3600).await.unwrap(), IdempotencyBegin::Started);
+    assert_eq!(
+        b.store.begin(key, "fp-1", NOW, 3600).await.unwrap(),
+        IdempotencyBegin::Started
+    );
     let body = br#"{"sessionHash":"x"}"#.to_vec();
     b.store.complete(key, 201, &body).await.unwrap();
     let replay = b.store.begin(key, "fp-1", NOW + 10, 3600).await.unwrap();
@@ -260,9 +385,15 @@ pub async fn a_completed_idempotency_key_replays_its_response(b: Backend) {
 pub async fn an_idempotency_key_reused_for_another_request_is_a_mismatch(b: Backend) {
     let key = "user-1:9f0c";
     b.store.begin(key, "fp-1", NOW, 3600).await.unwrap();
-    assert_eq!(b.store.begin(key, "fp-2", NOW, 3600).await.unwrap(), IdempotencyBegin::Mismatch);
+    assert_eq!(
+        b.store.begin(key, "fp-2", NOW, 3600).await.unwrap(),
+        IdempotencyBegin::Mismatch
+    );
     b.store.complete(key, 201, b"{}").await.unwrap();
-    assert_eq!(b.store.begin(key, "fp-2", NOW, 3600).await.unwrap(), IdempotencyBegin::Mismatch);
+    assert_eq!(
+        b.store.begin(key, "fp-2", NOW, 3600).await.unwrap(),
+        IdempotencyBegin::Mismatch
+    );
 }
 
 pub async fn an_idempotency_key_still_running_answers_in_progress(b: Backend) {
@@ -276,7 +407,10 @@ pub async fn an_abandoned_idempotency_key_can_be_claimed_again(b: Backend) {
     let key = "user-1:9f0c";
     b.store.begin(key, "fp-1", NOW, 3600).await.unwrap();
     b.store.abandon(key).await.unwrap();
-    assert_eq!(b.store.begin(key, "fp-1", NOW, 3600).await.unwrap(), IdempotencyBegin::Started);
+    assert_eq!(
+        b.store.begin(key, "fp-1", NOW, 3600).await.unwrap(),
+        IdempotencyBegin::Started
+    );
     // Abandoning a key nobody holds is harmless.
     b.store.abandon("never-used").await.unwrap();
 }
@@ -289,7 +423,10 @@ pub async fn abandoning_a_completed_key_keeps_its_response(b: Backend) {
     let replay = b.store.begin(key, "fp-1", NOW, 3600).await.unwrap();
     assert_eq!(
         replay,
-        IdempotencyBegin::Completed { status: 201, body: b"first".to_vec() }
+        IdempotencyBegin::Completed {
+            status: 201,
+            body: b"first".to_vec()
+        }
     );
 }
 
@@ -299,11 +436,18 @@ pub async fn an_expired_idempotency_key_can_be_claimed_again(b: Backend) {
     b.store.complete(key, 201, b"first").await.unwrap();
     let later = NOW + 61;
     b.clock.set_ms(later * 1000);
-    assert_eq!(b.store.begin(key, "fp-2", later, 60).await.unwrap(), IdempotencyBegin::Started);
+    assert_eq!(
+        b.store.begin(key, "fp-2", later, 60).await.unwrap(),
+        IdempotencyBegin::Started
+    );
 }
 
 pub async fn completing_an_unclaimed_key_conflicts(b: Backend) {
-    let err = b.store.complete("never-claimed", 201, b"{}").await.unwrap_err();
+    let err = b
+        .store
+        .complete("never-claimed", 201, b"{}")
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict), "{err:?}");
     b.store.begin("claimed", "fp", NOW, 60).await.unwrap();
     b.store.complete("claimed", 201, b"{}").await.unwrap();
@@ -328,7 +472,10 @@ pub async fn concurrent_binds_of_one_hash_bind_exactly_one_conversation(b: Backe
     while let Some(joined) = tasks.join_next().await {
         match joined.unwrap() {
             (conversation, BindOutcome::Bound(record)) => {
-                assert_eq!(record.conversation_id.as_deref(), Some(conversation.as_str()));
+                assert_eq!(
+                    record.conversation_id.as_deref(),
+                    Some(conversation.as_str())
+                );
                 winners.push(conversation);
             }
             (_, BindOutcome::Replayed) => replayed += 1,

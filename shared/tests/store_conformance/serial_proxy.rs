@@ -60,7 +60,10 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     let status = response.status();
     let mut out_headers = HeaderMap::new();
     for (name, value) in response.headers() {
-        if !matches!(name.as_str(), "content-length" | "connection" | "transfer-encoding") {
+        if !matches!(
+            name.as_str(),
+            "content-length" | "connection" | "transfer-encoding"
+        ) {
             out_headers.append(name, value.clone());
         }
     }
