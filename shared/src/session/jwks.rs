@@ -412,7 +412,7 @@ mod tests {
         n.extend(std::iter::repeat_n(0xff, 255));
         assert_eq!(rsa_modulus_bits(&enc(&n)), Some(2048));
         let mut short = vec![0x00u8, 0x7f];
-        short.extend(std::iter::repeat_n(0xff, 254));
+        short.extend(std::iter::repeat_n(0xff, 255));
         assert_eq!(rsa_modulus_bits(&enc(&short)), Some(2047));
     }
 
@@ -420,10 +420,15 @@ mod tests {
     fn a_jwks_with_an_unparsable_key_keeps_the_others() {
         let body = br#"{"keys":[
             {"kty":"EC","crv":"P-256","kid":"a","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},
+            {"kty":"EC","kid":7},
+            "junk",
             {"kty":"EC","crv":17}
         ]}"#;
         let set = parse_jwks(body).unwrap();
-        assert_eq!(set.keys.len(), 1);
+        // The key with a numeric `kid` and the string are dropped; the odd EC key is kept as an
+        // unknown key type, which no algorithm may use.
+        assert_eq!(set.keys.len(), 2);
+        assert!(!key_usable(&set.keys[1], Algorithm::ES256));
         assert!(key_usable(&set.keys[0], Algorithm::ES256));
         assert!(!key_usable(&set.keys[0], Algorithm::RS256));
         assert!(!key_usable(&set.keys[0], Algorithm::ES384));
