@@ -19,6 +19,7 @@ pub trait Store: SessionStore + RateLimiter + IdempotencyStore {}
 impl<T: SessionStore + RateLimiter + IdempotencyStore> Store for T {}
 
 /// A store under test, its clock, and whatever keeps its backend alive.
+#[derive(Debug)]
 pub struct Backend {
     pub store: Arc<dyn Store>,
     pub clock: ManualClock,

@@ -2,7 +2,9 @@
 //! production, in memory in tests) and the per-container [`KeyCache`] in front of it.
 //!
 //! The cache refetches when a token names an unknown `kid` (the IdP rotated its keys), but at most
-//! once per refetch interval, and concurrent requests that need a fetch share one. So a flood of
+//! once per refetch interval, and concurrent requests that need a fetch share one. It also
+//! refreshes a set older than its maximum age (so a withdrawn key stops verifying), keeping the
+//! old set if that refresh fails. So a flood of
 //! tokens with made-up `kid`s costs the IdP one request per interval, not one per token.
 
 use std::fmt::Debug;
@@ -202,6 +204,7 @@ struct CacheState {
     keys: Option<Arc<JwkSet>>,
     fetched_at_ms: i64,
     last_attempt_ms: Option<i64>,
+    last_unknown_key_fetch_ms: Option<i64>,
     last_failed: bool,
     attempts: u64,
 }
@@ -253,7 +256,7 @@ impl KeyCache {
         let mut state = self.snapshot();
         if state.keys.is_none() {
             state = self.refresh(state.attempts, Trigger::Empty).await;
-        } else if self.is_stale(&state) && self.may_refetch(&state) {
+        } else if self.is_stale(&state) && self.may_refresh_stale(&state) {
             state = self.refresh(state.attempts, Trigger::Stale).await;
         }
         let Some(keys) = state.keys.clone() else {
@@ -263,16 +266,16 @@ impl KeyCache {
             return single_usable_key(&keys, alg);
         };
         match find(&keys, kid, alg) {
-            Found::Usable(jwk) => return Ok(jwk),
+            Found::Usable(jwk) => return Ok(jwk.clone()),
             Found::Mismatch => return Err(mismatch(kid, alg)),
             Found::Absent => {}
         }
-        if !self.may_refetch(&state) {
+        if !self.may_fetch_unknown_key(&state) {
             return Err(unknown(kid));
         }
         let state = self.refresh(state.attempts, Trigger::UnknownKey).await;
         match state.keys.as_deref().map(|keys| find(keys, kid, alg)) {
-            Some(Found::Usable(jwk)) => Ok(jwk),
+            Some(Found::Usable(jwk)) => Ok(jwk.clone()),
             Some(Found::Mismatch) => Err(mismatch(kid, alg)),
             _ => Err(unknown(kid)),
         }
@@ -289,7 +292,17 @@ impl KeyCache {
         self.clock.now_ms() - state.fetched_at_ms >= self.max_age_ms
     }
 
-    fn may_refetch(&self, state: &CacheState) -> bool {
+    /// Unknown `kid`s cause at most one fetch per interval (counted from the last such fetch,
+    /// so a key rotated in just after the first fetch is still picked up at once).
+    fn may_fetch_unknown_key(&self, state: &CacheState) -> bool {
+        state
+            .last_unknown_key_fetch_ms
+            .is_none_or(|at| self.clock.now_ms() - at >= self.refetch_interval_ms)
+    }
+
+    /// A stale set is refreshed at most once per interval of any fetch, so an IdP outage does
+    /// not turn every request into a fetch.
+    fn may_refresh_stale(&self, state: &CacheState) -> bool {
         state
             .last_attempt_ms
             .is_none_or(|at| self.clock.now_ms() - at >= self.refetch_interval_ms)
@@ -311,7 +324,8 @@ impl KeyCache {
                         .last_attempt_ms
                         .is_none_or(|at| now - at >= EMPTY_RETRY_MS.min(self.refetch_interval_ms))
             }
-            Trigger::Stale | Trigger::UnknownKey => self.may_refetch(&current),
+            Trigger::Stale => self.may_refresh_stale(&current),
+            Trigger::UnknownKey => self.may_fetch_unknown_key(&current),
         };
         if !allowed {
             return current;
@@ -320,6 +334,9 @@ impl KeyCache {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.attempts += 1;
         state.last_attempt_ms = Some(now);
+        if trigger == Trigger::UnknownKey {
+            state.last_unknown_key_fetch_ms = Some(now);
+        }
         match result {
             Ok(keys) => {
                 tracing::info!(keys = keys.keys.len(), ?trigger, "jwks fetched");
@@ -336,13 +353,13 @@ impl KeyCache {
     }
 }
 
-enum Found {
-    Usable(Jwk),
+enum Found<'a> {
+    Usable(&'a Jwk),
     Mismatch,
     Absent,
 }
 
-fn find(keys: &JwkSet, kid: &str, alg: Algorithm) -> Found {
+fn find<'a>(keys: &'a JwkSet, kid: &str, alg: Algorithm) -> Found<'a> {
     let mut named = keys
         .keys
         .iter()
@@ -352,7 +369,7 @@ fn find(keys: &JwkSet, kid: &str, alg: Algorithm) -> Found {
         return Found::Absent;
     }
     match named.find(|k| key_usable(k, alg)) {
-        Some(jwk) => Found::Usable(jwk.clone()),
+        Some(jwk) => Found::Usable(jwk),
         None => Found::Mismatch,
     }
 }
@@ -395,7 +412,7 @@ mod tests {
         n.extend(std::iter::repeat_n(0xff, 255));
         assert_eq!(rsa_modulus_bits(&enc(&n)), Some(2048));
         let mut short = vec![0x00u8, 0x7f];
-        short.extend(std::iter::repeat_n(0xff, 254));
+        short.extend(std::iter::repeat_n(0xff, 255));
         assert_eq!(rsa_modulus_bits(&enc(&short)), Some(2047));
     }
 
@@ -403,10 +420,15 @@ mod tests {
     fn a_jwks_with_an_unparsable_key_keeps_the_others() {
         let body = br#"{"keys":[
             {"kty":"EC","crv":"P-256","kid":"a","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},
+            {"kty":"EC","kid":7},
+            "junk",
             {"kty":"EC","crv":17}
         ]}"#;
         let set = parse_jwks(body).unwrap();
-        assert_eq!(set.keys.len(), 1);
+        // The key with a numeric `kid` and the string are dropped; the odd EC key is kept as an
+        // unknown key type, which no algorithm may use.
+        assert_eq!(set.keys.len(), 2);
+        assert!(!key_usable(&set.keys[1], Algorithm::ES256));
         assert!(key_usable(&set.keys[0], Algorithm::ES256));
         assert!(!key_usable(&set.keys[0], Algorithm::RS256));
         assert!(!key_usable(&set.keys[0], Algorithm::ES384));

@@ -179,7 +179,7 @@ impl SessionVerifier {
     }
 
     /// Verifies `token` (without the `Bearer ` prefix).
-    #[tracing::instrument(name = "verify_session_token", skip_all, err(Display))]
+    #[tracing::instrument(name = "verify_session_token", skip_all, err(Display, level = "info"))]
     pub async fn verify(&self, token: &str) -> Result<VerifiedSession, AuthError> {
         if token.len() > self.config.max_token_bytes {
             return Err(AuthError::TooLarge {
