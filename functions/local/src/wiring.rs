@@ -2,14 +2,13 @@
 //! sandbox, the development identity provider, an in-memory (or moto-backed) store and
 //! development secrets.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use genesys_sandbox::idp::DevIdp;
 use genesys_sandbox::{SandboxConfig, SandboxState};
-use secure_initiation::adapters::{DynamoStore, MemoryStore};
+use secure_initiation::adapters::{DynamoStore, MemoryStore, StaticSecrets};
 use secure_initiation::api::risk::RuleScorer;
 use secure_initiation::api::strategy::{
     InitiationApiStrategy, InitiationStrategy, MessengerStrategy, StrategyKind,
@@ -28,8 +27,6 @@ use secure_initiation::ports::{
 };
 use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
 
-/// Secret ids of the development secrets.
-pub const SESSION_KEY_SECRET: &str = "dev/session-key";
 /// Secret id of the sandbox's client credentials.
 pub const GENESYS_SECRET: &str = "dev/genesys";
 /// Secret id of the data-action credential.
@@ -137,28 +134,17 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     let schema = Arc::new(Schema::default_schema().map_err(build_err)?);
 
     let (user, pass) = options.data_action_credential.clone();
-    let secrets: Arc<dyn SecretSource> = Arc::new(StaticSecrets::new(BTreeMap::from([
-        (
-            GENESYS_SECRET.to_owned(),
-            SecretFields::new(BTreeMap::from([
-                (
-                    "client_id".to_owned(),
-                    SecretString::new(genesys_sandbox::DEFAULT_CLIENT_ID),
-                ),
-                (
-                    "client_secret".to_owned(),
-                    SecretString::new(genesys_sandbox::DEFAULT_CLIENT_SECRET),
-                ),
-            ])),
-        ),
-        (
-            DATA_ACTION_SECRET.to_owned(),
-            SecretFields::new(BTreeMap::from([
-                ("username".to_owned(), SecretString::new(user.clone())),
-                ("password".to_owned(), SecretString::new(pass.clone())),
-            ])),
-        ),
-    ])));
+    let secrets: Arc<dyn SecretSource> = Arc::new(
+        StaticSecrets::new()
+            .with(
+                GENESYS_SECRET,
+                &[
+                    ("client_id", genesys_sandbox::DEFAULT_CLIENT_ID),
+                    ("client_secret", genesys_sandbox::DEFAULT_CLIENT_SECRET),
+                ],
+            )
+            .with(DATA_ACTION_SECRET, &[("username", &user), ("password", &pass)]),
+    );
     let keys = Arc::new(SessionKeys::from_secret(&dev_session_key()?).map_err(build_err)?);
 
     let idp = Arc::new(DevIdp::with_defaults().map_err(build_err)?);
@@ -172,7 +158,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         .map_err(build_err)?,
     );
 
-    let sandbox = SandboxState::new(SandboxConfig::default());
+    let sandbox = SandboxState::new(&SandboxConfig::default());
     let sandbox_base = format!("{base}/sandbox");
     let endpoints = GenesysEndpoints::custom(&sandbox_base, &sandbox_base).map_err(build_err)?;
     let gateway: Arc<dyn GenesysGateway> = Arc::new(
