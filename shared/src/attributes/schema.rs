@@ -533,13 +533,13 @@ fn parse_attribute(raw: RawAttribute) -> Result<AttributeDef, SchemaError> {
             format!("`min`/`max` apply to integers, not {ty}"),
         ));
     }
-    if let (Some(lo), Some(hi)) = (raw.min, raw.max) {
-        if lo > hi {
-            return Err(contradiction(
-                "range",
-                format!("`min` {lo} is above `max` {hi}"),
-            ));
-        }
+    if let (Some(lo), Some(hi)) = (raw.min, raw.max)
+        && lo > hi
+    {
+        return Err(contradiction(
+            "range",
+            format!("`min` {lo} is above `max` {hi}"),
+        ));
     }
     let max_len = match raw.max_len {
         None => None,
@@ -614,14 +614,14 @@ fn parse_attribute(raw: RawAttribute) -> Result<AttributeDef, SchemaError> {
         }
         def.allowed = Some(allowed);
     }
-    if let Source::Static(value) = &def.source {
-        if let Err(e) = def.check_rules(value) {
-            return Err(SchemaError::Contradiction {
-                key: def.key.clone(),
-                rule: "static",
-                detail: format!("the static value breaks rule `{}`", e.rule()),
-            });
-        }
+    if let Source::Static(value) = &def.source
+        && let Err(e) = def.check_rules(value)
+    {
+        return Err(SchemaError::Contradiction {
+            key: def.key.clone(),
+            rule: "static",
+            detail: format!("the static value breaks rule `{}`", e.rule()),
+        });
     }
     if def.source == Source::Computed(Computed::SessionHash) && ty != AttributeType::String {
         return Err(SchemaError::Contradiction {

@@ -99,10 +99,10 @@ impl AttributeDef {
         schema: &Schema,
     ) -> Result<AttributeValue, AttributeError> {
         let key = || self.key.clone();
-        if let Value::String(s) = raw {
-            if looks_composite(s, schema.keys()) {
-                return Err(AttributeError::Composite { key: key() });
-            }
+        if let Value::String(s) = raw
+            && looks_composite(s, schema.keys())
+        {
+            return Err(AttributeError::Composite { key: key() });
         }
         let value = match (self.ty, raw) {
             (_, Value::Object(_) | Value::Array(_)) => {
@@ -200,13 +200,13 @@ impl AttributeDef {
                         });
                     }
                 }
-                if let Some((pattern, re)) = &self.pattern {
-                    if !re.is_match(s) {
-                        return Err(AttributeError::Pattern {
-                            key: key(),
-                            pattern: pattern.clone(),
-                        });
-                    }
+                if let Some((pattern, re)) = &self.pattern
+                    && !re.is_match(s)
+                {
+                    return Err(AttributeError::Pattern {
+                        key: key(),
+                        pattern: pattern.clone(),
+                    });
                 }
             }
             AttributeValue::Integer(i) => {
@@ -243,7 +243,7 @@ fn json_integer(n: &serde_json::Number) -> Option<i64> {
     let f = n.as_f64()?;
     // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if f.fract() == 0.0 && f >= -LIMIT && f < LIMIT {
+    if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) {
         #[allow(clippy::cast_possible_truncation)] // range and integrality checked above
         Some(f as i64)
     } else {
