@@ -224,6 +224,12 @@ impl SandboxState {
             .map(|p| p.attributes.clone())
     }
 
+    /// Every bearer token issued and not revoked, for tests that assert tokens never leak into
+    /// logs or errors. Not exposed over HTTP.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.data().tokens.keys().cloned().collect()
+    }
+
     /// How many bearer tokens are currently valid.
     pub fn active_tokens(&self) -> usize {
         let now = Instant::now();
