@@ -49,7 +49,10 @@ impl MotoServer {
             .spawn()
             .map_err(MotoError::NotInstalled)?;
         let endpoint = format!("http://127.0.0.1:{port}");
-        let server = Self { _child: child, endpoint };
+        let server = Self {
+            _child: child,
+            endpoint,
+        };
         server.wait_ready(Duration::from_secs(30)).await?;
         Ok(server)
     }
