@@ -39,6 +39,9 @@ pub struct GenesysClientConfig {
     pub token_refresh_margin: Duration,
     /// Retries of transient failures.
     pub retry: RetryPolicy,
+    /// After the token endpoint refused the credentials (even re-read), how long calls fail at
+    /// once with [`GenesysError::Auth`] instead of asking again (default 5 s).
+    pub auth_failure_cooldown: Duration,
 }
 
 impl GenesysClientConfig {
@@ -51,6 +54,7 @@ impl GenesysClientConfig {
             request_timeout: Duration::from_secs(10),
             token_refresh_margin: Duration::from_secs(60),
             retry: RetryPolicy::default(),
+            auth_failure_cooldown: Duration::from_secs(5),
         }
     }
 }

@@ -40,7 +40,15 @@ pub(crate) enum TokenWanted {
 #[derive(Default)]
 pub(crate) struct TokenCache {
     current: Mutex<Option<Arc<CachedToken>>>,
-    refresh: tokio::sync::Mutex<u64>,
+    refresh: tokio::sync::Mutex<Refresh>,
+}
+
+/// What the refresh lock guards.
+#[derive(Debug, Default)]
+struct Refresh {
+    generation: u64,
+    /// Until when (Unix ms) refused credentials fail fast instead of being tried again.
+    refused_until_ms: Option<i64>,
 }
 
 impl fmt::Debug for TokenCache {
@@ -62,11 +70,22 @@ impl TokenCache {
     fn store(&self, token: Arc<CachedToken>) {
         *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(token);
     }
+
+    /// Drops the cached token if it is the refused one, so no other caller sends it again.
+    fn discard(&self, generation: u64) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.as_ref().is_some_and(|t| t.generation == generation) {
+            *current = None;
+        }
+    }
 }
 
 impl GenesysClient {
     /// A usable bearer token. Concurrent callers that find none (or a refused one) wait for one
-    /// refresh instead of each fetching their own.
+    /// refresh instead of each fetching their own. After Genesys refused the credentials (even
+    /// once re-read), callers fail fast with [`GenesysError::Auth`] for
+    /// [`GenesysClientConfig::auth_failure_cooldown`](super::GenesysClientConfig), so a broken
+    /// secret does not cost a token request and a secret read per incoming request.
     pub(crate) async fn access_token(
         &self,
         wanted: TokenWanted,
@@ -77,7 +96,7 @@ impl GenesysClient {
         {
             return Ok(token);
         }
-        let mut generation = tokio::time::timeout_at(deadline, self.tokens.refresh.lock())
+        let mut state = tokio::time::timeout_at(deadline, self.tokens.refresh.lock())
             .await
             .map_err(|_| GenesysError::Timeout)?;
         if let Some(token) = self.tokens.fresh(self.clock.now_ms()) {
@@ -91,6 +110,15 @@ impl GenesysClient {
                 }
                 TokenWanted::Replacing { .. } => {}
             }
+        }
+        if let TokenWanted::Replacing { generation, .. } = wanted {
+            self.tokens.discard(generation);
+        }
+        if state
+            .refused_until_ms
+            .is_some_and(|until| self.clock.now_ms() < until)
+        {
+            return Err(GenesysError::Auth);
         }
         let rotate = matches!(
             wanted,
@@ -108,20 +136,30 @@ impl GenesysClient {
                 .invalidate(&self.config.credentials_secret_id)
                 .await;
         }
-        let (value, expires_in) = self.fetch_token(deadline, rotate).await?;
-        *generation += 1;
+        let (value, expires_in) = match self.fetch_token(deadline, rotate).await {
+            Ok(fetched) => fetched,
+            Err(GenesysError::Auth) => {
+                let cooldown = i64::try_from(self.config.auth_failure_cooldown.as_millis())
+                    .unwrap_or(i64::MAX);
+                state.refused_until_ms = Some(self.clock.now_ms().saturating_add(cooldown));
+                return Err(GenesysError::Auth);
+            }
+            Err(other) => return Err(other),
+        };
+        state.refused_until_ms = None;
+        state.generation += 1;
         let lifetime = Duration::from_secs(expires_in);
         let margin = self.config.token_refresh_margin.min(lifetime / 10);
         let usable_ms = i64::try_from((lifetime - margin).as_millis()).unwrap_or(i64::MAX);
         let token = Arc::new(CachedToken {
             value,
             refresh_at_ms: self.clock.now_ms().saturating_add(usable_ms),
-            generation: *generation,
+            generation: state.generation,
         });
         self.tokens.store(Arc::clone(&token));
         tracing::info!(
             expires_in,
-            generation = *generation,
+            generation = state.generation,
             "genesys cloud access token obtained"
         );
         Ok(token)

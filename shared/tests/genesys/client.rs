@@ -201,6 +201,44 @@ async fn wrong_client_credentials_are_re_read_once_then_refused() {
 }
 
 #[tokio::test]
+async fn refused_credentials_fail_fast_for_a_cooldown_then_are_tried_again() {
+    let h = harness().await;
+    h.secrets.set(
+        SECRET_ID,
+        &[("client_id", "sandbox-client"), ("client_secret", "wrong")],
+    );
+    let initiation = Initiation::new();
+    for _ in 0..3 {
+        let error = h
+            .client
+            .create_conversation(&initiation.body(), deadline())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, GenesysError::Auth), "{error:?}");
+    }
+    assert_eq!(
+        h.sandbox.count_token_requests(),
+        2,
+        "no new token request during the cooldown"
+    );
+    assert_eq!(h.secrets.reads(), 2);
+
+    h.secrets.set(
+        SECRET_ID,
+        &[
+            ("client_id", "sandbox-client"),
+            ("client_secret", "sandbox-secret"),
+        ],
+    );
+    h.clock.advance_ms(5_001);
+    h.client
+        .create_conversation(&initiation.body(), deadline())
+        .await
+        .unwrap();
+    assert_eq!(h.sandbox.count_token_requests(), 3);
+}
+
+#[tokio::test]
 async fn a_missing_credentials_field_is_a_secret_error_and_nothing_is_sent() {
     let h = harness().await;
     h.secrets.set(SECRET_ID, &[("client_id", "sandbox-client")]);
