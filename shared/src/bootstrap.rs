@@ -220,10 +220,11 @@ pub async fn validate(env: &(impl EnvSource + ?Sized)) -> Result<ValidateHandler
         )?)),
         None => None,
     };
+    let sessions = Arc::new(store(&base, &cfg.table));
     Ok(ValidateHandler {
         schema: base.schema,
-        clock: base.clock.clone(),
-        sessions: Arc::new(store(&base, &cfg.table)),
+        clock: base.clock,
+        sessions,
         gateway,
         credential: DataActionCredential::new(secrets, cfg.data_action_secret_id),
         settings: cfg.settings,

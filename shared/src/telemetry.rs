@@ -36,8 +36,8 @@ where
             builder
                 .json()
                 .flatten_event(true)
-                .with_current_span(true)
-                .with_span_list(false)
+                .with_current_span(false)
+                .with_span_list(true)
                 .finish(),
         ),
         LogFormat::Text => Box::new(builder.compact().finish()),

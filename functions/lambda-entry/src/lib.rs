@@ -129,13 +129,12 @@ fn api_request_from_v2(
 
 fn v2_response(response: ApiResponse) -> ApiGatewayV2httpResponse {
     let (parts, body) = response.into_parts();
-    ApiGatewayV2httpResponse {
-        status_code: i64::from(parts.status.as_u16()),
-        headers: parts.headers,
-        body: Some(EventBody::Text(String::from_utf8_lossy(&body).into_owned())),
-        is_base64_encoded: false,
-        ..ApiGatewayV2httpResponse::default()
-    }
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = i64::from(parts.status.as_u16());
+    response.headers = parts.headers;
+    response.body = Some(EventBody::Text(String::from_utf8_lossy(&body).into_owned()));
+    response.is_base64_encoded = false;
+    response
 }
 
 /// Handles one validate-session event of either shape.

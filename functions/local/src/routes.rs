@@ -27,10 +27,10 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .route("/v1/initiations/refresh", any(refresh))
         .route("/v1/session-validations", any(validate))
         .route("/dev/clock", post(advance_clock))
+        .with_state(stack)
         .nest("/sandbox", sandbox)
         .merge(idp)
         .fallback(not_found)
-        .with_state(stack)
 }
 
 async fn to_api_request(

@@ -22,8 +22,7 @@ use secure_initiation::genesys::{GenesysClient, GenesysClientConfig, GenesysEndp
 use secure_initiation::http::Cors;
 use secure_initiation::payload::{GenesysId, RoutingTarget, SkillRequirement};
 use secure_initiation::ports::{
-    Clock, GenesysGateway, IdempotencyStore, OffsetClock, RateLimiter, SecretFields, SecretSource,
-    SecretString, SessionStore, StaticSecrets,
+    Clock, GenesysGateway, IdempotencyStore, OffsetClock, RateLimiter, SecretSource, SessionStore,
 };
 use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
 
@@ -143,7 +142,10 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
                     ("client_secret", genesys_sandbox::DEFAULT_CLIENT_SECRET),
                 ],
             )
-            .with(DATA_ACTION_SECRET, &[("username", &user), ("password", &pass)]),
+            .with(
+                DATA_ACTION_SECRET,
+                &[("username", &user), ("password", &pass)],
+            ),
     );
     let keys = Arc::new(SessionKeys::from_secret(&dev_session_key()?).map_err(build_err)?);
 

@@ -8,7 +8,11 @@ pub mod dynamodb;
 mod keys;
 pub mod memory;
 mod risk_http;
+pub mod secrets_file;
+pub mod secrets_manager;
 
 pub use dynamodb::DynamoStore;
 pub use memory::MemoryStore;
 pub use risk_http::HttpRiskScorer;
+pub use secrets_file::{FileSecrets, SecretsFileError, StaticSecrets};
+pub use secrets_manager::{SecretsManagerConfig, SecretsManagerSource};

@@ -261,12 +261,9 @@ impl InitiateHandler {
 
         let outcome = start_strategy(
             self.strategy.as_ref(),
-            self.sessions.as_ref(),
             &attributes,
             request.initial_message(),
-            hash.as_str(),
             self.settings.genesys_deadline,
-            now,
         )
         .await?;
         tracing::info!(
@@ -286,35 +283,24 @@ impl InitiateHandler {
     }
 }
 
-/// Runs the strategy after the record is stored; a created conversation is bound to the
-/// session at once, so only it can validate the hash.
+/// Runs the strategy after the record is stored. The session stays unbound until its first
+/// validation, also with `initiation-api`: a conversation whose token expired before the widget
+/// used it can then still be replaced through refresh.
 pub(crate) async fn start_strategy(
     strategy: &dyn InitiationStrategy,
-    sessions: &dyn SessionStore,
     attributes: &AttributeSet,
     message: Option<&crate::payload::InitialMessage>,
-    session_hash: &str,
     budget: Duration,
-    now: i64,
 ) -> Result<StrategyOutcome, ApiError> {
     let deadline = Instant::now() + budget;
-    let outcome = match strategy.start(attributes, message, deadline).await {
-        Ok(outcome) => outcome,
+    match strategy.start(attributes, message, deadline).await {
+        Ok(outcome) => Ok(outcome),
         Err(e @ GenesysError::OutcomeUnknown) => {
             tracing::error!(error = %e, "initiation outcome unknown");
-            return Err(e.into());
+            Err(e.into())
         }
-        Err(e) => return Err(e.into()),
-    };
-    if let StrategyOutcome::Conversation(created) = &outcome
-        && let Err(e) = sessions
-            .bind_session(session_hash, &created.conversation_id, now)
-            .await
-    {
-        // The first validation binds it instead; the conversation exists either way.
-        tracing::warn!(error = %e, "could not bind the new conversation to its session");
+        Err(e) => Err(e.into()),
     }
-    Ok(outcome)
 }
 
 fn idempotency_key(req: &ApiRequest) -> Result<Option<&str>, ApiError> {

@@ -162,12 +162,9 @@ impl RefreshHandler {
         }
         let outcome = start_strategy(
             self.strategy.as_ref(),
-            self.sessions.as_ref(),
             &attributes,
             None,
-            hash.as_str(),
             self.settings.genesys_deadline,
-            now,
         )
         .await?;
         tracing::info!(subject = %subject_key, refresh_count = new.refresh_count, "session refreshed");

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::ports::SecretError;
+
 /// Why a Genesys Cloud call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GenesysError {
@@ -51,16 +53,40 @@ pub enum GenesysError {
     /// The client's configuration or secrets are unusable.
     #[error("genesys client misconfigured: {0}")]
     Config(String),
+    /// The client credentials could not be read from the secret store.
+    #[error("genesys client credentials could not be read")]
+    Secret(#[from] SecretError),
+    /// An id handed to the client is not the UUID Genesys Cloud uses; nothing was sent.
+    #[error("`{field}` is not a genesys cloud id (a uuid)")]
+    InvalidId {
+        /// Which id.
+        field: &'static str,
+    },
+    /// The conversation has no participant with purpose `customer`.
+    #[error("conversation `{conversation_id}` has no customer participant")]
+    NoCustomerParticipant {
+        /// The conversation.
+        conversation_id: String,
+    },
 }
 
 impl GenesysError {
     /// The HTTP status a function answers with: 504 for deadline/unknown outcome, 503 for
-    /// throttling and outages, 502 for everything else Genesys got wrong.
+    /// throttling and outages (Genesys's or the secret store's), 502 for everything else
+    /// Genesys got wrong.
     pub fn gateway_status(&self) -> u16 {
         match self {
             Self::Timeout | Self::OutcomeUnknown => 504,
-            Self::RateLimited { .. } | Self::Unavailable { .. } | Self::Transport(_) => 503,
-            Self::Api { .. } | Self::Auth | Self::Malformed(_) | Self::Config(_) => 502,
+            Self::RateLimited { .. }
+            | Self::Unavailable { .. }
+            | Self::Transport(_)
+            | Self::Secret(_) => 503,
+            Self::Api { .. }
+            | Self::Auth
+            | Self::Malformed(_)
+            | Self::Config(_)
+            | Self::InvalidId { .. }
+            | Self::NoCustomerParticipant { .. } => 502,
         }
     }
 }

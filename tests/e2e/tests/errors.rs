@@ -20,7 +20,13 @@ async fn app() -> TestApp {
 async fn malformed_bodies_get_400() {
     let app = app().await;
     let token = app.login("a").await;
-    for body in ["", "{", "[]", "\u{feff}{}", r#"{"orderId":"1","orderId":"2"}"#] {
+    for body in [
+        "",
+        "{",
+        "[]",
+        "\u{feff}{}",
+        r#"{"orderId":"1","orderId":"2"}"#,
+    ] {
         let r = app
             .http
             .post(app.url("/v1/initiations"))
@@ -32,7 +38,9 @@ async fn malformed_bodies_get_400() {
             .unwrap();
         assert_problem(r, 400, "malformed-request").await;
     }
-    let bad_key = app.initiate_with(&token, &json!({}), Some("has space")).await;
+    let bad_key = app
+        .initiate_with(&token, &json!({}), Some("has space"))
+        .await;
     assert_problem(bad_key, 400, "malformed-request").await;
 }
 
@@ -47,7 +55,10 @@ async fn a_missing_or_bad_session_token_gets_401_with_www_authenticate() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers()["www-authenticate"], "Bearer error=\"invalid_token\"");
+    assert_eq!(
+        r.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
     assert_problem(r, 401, "invalid-session-token").await;
     let r = app.initiate_with("not.a.jwt", &json!({}), None).await;
     let body = assert_problem(r, 401, "invalid-session-token").await;
@@ -57,7 +68,11 @@ async fn a_missing_or_bad_session_token_gets_401_with_www_authenticate() {
 #[tokio::test]
 async fn a_wrong_data_action_credential_gets_401() {
     let app = app().await;
-    for auth in [None, Some(("architect", "wrong")), Some(("nobody", "local-dev-only"))] {
+    for auth in [
+        None,
+        Some(("architect", "wrong")),
+        Some(("nobody", "local-dev-only")),
+    ] {
         let mut req = app
             .http
             .post(app.url("/v1/session-validations"))
@@ -66,7 +81,12 @@ async fn a_wrong_data_action_credential_gets_401() {
             req = req.basic_auth(u, Some(p));
         }
         let r = req.send().await.unwrap();
-        assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+        assert!(
+            r.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic")
+        );
         assert_problem(r, 401, "invalid-credential").await;
     }
 }
@@ -92,13 +112,24 @@ async fn an_origin_outside_the_allow_list_gets_403_and_preflight_is_answered() {
         .request(reqwest::Method::OPTIONS, app.url("/v1/initiations"))
         .header("origin", &origin)
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "authorization, content-type")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(preflight.status(), 204);
-    assert_eq!(preflight.headers()["access-control-allow-origin"], origin.as_str());
-    assert!(preflight.headers().get("access-control-allow-credentials").is_none());
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        origin.as_str()
+    );
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -116,7 +147,12 @@ async fn wrong_content_type_gets_415_and_oversized_bodies_get_413() {
         .unwrap();
     assert_problem(r, 415, "unsupported-media-type").await;
     let big = json!({ "initialMessage": "x".repeat(20_000) });
-    assert_problem(app.initiate_with(&token, &big, None).await, 413, "payload-too-large").await;
+    assert_problem(
+        app.initiate_with(&token, &big, None).await,
+        413,
+        "payload-too-large",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -124,12 +160,21 @@ async fn schema_violations_get_422_naming_the_field() {
     let app = app().await;
     let token = app.login("a").await;
     for (body, field, rule) in [
-        (json!({"priority_tier": "3"}), "priority_tier", "unknown-field"),
+        (
+            json!({"priority_tier": "3"}),
+            "priority_tier",
+            "unknown-field",
+        ),
         (json!({"orderId": "1|order_id:2"}), "orderId", "composite"),
         (json!({"orderId": "12ab"}), "orderId", "pattern"),
         (json!({"orderId": ["1"]}), "orderId", "nested"),
     ] {
-        let problem = assert_problem(app.initiate_with(&token, &body, None).await, 422, "invalid-fields").await;
+        let problem = assert_problem(
+            app.initiate_with(&token, &body, None).await,
+            422,
+            "invalid-fields",
+        )
+        .await;
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
         assert_eq!(problem["errors"][0]["rule"], rule, "{problem}");
     }
@@ -142,8 +187,18 @@ async fn schema_violations_get_422_naming_the_field() {
 #[tokio::test]
 async fn unknown_routes_get_404_and_wrong_methods_405() {
     let app = app().await;
-    assert_problem(app.http.get(app.url("/v2/nothing")).send().await.unwrap(), 404, "not-found").await;
-    let r = app.http.get(app.url("/v1/initiations")).send().await.unwrap();
+    assert_problem(
+        app.http.get(app.url("/v2/nothing")).send().await.unwrap(),
+        404,
+        "not-found",
+    )
+    .await;
+    let r = app
+        .http
+        .get(app.url("/v1/initiations"))
+        .send()
+        .await
+        .unwrap();
     assert_problem(r, 405, "method-not-allowed").await;
 }
 
@@ -166,17 +221,27 @@ async fn genesys_refusing_the_initiation_gets_502() {
     app.running
         .sandbox
         .inject(Fault::status(400).on_path("/api/v2/webmessaging").times(1));
-    let body = assert_problem(app.initiate_with(&token, &json!({}), None).await, 502, "upstream-error").await;
-    assert!(!body.to_string().contains("contextId"), "Genesys internals stay in the log");
+    let body = assert_problem(
+        app.initiate_with(&token, &json!({}), None).await,
+        502,
+        "upstream-error",
+    )
+    .await;
+    assert!(
+        !body.to_string().contains("contextId"),
+        "Genesys internals stay in the log"
+    );
 }
 
 #[tokio::test]
 async fn genesys_unavailable_gets_503_with_retry_after() {
     let app = initiation_api_app().await;
     let token = app.login("a").await;
-    app.running
-        .sandbox
-        .inject(Fault::status(503).on_path("/api/v2/webmessaging").times(100));
+    app.running.sandbox.inject(
+        Fault::status(503)
+            .on_path("/api/v2/webmessaging")
+            .times(100),
+    );
     let r = app.initiate_with(&token, &json!({}), None).await;
     assert!(r.headers().contains_key("retry-after"));
     assert_problem(r, 503, "service-unavailable").await;
@@ -191,10 +256,15 @@ async fn a_genesys_create_slower_than_the_deadline_gets_504_and_is_not_repeated(
             .on_path("/api/v2/webmessaging")
             .times(1),
     );
-    assert_problem(app.initiate_with(&token, &json!({}), None).await, 504, "upstream-timeout").await;
-    let creates = app
-        .running
-        .sandbox
-        .count_create_requests();
-    assert_eq!(creates, 1, "a create whose outcome is unknown is never retried");
+    assert_problem(
+        app.initiate_with(&token, &json!({}), None).await,
+        504,
+        "upstream-timeout",
+    )
+    .await;
+    let creates = app.running.sandbox.count_create_requests();
+    assert_eq!(
+        creates, 1,
+        "a create whose outcome is unknown is never retried"
+    );
 }

@@ -33,8 +33,16 @@ async fn messenger_initiation_returns_only_the_session_hash_for_messenger() {
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body: Value = response.json().await.unwrap();
     let hash = hash_of(&body);
-    let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, vec!["customAttributes", "expiresAt", "sessionHash", "strategy"]);
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        vec!["customAttributes", "expiresAt", "sessionHash", "strategy"]
+    );
     assert_eq!(body["strategy"], "messenger");
     assert_eq!(body["customAttributes"], json!({ "session_hash": hash }));
     assert!(hash.len() >= 22, "at least 128 bits");
@@ -49,7 +57,11 @@ async fn whole_flow(strategy: StrategyKind) {
     let old = hash_of(&first);
     if strategy == StrategyKind::InitiationApi {
         assert_eq!(first["strategy"], "initiation-api");
-        assert!(first["conversationId"].as_str().is_some_and(|c| !c.is_empty()));
+        assert!(
+            first["conversationId"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty())
+        );
         assert!(first["token"].as_str().is_some_and(|t| !t.is_empty()));
     }
 
@@ -64,7 +76,10 @@ async fn whole_flow(strategy: StrategyKind) {
         StrategyKind::InitiationApi => refreshed["conversationId"].as_str().unwrap().to_owned(),
     };
     let revoked = app.validate(&old, &conversation()).await;
-    assert_eq!((revoked["valid"].clone(), revoked["reason"].clone()), (json!(false), json!("revoked")));
+    assert_eq!(
+        (revoked["valid"].clone(), revoked["reason"].clone()),
+        (json!(false), json!("revoked"))
+    );
 
     let ok = app.validate(&new, &conv).await;
     assert_eq!(ok["valid"], true, "{ok}");
@@ -73,13 +88,22 @@ async fn whole_flow(strategy: StrategyKind) {
     assert_eq!(ok["geo_segment"], "na-east");
     assert_eq!(ok["order_id"], "88472");
     assert_eq!(ok["authenticated"], "true");
-    assert!(ok.get("client_ip").is_none(), "hidden attributes are not exposed");
+    assert!(
+        ok.get("client_ip").is_none(),
+        "hidden attributes are not exposed"
+    );
 
     // The same conversation may ask again; another conversation is a replay.
     assert_eq!(app.validate(&new, &conv).await["valid"], true);
     let replay = app.validate(&new, &conversation()).await;
-    assert_eq!((replay["valid"].clone(), replay["reason"].clone()), (json!(false), json!("replayed")));
-    assert_eq!(replay["priority_tier"], "", "an invalid answer carries no attributes");
+    assert_eq!(
+        (replay["valid"].clone(), replay["reason"].clone()),
+        (json!(false), json!("replayed"))
+    );
+    assert_eq!(
+        replay["priority_tier"], "",
+        "an invalid answer carries no attributes"
+    );
 
     // A consumed hash cannot be refreshed.
     let consumed = app.refresh(&token, &new).await;
@@ -93,8 +117,14 @@ async fn whole_flow(strategy: StrategyKind) {
 
     // Forged and malformed hashes.
     let forged = "A".repeat(43);
-    assert_eq!(app.validate(&forged, &conversation()).await["reason"], "unknown");
-    assert_eq!(app.validate("a3f9c21", &conversation()).await["reason"], "malformed");
+    assert_eq!(
+        app.validate(&forged, &conversation()).await["reason"],
+        "unknown"
+    );
+    assert_eq!(
+        app.validate("a3f9c21", &conversation()).await["reason"],
+        "malformed"
+    );
 }
 
 #[tokio::test]
@@ -118,8 +148,14 @@ async fn the_initiation_api_strategy_sends_the_guides_payload_with_discrete_attr
     assert_eq!(sent.id, body["conversationId"].as_str().unwrap());
     let attrs = &sent.custom_attributes;
     assert_eq!(attrs.get("priority_tier").map(String::as_str), Some("2"));
-    assert_eq!(attrs.get("session_hash").map(String::as_str), body["sessionHash"].as_str());
-    assert!(attrs.values().all(|v| !v.contains('|')), "no composite values");
+    assert_eq!(
+        attrs.get("session_hash").map(String::as_str),
+        body["sessionHash"].as_str()
+    );
+    assert!(
+        attrs.values().all(|v| !v.contains('|')),
+        "no composite values"
+    );
 }
 
 async fn rate_limit_and_idempotency(strategy: StrategyKind) {
@@ -138,21 +174,32 @@ async fn rate_limit_and_idempotency(strategy: StrategyKind) {
     assert_eq!(app.running.sandbox.conversations().len(), created);
 
     // The same key with another body is a conflict.
-    let other = app.initiate_with(&token, &json!({"orderId": "43"}), Some("key-1")).await;
+    let other = app
+        .initiate_with(&token, &json!({"orderId": "43"}), Some("key-1"))
+        .await;
     assert_problem(other, 409, "idempotency-conflict").await;
 
     // Five per minute: four more succeed (the replay did not count), the sixth is limited.
     for i in 0..4 {
-        let r = app.initiate_with(&token, &body, Some(&format!("k{i}"))).await;
+        let r = app
+            .initiate_with(&token, &body, Some(&format!("k{i}")))
+            .await;
         assert_eq!(r.status(), StatusCode::CREATED, "initiation {i}");
     }
     let limited = app.initiate_with(&token, &body, None).await;
-    let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry_after));
     assert_problem(limited, 429, "rate-limited").await;
     // Another subject is not affected.
     let dave = app.login("dave").await;
-    assert_eq!(app.initiate_with(&dave, &body, None).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.initiate_with(&dave, &body, None).await.status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -171,10 +218,16 @@ async fn risk_refusal(strategy: StrategyKind) {
     claims.insert("tier".into(), json!(1));
     claims.insert("geo".into(), json!("emea"));
     claims.insert("risk".into(), json!(95));
-    let token = app.idp().sign(&claims, jsonwebtoken::Algorithm::ES256).unwrap();
+    let token = app
+        .idp()
+        .sign(&claims, jsonwebtoken::Algorithm::ES256)
+        .unwrap();
     let refused = app.initiate_with(&token, &json!({}), None).await;
     assert_problem(refused, 403, "risk-refused").await;
-    assert!(app.running.sandbox.conversations().is_empty(), "no Genesys resource for a refused request");
+    assert!(
+        app.running.sandbox.conversations().is_empty(),
+        "no Genesys resource for a refused request"
+    );
 }
 
 #[tokio::test]
@@ -193,13 +246,42 @@ async fn validation_writes_the_attributes_onto_the_participant_when_asked() {
     let token = app.login("erin").await;
     let body = app.initiate(&token).await;
     let conv = body["conversationId"].as_str().unwrap().to_owned();
-    let participant = app.running.sandbox.conversation(&conv).unwrap().customer().unwrap().id.clone();
+    let participant = app
+        .running
+        .sandbox
+        .conversation(&conv)
+        .unwrap()
+        .customer()
+        .unwrap()
+        .id
+        .clone();
     let response = app
         .validate_raw(&json!({"sessionHash": hash_of(&body), "conversationId": conv, "participantId": participant}))
         .await;
     let out: Value = response.json().await.unwrap();
     assert_eq!(out["participant_update"], "written", "{out}");
-    let written = app.running.sandbox.conversation(&conv).unwrap().customer().unwrap().attributes.clone();
+    let written = app
+        .running
+        .sandbox
+        .conversation(&conv)
+        .unwrap()
+        .customer()
+        .unwrap()
+        .attributes
+        .clone();
     assert_eq!(written.get("priority_tier").map(String::as_str), Some("2"));
-    assert!(!written.contains_key("client_ip"));
+    let patches: Vec<_> = app
+        .running
+        .sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 1);
+    let patched = patches[0].body["attributes"].as_object().unwrap();
+    assert!(patched.contains_key("risk_score"));
+    assert!(
+        !patched.contains_key("client_ip"),
+        "only exposed attributes are written back"
+    );
 }

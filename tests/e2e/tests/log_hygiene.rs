@@ -36,8 +36,12 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 #[tokio::test]
 async fn no_secret_token_hash_subject_or_order_id_reaches_the_logs() {
     let capture = Capture::default();
-    tracing::subscriber::set_global_default(subscriber(tracing::Level::TRACE, LogFormat::Json, capture.clone()))
-        .unwrap();
+    tracing::subscriber::set_global_default(subscriber(
+        tracing::Level::TRACE,
+        LogFormat::Json,
+        capture.clone(),
+    ))
+    .unwrap();
 
     let mut secrets: Vec<String> = Vec::new();
     let mut bodies: Vec<String> = Vec::new();
@@ -57,8 +61,11 @@ async fn no_secret_token_hash_subject_or_order_id_reaches_the_logs() {
 
         let order = "918273645501";
         secrets.push(order.to_owned());
-        let r = app.initiate_with(&token, &json!({"orderId": order}), Some("idem-1")).await;
+        let r = app
+            .initiate_with(&token, &json!({"orderId": order}), Some("idem-1"))
+            .await;
         let first: Value = r.json().await.unwrap();
+        assert!(first["sessionHash"].is_string(), "{first}");
         bodies.push(first.to_string());
         let hash = first["sessionHash"].as_str().unwrap().to_owned();
         secrets.push(hash.clone());
@@ -66,22 +73,30 @@ async fn no_secret_token_hash_subject_or_order_id_reaches_the_logs() {
             secrets.push(t.to_owned());
         }
         // Replay, refresh, validate (ok, replay, forged), rate limit, bad token, bad credential.
-        let _ = app.initiate_with(&token, &json!({"orderId": order}), Some("idem-1")).await;
+        let _ = app
+            .initiate_with(&token, &json!({"orderId": order}), Some("idem-1"))
+            .await;
         let refreshed: Value = app.refresh(&token, &hash).await.json().await.unwrap();
         let new = refreshed["sessionHash"].as_str().unwrap().to_owned();
         secrets.push(new.clone());
         if let Some(t) = refreshed["token"].as_str() {
             secrets.push(t.to_owned());
         }
-        let conv = refreshed["conversationId"].as_str().map_or_else(conversation, str::to_owned);
+        let conv = refreshed["conversationId"]
+            .as_str()
+            .map_or_else(conversation, str::to_owned);
         bodies.push(app.validate(&new, &conv).await.to_string());
         bodies.push(app.validate(&new, &conversation()).await.to_string());
         bodies.push(app.validate(&hash, &conversation()).await.to_string());
         for _ in 0..6 {
-            let r = app.initiate_with(&token, &json!({"orderId": order}), None).await;
+            let r = app
+                .initiate_with(&token, &json!({"orderId": order}), None)
+                .await;
             bodies.push(r.text().await.unwrap());
         }
-        let r = app.initiate_with(&format!("{token}x"), &json!({}), None).await;
+        let r = app
+            .initiate_with(&format!("{token}x"), &json!({}), None)
+            .await;
         bodies.push(r.text().await.unwrap());
         let r = app
             .http
@@ -98,18 +113,34 @@ async fn no_secret_token_hash_subject_or_order_id_reaches_the_logs() {
     }
 
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.lines().count() > 20, "the flows must have logged: {logs}");
+    assert!(
+        logs.lines().count() > 20,
+        "the flows must have logged: {logs}"
+    );
     for line in logs.lines() {
-        let parsed: Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
-        assert!(parsed.get("message").is_some() || parsed.get("fields").is_some(), "{line}");
+        let parsed: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        // Inside a request, every line carries the request id (from the entry point's span).
+        if let Some(spans) = parsed.get("spans").and_then(Value::as_array) {
+            assert!(
+                spans.iter().any(|s| s.get("request_id").is_some()),
+                "no request id: {line}"
+            );
+        }
     }
     for secret in &secrets {
-        assert!(!logs.contains(secret.as_str()), "a secret value reached the logs");
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret value reached the logs"
+        );
         for body in &bodies {
             // Success bodies legitimately carry the caller's own hash, token and (to Architect)
             // the order id; error bodies carry none of them.
             if body.contains("urn:secure-initiation:problem") {
-                assert!(!body.contains(secret.as_str()), "a secret value reached a response body");
+                assert!(
+                    !body.contains(secret.as_str()),
+                    "a secret value reached a response body"
+                );
             }
         }
     }

@@ -15,7 +15,9 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(options: Options) -> TestApp {
-    let running = spawn(Options { port: 0, ..options }).await.expect("the local stack starts");
+    let running = spawn(Options { port: 0, ..options })
+        .await
+        .expect("the local stack starts");
     TestApp {
         running,
         http: reqwest::Client::new(),
@@ -48,7 +50,12 @@ impl TestApp {
         body["token"].as_str().unwrap().to_owned()
     }
 
-    pub async fn initiate_with(&self, token: &str, body: &Value, idempotency_key: Option<&str>) -> Response {
+    pub async fn initiate_with(
+        &self,
+        token: &str,
+        body: &Value,
+        idempotency_key: Option<&str>,
+    ) -> Response {
         let mut req = self
             .http
             .post(self.url("/v1/initiations"))
@@ -64,7 +71,11 @@ impl TestApp {
     /// Initiates and returns the 201 body.
     pub async fn initiate(&self, token: &str) -> Value {
         let response = self
-            .initiate_with(token, &json!({"orderId": "88472", "initialMessage": "Where is my order?"}), None)
+            .initiate_with(
+                token,
+                &json!({"orderId": "88472", "initialMessage": "Where is my order?"}),
+                None,
+            )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         response.json().await.unwrap()
@@ -115,12 +126,17 @@ impl TestApp {
 pub async fn assert_problem(response: Response, status: u16, slug: &str) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");
     assert_eq!(
-        response.headers()["content-type"], "application/problem+json",
+        response.headers()["content-type"],
+        "application/problem+json",
         "content type"
     );
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["type"], format!("urn:secure-initiation:problem:{slug}"), "{body}");
+    assert_eq!(
+        body["type"],
+        format!("urn:secure-initiation:problem:{slug}"),
+        "{body}"
+    );
     assert_eq!(body["status"], status);
     body
 }

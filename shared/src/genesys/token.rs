@@ -1,0 +1,257 @@
+//! The OAuth client-credentials token: fetched with the client id and secret from the secret
+//! source, cached until shortly before `expires_in`, refreshed by one caller at a time.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, HeaderValue};
+use tokio::time::Instant;
+
+use super::client::GenesysClient;
+use super::retry::remaining;
+use super::transport::{Answer, ReadError, read};
+use super::wire::{TokenResponse, api_error, parse};
+use super::{CLIENT_ID_FIELD, CLIENT_SECRET_FIELD, GenesysError};
+use crate::ports::SecretString;
+
+/// A bearer token and when to stop using it.
+pub(crate) struct CachedToken {
+    pub(crate) value: SecretString,
+    refresh_at_ms: i64,
+    /// Which fetch produced it, so a caller whose call was refused replaces only that token.
+    pub(crate) generation: u64,
+}
+
+/// What a caller needs from the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenWanted {
+    /// Any fresh token.
+    Any,
+    /// A token other than `generation`, which the API refused; with `rotate_secret`, re-read the
+    /// client credentials first (they may have been rotated).
+    Replacing {
+        generation: u64,
+        rotate_secret: bool,
+    },
+}
+
+/// The cached token plus the lock that makes refreshes single-flight.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    current: Mutex<Option<Arc<CachedToken>>>,
+    refresh: tokio::sync::Mutex<Refresh>,
+}
+
+/// What the refresh lock guards.
+#[derive(Debug, Default)]
+struct Refresh {
+    generation: u64,
+    /// Until when (Unix ms) refused credentials fail fast instead of being tried again.
+    refused_until_ms: Option<i64>,
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenCache { .. }")
+    }
+}
+
+impl TokenCache {
+    fn fresh(&self, now_ms: i64) -> Option<Arc<CachedToken>> {
+        self.current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|t| now_ms < t.refresh_at_ms)
+            .cloned()
+    }
+
+    fn store(&self, token: Arc<CachedToken>) {
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(token);
+    }
+
+    /// Drops the cached token if it is the refused one, so no other caller sends it again.
+    fn discard(&self, generation: u64) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.as_ref().is_some_and(|t| t.generation == generation) {
+            *current = None;
+        }
+    }
+}
+
+impl GenesysClient {
+    /// A usable bearer token. Concurrent callers that find none (or a refused one) wait for one
+    /// refresh instead of each fetching their own. After Genesys refused the credentials (even
+    /// once re-read), callers fail fast with [`GenesysError::Auth`] for
+    /// [`GenesysClientConfig::auth_failure_cooldown`](super::GenesysClientConfig), so a broken
+    /// secret does not cost a token request and a secret read per incoming request.
+    pub(crate) async fn access_token(
+        &self,
+        wanted: TokenWanted,
+        deadline: Instant,
+    ) -> Result<Arc<CachedToken>, GenesysError> {
+        if wanted == TokenWanted::Any
+            && let Some(token) = self.tokens.fresh(self.clock.now_ms())
+        {
+            return Ok(token);
+        }
+        let mut state = tokio::time::timeout_at(deadline, self.tokens.refresh.lock())
+            .await
+            .map_err(|_| GenesysError::Timeout)?;
+        if let Some(token) = self.tokens.fresh(self.clock.now_ms()) {
+            match wanted {
+                TokenWanted::Any => return Ok(token),
+                TokenWanted::Replacing {
+                    generation: refused,
+                    ..
+                } if token.generation != refused => {
+                    return Ok(token);
+                }
+                TokenWanted::Replacing { .. } => {}
+            }
+        }
+        if let TokenWanted::Replacing { generation, .. } = wanted {
+            self.tokens.discard(generation);
+        }
+        if state
+            .refused_until_ms
+            .is_some_and(|until| self.clock.now_ms() < until)
+        {
+            return Err(GenesysError::Auth);
+        }
+        let rotate = matches!(
+            wanted,
+            TokenWanted::Replacing {
+                rotate_secret: true,
+                ..
+            }
+        );
+        if rotate {
+            tracing::warn!(
+                secret_id = %self.config.credentials_secret_id,
+                "genesys cloud refused a fresh token; re-reading the client credentials"
+            );
+            self.secrets
+                .invalidate(&self.config.credentials_secret_id)
+                .await;
+        }
+        let (value, expires_in) = match self.fetch_token(deadline, rotate).await {
+            Ok(fetched) => fetched,
+            Err(GenesysError::Auth) => {
+                let cooldown = i64::try_from(self.config.auth_failure_cooldown.as_millis())
+                    .unwrap_or(i64::MAX);
+                state.refused_until_ms = Some(self.clock.now_ms().saturating_add(cooldown));
+                return Err(GenesysError::Auth);
+            }
+            Err(other) => return Err(other),
+        };
+        state.refused_until_ms = None;
+        state.generation += 1;
+        let lifetime = Duration::from_secs(expires_in);
+        let margin = self.config.token_refresh_margin.min(lifetime / 10);
+        let usable_ms = i64::try_from((lifetime - margin).as_millis()).unwrap_or(i64::MAX);
+        let token = Arc::new(CachedToken {
+            value,
+            refresh_at_ms: self.clock.now_ms().saturating_add(usable_ms),
+            generation: state.generation,
+        });
+        self.tokens.store(Arc::clone(&token));
+        tracing::info!(
+            expires_in,
+            generation = state.generation,
+            "genesys cloud access token obtained"
+        );
+        Ok(token)
+    }
+
+    /// `POST {login}/oauth/token` with Basic client authentication. Safe to retry (it creates
+    /// nothing); a refusal re-reads the credentials once, in case they were rotated.
+    async fn fetch_token(
+        &self,
+        deadline: Instant,
+        already_rotated: bool,
+    ) -> Result<(SecretString, u64), GenesysError> {
+        let secret_id = &self.config.credentials_secret_id;
+        let url = self.config.endpoints.token_url();
+        let mut rotated = already_rotated;
+        let mut retries = 0;
+        loop {
+            let fields = tokio::time::timeout_at(deadline, self.secrets.fields(secret_id))
+                .await
+                .map_err(|_| GenesysError::Timeout)??;
+            let client_id = fields.get(secret_id, CLIENT_ID_FIELD)?;
+            let client_secret = fields.get(secret_id, CLIENT_SECRET_FIELD)?;
+            let left = remaining(deadline).ok_or(GenesysError::Timeout)?;
+            let sent = self
+                .http
+                .post(url.clone())
+                .basic_auth(client_id.expose(), Some(client_secret.expose()))
+                .header(ACCEPT, HeaderValue::from_static("application/json"))
+                .form(&[("grant_type", "client_credentials")])
+                .timeout(left.min(self.config.request_timeout))
+                .send()
+                .await;
+            let Answer {
+                status,
+                headers,
+                body,
+            } = match read(sent).await {
+                Ok(answer) => answer,
+                Err(ReadError::TooLarge) => {
+                    return Err(GenesysError::Malformed(
+                        "token response: body too large".to_owned(),
+                    ));
+                }
+                Err(ReadError::Failed { error, .. }) => {
+                    retries += 1;
+                    match self.transient_wait(retries, deadline) {
+                        Some(wait) => {
+                            tracing::warn!(%error, retry = retries, wait_ms = wait.as_millis(), "genesys token request failed; retrying");
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                        None => return Err(super::transport::transport_error(error)),
+                    }
+                }
+            };
+            match status.as_u16() {
+                200..=299 => return token_from(&body),
+                400 | 401 if !rotated => {
+                    tracing::warn!(
+                        status = status.as_u16(),
+                        %secret_id,
+                        "genesys cloud refused the client credentials; re-reading them once"
+                    );
+                    self.secrets.invalidate(secret_id).await;
+                    rotated = true;
+                }
+                400 | 401 => {
+                    tracing::error!(status = status.as_u16(), %secret_id, "genesys cloud refused the client credentials");
+                    return Err(GenesysError::Auth);
+                }
+                429 | 502..=504 => {
+                    retries += 1;
+                    let wait = self.throttle_wait(status.as_u16(), &headers, retries, deadline)?;
+                    tokio::time::sleep(wait).await;
+                }
+                other => return Err(api_error(other, &body)),
+            }
+        }
+    }
+}
+
+fn token_from(body: &[u8]) -> Result<(SecretString, u64), GenesysError> {
+    let parsed: TokenResponse = parse("token response", body)?;
+    if !parsed.token_type.eq_ignore_ascii_case("bearer") {
+        return Err(GenesysError::Malformed(
+            "token response: token_type is not bearer".to_owned(),
+        ));
+    }
+    if parsed.access_token.is_empty() || parsed.expires_in == 0 {
+        return Err(GenesysError::Malformed(
+            "token response: empty access_token or zero expires_in".to_owned(),
+        ));
+    }
+    Ok((SecretString::new(parsed.access_token), parsed.expires_in))
+}

@@ -1,0 +1,131 @@
+//! Admin routes under `/_sandbox` (JSON), so a browser demo or another process can read what the
+//! sandbox received and steer it: request log, conversations, faults, tokens, credentials.
+//! They are never recorded nor faulted.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::errors::{genesys_error, not_found};
+use crate::faults::Fault;
+use crate::state::{SandboxState, StartCheck};
+
+pub(crate) fn routes() -> Router<SandboxState> {
+    Router::new()
+        .route("/_sandbox/requests", get(requests).delete(clear_requests))
+        .route("/_sandbox/stats", get(stats))
+        .route("/_sandbox/conversations", get(conversations))
+        .route("/_sandbox/conversations/{id}", get(conversation))
+        .route(
+            "/_sandbox/faults",
+            get(faults).post(inject).delete(clear_faults),
+        )
+        .route("/_sandbox/tokens/expire", post(expire_tokens))
+        .route("/_sandbox/tokens/revoke", post(revoke_tokens))
+        .route("/_sandbox/credentials", put(set_credentials))
+        .route("/_sandbox/widget/start", post(widget_start))
+}
+
+async fn requests(State(state): State<SandboxState>) -> Response {
+    Json(state.requests()).into_response()
+}
+
+async fn clear_requests(State(state): State<SandboxState>) -> StatusCode {
+    state.clear_requests();
+    StatusCode::NO_CONTENT
+}
+
+async fn stats(State(state): State<SandboxState>) -> Response {
+    Json(json!({
+        "requests": state.requests().len(),
+        "tokenRequests": state.count_token_requests(),
+        "createRequests": state.count_create_requests(),
+        "conversations": state.conversations().len(),
+        "activeTokens": state.active_tokens(),
+        "armedFaults": state.faults().len(),
+    }))
+    .into_response()
+}
+
+async fn conversations(State(state): State<SandboxState>) -> Response {
+    Json(state.conversations()).into_response()
+}
+
+async fn conversation(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
+    match state.conversation(&id) {
+        Some(c) => Json(c).into_response(),
+        None => not_found("conversation"),
+    }
+}
+
+async fn faults(State(state): State<SandboxState>) -> Response {
+    Json(state.faults()).into_response()
+}
+
+async fn inject(State(state): State<SandboxState>, Json(fault): Json<Fault>) -> StatusCode {
+    state.inject(fault);
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_faults(State(state): State<SandboxState>) -> StatusCode {
+    state.clear_faults();
+    StatusCode::NO_CONTENT
+}
+
+async fn expire_tokens(State(state): State<SandboxState>) -> StatusCode {
+    state.expire_tokens();
+    StatusCode::NO_CONTENT
+}
+
+async fn revoke_tokens(State(state): State<SandboxState>) -> StatusCode {
+    state.revoke_tokens();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Credentials {
+    client_id: String,
+    client_secret: String,
+}
+
+async fn set_credentials(
+    State(state): State<SandboxState>,
+    Json(credentials): Json<Credentials>,
+) -> StatusCode {
+    state.set_credentials(credentials.client_id, credentials.client_secret);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WidgetStart {
+    conversation_id: String,
+    token: String,
+}
+
+/// What Messenger's `startConversation({conversationId, token})` would get.
+async fn widget_start(
+    State(state): State<SandboxState>,
+    Json(start): Json<WidgetStart>,
+) -> Response {
+    match state.start_widget(&start.conversation_id, &start.token) {
+        StartCheck::Started => Json(json!({
+            "conversationId": start.conversation_id,
+            "state": "started",
+        }))
+        .into_response(),
+        StartCheck::Expired => {
+            genesys_error(StatusCode::UNAUTHORIZED, "token.expired", "Token Expired")
+        }
+        StartCheck::Unknown => genesys_error(
+            StatusCode::UNAUTHORIZED,
+            "bad.credentials",
+            "Invalid login credentials.",
+        ),
+    }
+}

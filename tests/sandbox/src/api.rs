@@ -1,0 +1,218 @@
+//! The Platform API routes: the guide's initiation endpoint, `GET` message conversation and
+//! `PATCH` participant attributes. Every route wants a valid bearer token first.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::errors::{
+    FieldProblem, bad_credentials, genesys_error, genesys_error_with, not_found,
+    unsupported_media_type,
+};
+use crate::state::{Conversation, Participant, SandboxState};
+use crate::validate;
+
+/// `POST /api/v2/webmessaging/widgets/{widgetId}/conversations`.
+pub(crate) async fn create_conversation(
+    State(state): State<SandboxState>,
+    Path(widget_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !authorized(&state, &headers) {
+        return bad_credentials();
+    }
+    if !validate::is_uuid(&widget_id) {
+        return not_found("widget");
+    }
+    let body = match json_body(&headers, &body) {
+        Ok(v) => v,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let new = match validate::initiation(&widget_id, &body) {
+        Ok(new) => new,
+        Err(problems) => return invalid(&problems),
+    };
+    let (conversation_id, token) = state.create_conversation(new);
+    tracing::info!(target: "genesys_sandbox", %conversation_id, "conversation created");
+    let mut response = (
+        StatusCode::CREATED,
+        Json(json!({"conversationId": conversation_id, "token": token})),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// `GET /api/v2/conversations/messages/{conversationId}`: a `MessageConversation`.
+pub(crate) async fn get_conversation(
+    State(state): State<SandboxState>,
+    Path(conversation_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&state, &headers) {
+        return bad_credentials();
+    }
+    match state.conversation(&conversation_id) {
+        Some(conversation) => Json(message_conversation(&conversation)).into_response(),
+        None => not_found("conversation"),
+    }
+}
+
+/// `PATCH /api/v2/conversations/messages/{conversationId}/participants/{participantId}/attributes`
+/// with `{"attributes": {string: string}}`; merges and answers `ParticipantAttributes`.
+pub(crate) async fn patch_attributes(
+    State(state): State<SandboxState>,
+    Path((conversation_id, participant_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !authorized(&state, &headers) {
+        return bad_credentials();
+    }
+    let body = match json_body(&headers, &body) {
+        Ok(v) => v,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let attributes = match participant_attributes(&body) {
+        Ok(a) => a,
+        Err(problems) => return invalid(&problems),
+    };
+    match state.merge_attributes(&conversation_id, &participant_id, attributes) {
+        Ok(merged) => Json(json!({"attributes": merged})).into_response(),
+        Err(what) => not_found(what),
+    }
+}
+
+/// Anything else: Genesys's 404 body.
+pub(crate) async fn fallback() -> Response {
+    not_found("resource")
+}
+
+fn participant_attributes(body: &Value) -> Result<BTreeMap<String, String>, Vec<FieldProblem>> {
+    let Some(obj) = body.as_object() else {
+        return Err(vec![FieldProblem::new("body", "must be a JSON object")]);
+    };
+    let mut problems: Vec<FieldProblem> = obj
+        .keys()
+        .filter(|k| k.as_str() != "attributes")
+        .map(|k| FieldProblem::new(k.clone(), "is not a known field"))
+        .collect();
+    let mut out = BTreeMap::new();
+    match obj.get("attributes") {
+        Some(Value::Object(map)) => {
+            for (k, v) in map {
+                match v {
+                    Value::String(s) => {
+                        out.insert(k.clone(), s.clone());
+                    }
+                    _ => problems.push(FieldProblem::new(
+                        format!("attributes.{k}"),
+                        "must be a string",
+                    )),
+                }
+            }
+        }
+        Some(_) => problems.push(FieldProblem::new(
+            "attributes",
+            "must be an object of string values",
+        )),
+        None => problems.push(FieldProblem::new("attributes", "is required")),
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+fn message_conversation(c: &Conversation) -> Value {
+    let participants: Vec<Value> = c.participants.iter().map(|p| participant(c, p)).collect();
+    json!({
+        "id": c.id,
+        "participants": participants,
+        "otherMediaUris": [],
+        "recentTransfers": [],
+        "selfUri": format!("/api/v2/conversations/messages/{}", c.id),
+    })
+}
+
+fn participant(c: &Conversation, p: &Participant) -> Value {
+    let mut v = json!({
+        "id": p.id,
+        "name": p.name,
+        "startTime": c.start_time,
+        "connectedTime": c.start_time,
+        "purpose": p.purpose,
+        "state": "connected",
+        "direction": "inbound",
+        "held": false,
+        "wrapupRequired": false,
+        "attributes": p.attributes,
+        "type": "webmessaging",
+    });
+    if p.purpose != "customer" {
+        v["queue"] = json!({
+            "id": c.queue_id,
+            "selfUri": format!("/api/v2/routing/queues/{}", c.queue_id),
+        });
+    }
+    v
+}
+
+fn authorized(state: &SandboxState, headers: &HeaderMap) -> bool {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    token.is_some_and(|t| state.token_is_valid(t))
+}
+
+/// Why a body was not read as JSON.
+enum BodyRejection {
+    NotJson,
+    Malformed,
+}
+
+impl IntoResponse for BodyRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NotJson => unsupported_media_type(),
+            Self::Malformed => genesys_error(
+                StatusCode::BAD_REQUEST,
+                "bad.request",
+                "The request could not be understood by the server due to malformed syntax.",
+            ),
+        }
+    }
+}
+
+fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, BodyRejection> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !is_json {
+        return Err(BodyRejection::NotJson);
+    }
+    serde_json::from_slice(body).map_err(|_| BodyRejection::Malformed)
+}
+
+fn invalid(problems: &[FieldProblem]) -> Response {
+    genesys_error_with(
+        StatusCode::BAD_REQUEST,
+        "invalid.value",
+        "The request body is not valid.",
+        problems,
+    )
+}
