@@ -1,5 +1,9 @@
 //! Cold start of each Lambda function in one call: configuration, AWS clients, secrets, the
 //! handler. Everything here runs once per container; handlers borrow what it builds.
+//!
+//! [`initiate`], [`refresh`] and [`validate`] load the AWS configuration from the Lambda
+//! environment; the `*_with` variants take it from the caller, so tests can point a cold start
+//! at moto (or at nothing) without touching the process environment.
 
 use std::sync::Arc;
 
@@ -62,9 +66,12 @@ struct Base {
     schema: Arc<Schema>,
 }
 
-async fn base() -> Result<Base, InitError> {
-    // Region, credentials and `AWS_ENDPOINT_URL` come from the Lambda environment.
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+/// Region, credentials and `AWS_ENDPOINT_URL` from the Lambda environment.
+async fn lambda_sdk_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+fn base(sdk: aws_config::SdkConfig) -> Result<Base, InitError> {
     Ok(Base {
         sdk,
         clock: Arc::new(SystemClock),
@@ -166,8 +173,16 @@ async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<Browser, InitError>
 
 /// Builds the initiate function from the environment.
 pub async fn initiate(env: &(impl EnvSource + ?Sized)) -> Result<InitiateHandler, InitError> {
+    initiate_with(env, lambda_sdk_config().await).await
+}
+
+/// Builds the initiate function from `env` with the given AWS configuration.
+pub async fn initiate_with(
+    env: &(impl EnvSource + ?Sized),
+    sdk: aws_config::SdkConfig,
+) -> Result<InitiateHandler, InitError> {
     let cfg = InitiateConfig::from_env(env)?;
-    let base = base().await?;
+    let base = base(sdk)?;
     let b = browser(&base, &cfg.browser).await?;
     let risk: Arc<dyn RiskScorer> = match &cfg.risk.scorer_url {
         Some(url) => Arc::new(HttpRiskScorer::new(url.clone(), cfg.risk.deadline)?),
@@ -190,8 +205,16 @@ pub async fn initiate(env: &(impl EnvSource + ?Sized)) -> Result<InitiateHandler
 
 /// Builds the refresh-token function from the environment.
 pub async fn refresh(env: &(impl EnvSource + ?Sized)) -> Result<RefreshHandler, InitError> {
+    refresh_with(env, lambda_sdk_config().await).await
+}
+
+/// Builds the refresh-token function from `env` with the given AWS configuration.
+pub async fn refresh_with(
+    env: &(impl EnvSource + ?Sized),
+    sdk: aws_config::SdkConfig,
+) -> Result<RefreshHandler, InitError> {
     let cfg = RefreshConfig::from_env(env)?;
-    let base = base().await?;
+    let base = base(sdk)?;
     let b = browser(&base, &cfg.browser).await?;
     Ok(RefreshHandler {
         schema: base.schema,
@@ -207,8 +230,16 @@ pub async fn refresh(env: &(impl EnvSource + ?Sized)) -> Result<RefreshHandler, 
 
 /// Builds the validate-session function from the environment.
 pub async fn validate(env: &(impl EnvSource + ?Sized)) -> Result<ValidateHandler, InitError> {
+    validate_with(env, lambda_sdk_config().await).await
+}
+
+/// Builds the validate-session function from `env` with the given AWS configuration.
+pub async fn validate_with(
+    env: &(impl EnvSource + ?Sized),
+    sdk: aws_config::SdkConfig,
+) -> Result<ValidateHandler, InitError> {
     let cfg = ValidateConfig::from_env(env)?;
-    let base = base().await?;
+    let base = base(sdk)?;
     let secrets = secrets(&base, cfg.secrets_ttl);
     // Read the credential now: a missing secret fails the cold start, not the first call.
     secrets.fields(&cfg.data_action_secret_id).await?;

@@ -5,14 +5,13 @@
 
 #[path = "store_conformance/cases.rs"]
 mod cases;
-#[path = "store_conformance/serial_proxy.rs"]
-mod serial_proxy;
 
 use std::sync::Arc;
 
 use secure_initiation::adapters::{DynamoStore, MemoryStore};
 use secure_initiation::ports::{IdempotencyStore, ManualClock, RateLimiter, SessionStore};
 use test_support::moto::MotoServer;
+use test_support::serial_proxy::SerialProxy;
 
 /// Every port the adapters implement, as one object.
 pub trait Store: SessionStore + RateLimiter + IdempotencyStore {}
@@ -24,6 +23,7 @@ pub struct Backend {
     pub store: Arc<dyn Store>,
     pub clock: ManualClock,
     pub moto: Option<(MotoServer, String)>,
+    pub proxy: Option<SerialProxy>,
 }
 
 /// The time every case starts at (ms).
@@ -35,6 +35,7 @@ async fn memory() -> Backend {
         store: Arc::new(MemoryStore::new(Arc::new(clock.clone()))),
         clock,
         moto: None,
+        proxy: None,
     }
 }
 
@@ -43,10 +44,10 @@ async fn dynamodb() -> Backend {
         Ok(moto) => moto,
         Err(e) => panic!("this suite needs moto: {e}"),
     };
-    // Through the serialising proxy: see `serial_proxy` for why moto needs it.
-    let proxy = serial_proxy::start(moto.endpoint()).await;
+    // Through the serialising proxy: see `test_support::serial_proxy` for why moto needs it.
+    let proxy = SerialProxy::start(moto.endpoint()).await.unwrap();
     let config = aws_sdk_dynamodb::config::Builder::from(&moto.sdk_config())
-        .endpoint_url(proxy)
+        .endpoint_url(proxy.url())
         .build();
     let client = aws_sdk_dynamodb::Client::from_conf(config);
     let table = "sessions";
@@ -56,6 +57,7 @@ async fn dynamodb() -> Backend {
         store: Arc::new(DynamoStore::new(client, table, Arc::new(clock.clone()))),
         clock,
         moto: Some((moto, table.to_owned())),
+        proxy: Some(proxy),
     }
 }
 

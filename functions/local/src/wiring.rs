@@ -22,7 +22,8 @@ use secure_initiation::genesys::{GenesysClient, GenesysClientConfig, GenesysEndp
 use secure_initiation::http::Cors;
 use secure_initiation::payload::{GenesysId, RoutingTarget, SkillRequirement};
 use secure_initiation::ports::{
-    Clock, GenesysGateway, IdempotencyStore, OffsetClock, RateLimiter, SecretSource, SessionStore,
+    Clock, GenesysGateway, IdempotencyStore, OffsetClock, RateLimiter, RiskScorer, SecretSource,
+    SessionStore,
 };
 use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
 
@@ -71,6 +72,8 @@ pub struct Options {
     pub validate: ValidateSettings,
     /// The store.
     pub store: Store,
+    /// The risk scorer. Default: the rule-based scorer (tests plug in an HTTP scorer).
+    pub risk_scorer: Option<Arc<dyn RiskScorer>>,
 }
 
 impl Default for Options {
@@ -87,6 +90,7 @@ impl Default for Options {
                 ..ValidateSettings::default()
             },
             store: Store::Memory,
+            risk_scorer: None,
         }
     }
 }
@@ -223,7 +227,10 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             sessions: sessions.clone(),
             rate,
             idempotency,
-            risk: Arc::new(RuleScorer),
+            risk: options
+                .risk_scorer
+                .clone()
+                .unwrap_or_else(|| Arc::new(RuleScorer)),
             strategy: strategy.clone(),
             cors: cors.clone(),
             settings: options.initiate,

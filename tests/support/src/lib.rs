@@ -1,3 +1,4 @@
 //! Helpers shared by the test suites.
 
 pub mod moto;
+pub mod serial_proxy;

@@ -1,0 +1,272 @@
+//! Crafted session tokens: every way we know to forge, stretch or break one, each built for
+//! real (signed where the attack needs a signature) and sent to the running handlers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use genesys_sandbox::idp::{Algorithm, DevIdp};
+use jsonwebtoken::{EncodingKey, Header};
+use serde_json::{Map, Value, json};
+
+use crate::harness::{Auth, Exposure, Stack, assert_problem};
+
+/// One crafted token.
+#[derive(Debug, Clone)]
+pub struct Attack {
+    /// What it tries.
+    pub name: &'static str,
+    /// The `Authorization` header value to send.
+    pub authorization: String,
+}
+
+/// A loopback listener that counts every connection made to it and answers none: an attacker's
+/// key server that the verifier must never contact.
+#[derive(Debug)]
+pub struct Tripwire {
+    addr: SocketAddr,
+    hits: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Tripwire {
+    /// Listens on a free loopback port.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let addr = listener.local_addr().expect("its address");
+        let hits = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&hits);
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                drop(socket);
+            }
+        });
+        Self { addr, hits, task }
+    }
+
+    /// `http://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Connections received so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Tripwire {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn b64(value: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).expect("JSON"))
+}
+
+fn now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs(),
+    )
+    .expect("fits")
+}
+
+/// Claims a genuine login would carry for `sub` (with the schema's `tier` and `geo`).
+fn claims(idp: &DevIdp, sub: &str) -> Map<String, Value> {
+    let mut c = idp.claims_for(sub);
+    c.insert("tier".into(), json!(2));
+    c.insert("geo".into(), json!("na-east"));
+    c
+}
+
+fn with(mut c: Map<String, Value>, name: &str, value: Value) -> Map<String, Value> {
+    c.insert(name.to_owned(), value);
+    c
+}
+
+fn hmac_token(
+    alg: jsonwebtoken::Algorithm,
+    kid: &str,
+    claims: &Map<String, Value>,
+    secret: &[u8],
+) -> String {
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret)).expect("HMAC signs")
+}
+
+fn bearer(token: String) -> String {
+    format!("Bearer {token}")
+}
+
+/// Builds every attack. `attacker` is a second identity provider with its own key pairs but
+/// the same `kid`s, issuer and audience: everything except the private keys is right.
+pub fn catalogue(idp: &DevIdp, attacker: &DevIdp, tripwire: &Tripwire) -> Vec<Attack> {
+    let sub = "attack-subject";
+    let es_kid = idp.kid(Algorithm::ES256).expect("kid");
+    let rs_kid = idp.kid(Algorithm::RS256).expect("kid");
+    let good = claims(idp, sub);
+    let sign = |c: &Map<String, Value>, alg| idp.sign(c, alg).expect("signs");
+    let sign_raw = |h: Value, c: &Map<String, Value>, alg| {
+        idp.sign_raw(&h, &Value::Object(c.clone()), alg)
+            .expect("signs")
+    };
+    let valid = sign(&good, Algorithm::ES256);
+    let parts: Vec<&str> = valid.split('.').collect();
+    let (h, p, s) = (parts[0], parts[1], parts[2]);
+    let rs_pem = idp.public_key_pem(Algorithm::RS256).expect("pem");
+    let es_pem = idp.public_key_pem(Algorithm::ES256).expect("pem");
+    let es_der = idp.public_key_der(Algorithm::ES256).expect("der");
+    let attacker_jwk = attacker.jwks_json()["keys"][0].clone();
+    let attacker_claims = claims(attacker, sub);
+    let tampered = b64(&Value::Object(with(good.clone(), "tier", json!(1))));
+    let mut a = vec![
+        ("alg none, empty signature", format!("{}.{p}.", b64(&json!({"alg": "none", "typ": "JWT"})))),
+        ("alg None (mixed case)", format!("{}.{p}.", b64(&json!({"alg": "None", "kid": es_kid})))),
+        ("alg none with the original signature", format!("{}.{p}.{s}", b64(&json!({"alg": "none", "kid": es_kid})))),
+        ("HS256 signed with the RSA public key PEM", hmac_token(jsonwebtoken::Algorithm::HS256, &rs_kid, &good, rs_pem.as_bytes())),
+        ("HS256 signed with the EC public key PEM", hmac_token(jsonwebtoken::Algorithm::HS256, &es_kid, &good, es_pem.as_bytes())),
+        ("HS512 signed with the EC public key DER", hmac_token(jsonwebtoken::Algorithm::HS512, &es_kid, &good, &es_der)),
+        ("unknown kid", sign_raw(json!({"alg": "ES256", "kid": "ghost-key"}), &good, Algorithm::ES256)),
+        ("kid with path traversal", sign_raw(json!({"alg": "ES256", "kid": "../../../dev/null"}), &good, Algorithm::ES256)),
+        ("kid that is not a string", sign_raw(json!({"alg": "ES256", "kid": 7}), &good, Algorithm::ES256)),
+        ("jku pointing at an attacker's key server", attacker.sign_raw(&json!({"alg": "ES256", "kid": "attacker-1", "jku": tripwire.url("/jwks.json")}), &Value::Object(attacker_claims.clone()), Algorithm::ES256).expect("signs")),
+        ("x5u pointing at an attacker's certificate", attacker.sign_raw(&json!({"alg": "RS256", "kid": "attacker-2", "x5u": tripwire.url("/cert.pem")}), &Value::Object(attacker_claims.clone()), Algorithm::RS256).expect("signs")),
+        ("jwk header embedding the attacker's key", attacker.sign_raw(&json!({"alg": "ES256", "jwk": attacker_jwk}), &Value::Object(attacker_claims.clone()), Algorithm::ES256).expect("signs")),
+        ("jku plus a known kid, signed by the attacker", attacker.sign_raw(&json!({"alg": "ES256", "kid": es_kid, "jku": tripwire.url("/.well-known/jwks.json")}), &Value::Object(attacker_claims.clone()), Algorithm::ES256).expect("signs")),
+        ("x5c with a bogus certificate chain", attacker.sign_raw(&json!({"alg": "RS256", "x5c": [STANDARD.encode(b"not a certificate")]}), &Value::Object(attacker_claims.clone()), Algorithm::RS256).expect("signs")),
+        ("a valid token from another key pair with the same kid", attacker.sign(&attacker_claims, Algorithm::ES256).expect("signs")),
+        ("expired an hour ago", sign(&with(good.clone(), "exp", json!(now() - 3600)), Algorithm::ES256)),
+        ("nbf an hour in the future", sign(&with(good.clone(), "nbf", json!(now() + 3600)), Algorithm::ES256)),
+        ("wrong iss", sign(&with(good.clone(), "iss", json!("https://evil.example/")), Algorithm::ES256)),
+        ("wrong aud", sign(&with(good.clone(), "aud", json!("another-app")), Algorithm::RS256)),
+        ("aud array without ours", sign(&with(good.clone(), "aud", json!(["another-app", "third"])), Algorithm::RS256)),
+        ("missing exp", sign(&with(good.clone(), "exp", Value::Null), Algorithm::ES256)),
+        ("missing sub", sign(&with(good.clone(), "sub", Value::Null), Algorithm::ES256)),
+        ("empty sub", sign(&with(good.clone(), "sub", json!("  ")), Algorithm::ES256)),
+        ("string exp far in the future", sign(&with(good.clone(), "exp", json!("9999999999")), Algorithm::ES256)),
+        ("string nbf", sign(&with(good.clone(), "nbf", json!("0")), Algorithm::RS256)),
+        ("tampered payload with the original signature", format!("{h}.{tampered}.{s}")),
+        ("truncated", valid[..valid.len() / 2].to_owned()),
+        ("signature stripped, trailing dot kept", format!("{h}.{p}.")),
+        ("signature stripped, two segments", format!("{h}.{p}")),
+        ("one extra segment", format!("{valid}.{s}")),
+        ("five segments (JWE shape)", format!("{h}.{p}.{s}.{s}.{s}")),
+        ("oversized (9 KiB claim)", sign(&with(good.clone(), "pad", json!("x".repeat(9 * 1024))), Algorithm::ES256)),
+        ("non-base64url characters in the payload", format!("{h}.{}*!.{s}", &p[..p.len() - 2])),
+        ("standard base64 with padding", format!("{}.{}.{s}", STANDARD.encode(URL_SAFE_NO_PAD.decode(h).expect("b64")), STANDARD.encode(URL_SAFE_NO_PAD.decode(p).expect("b64")))),
+        ("payload that is not JSON", format!("{h}.{}.{s}", URL_SAFE_NO_PAD.encode(b"not json at all"))),
+        ("header that is a JSON array", format!("{}.{p}.{s}", b64(&json!(["ES256"])))),
+        ("RS256 header on the EC key's kid", sign_raw(json!({"alg": "RS256", "kid": es_kid}), &good, Algorithm::RS256)),
+        ("ES256 header on the RSA key's kid", sign_raw(json!({"alg": "ES256", "kid": rs_kid}), &good, Algorithm::ES256)),
+        ("PS256, not in the allowed list", sign_raw(json!({"alg": "PS256", "kid": rs_kid}), &good, Algorithm::RS256)),
+        ("crit header extension", sign_raw(json!({"alg": "ES256", "kid": es_kid, "crit": ["exp"]}), &good, Algorithm::ES256)),
+        ("empty token", String::new()),
+    ]
+    .into_iter()
+    .map(|(name, token)| Attack {
+        name,
+        authorization: bearer(token),
+    })
+    .collect::<Vec<_>>();
+    a.push(Attack {
+        name: "a valid token under the Basic scheme",
+        authorization: format!("Basic {valid}"),
+    });
+    a.push(Attack {
+        name: "a valid token with no scheme",
+        authorization: valid,
+    });
+    a
+}
+
+/// What the attack run measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttackFigures {
+    /// Distinct crafted tokens.
+    pub cases: usize,
+    /// Requests sent (each token to initiate and to refresh).
+    pub requests: usize,
+    /// JWKS fetches the attacks caused.
+    pub jwks_refetches: u64,
+    /// Connections to the attacker's key server.
+    pub tripwire_hits: u64,
+}
+
+/// Sends every attack to initiate and refresh; each must get 401 with `WWW-Authenticate`.
+pub async fn run_all(stack: &Stack, seen: &mut Exposure) -> AttackFigures {
+    let attacker = DevIdp::with_defaults().expect("a second identity provider");
+    let tripwire = Tripwire::start().await;
+    // A genuine token works first (and fills the key cache: one JWKS fetch).
+    let genuine = stack.token("attack-control");
+    seen.secret(genuine.clone());
+    let control = stack
+        .initiate(&genuine, &json!({"orderId": "1"}), None)
+        .await;
+    assert_eq!(control.status, 201, "{}", control.body);
+    seen.reply(&control);
+    seen.secret(control.json()["sessionHash"].as_str().unwrap_or_default());
+    let fetches_before = stack.running.idp.jwks_fetch_count();
+    let attacks = catalogue(&stack.running.idp, &attacker, &tripwire);
+    let mut sent = 0;
+    for attack in &attacks {
+        if let Some(token) = attack.authorization.split_once(' ').map(|(_, t)| t) {
+            seen.secret(token);
+        }
+        let auth = Auth::Raw(attack.authorization.clone());
+        for (path, body) in [
+            ("/v1/initiations", json!({"orderId": "88472"})),
+            (
+                "/v1/initiations/refresh",
+                json!({"sessionHash": "A".repeat(43)}),
+            ),
+        ] {
+            let reply = stack
+                .send(path, &auth, Some("application/json"), body.to_string(), &[])
+                .await;
+            assert_eq!(
+                reply.status, 401,
+                "{} on {path}: {}",
+                attack.name, reply.body
+            );
+            assert_eq!(
+                reply.header("www-authenticate"),
+                Some("Bearer error=\"invalid_token\""),
+                "{}",
+                attack.name
+            );
+            assert_problem(&reply, 401, "invalid-session-token");
+            seen.reply(&reply);
+            sent += 1;
+        }
+    }
+    assert_eq!(
+        tripwire.hits(),
+        0,
+        "a header-supplied key location was contacted"
+    );
+    let refetches = stack.running.idp.jwks_fetch_count() - fetches_before;
+    assert!(
+        refetches <= 1,
+        "{refetches} JWKS fetches during the attacks: at most one refetch per interval"
+    );
+    assert!(
+        stack.running.sandbox.requests().is_empty(),
+        "no attack reached Genesys"
+    );
+    AttackFigures {
+        cases: attacks.len(),
+        requests: sent,
+        jwks_refetches: refetches,
+        tripwire_hits: tripwire.hits(),
+    }
+}
