@@ -143,7 +143,15 @@ impl InitiateHandler {
             IdempotencyBegin::Completed { status, body } => {
                 tracing::info!(subject = %subject_key, "idempotent replay");
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
-                return Ok(bytes_response(status, body));
+                let mut replay = bytes_response(status, body);
+                if status.is_client_error() || status.is_server_error() {
+                    // A remembered failure (an unknown create outcome) is still a problem.
+                    replay.headers_mut().insert(
+                        http::header::CONTENT_TYPE,
+                        http::HeaderValue::from_static("application/problem+json"),
+                    );
+                }
+                return Ok(replay);
             }
             IdempotencyBegin::InProgress => {
                 return Err(ApiError::IdempotencyConflict(

@@ -11,6 +11,7 @@ use subtle::ConstantTimeEq;
 use tokio::time::Instant;
 
 use crate::attributes::{AttributeSet, Schema, Source};
+use crate::genesys::GenesysError;
 use crate::http::{ApiError, ApiRequest, ApiResponse, bytes_response};
 use crate::payload::{
     DataActionOutput, ParticipantAttributesBody, ParticipantUpdate, ValidationReason,
@@ -125,17 +126,24 @@ impl ValidateHandler {
         if req.method != Method::POST {
             return Err(ApiError::MethodNotAllowed);
         }
-        if !self
-            .credential
-            .verify(req.basic_credential().as_deref())
-            .await?
-        {
+        // One deadline for the whole answer: a credential read that waits on an unreachable
+        // Secrets Manager counts against it too.
+        let deadline = Instant::now() + self.settings.deadline;
+        let presented = req.basic_credential();
+        let verified =
+            tokio::time::timeout_at(deadline, self.credential.verify(presented.as_deref()))
+                .await
+                .map_err(|_| ApiError::Unavailable {
+                    what: "data-action credential (deadline)",
+                    source: None,
+                })??;
+        if !verified {
             return Err(ApiError::InvalidCredential);
         }
         req.require_json()?;
         req.require_size(self.settings.max_body_bytes)?;
         let input = ValidationRequest::parse(&req.body)?;
-        let output = self.validate(input).await?;
+        let output = self.validate_until(input, deadline).await?;
         Ok(bytes_response(StatusCode::OK, output.to_json()))
     }
 
@@ -160,7 +168,15 @@ impl ValidateHandler {
 
     /// Validates within the deadline: binds a genuine hash to the conversation on first use.
     pub async fn validate(&self, input: ValidationRequest) -> Result<DataActionOutput, ApiError> {
-        let deadline = Instant::now() + self.settings.deadline;
+        self.validate_until(input, Instant::now() + self.settings.deadline)
+            .await
+    }
+
+    async fn validate_until(
+        &self,
+        input: ValidationRequest,
+        deadline: Instant,
+    ) -> Result<DataActionOutput, ApiError> {
         match tokio::time::timeout_at(deadline, self.validate_inner(input, deadline)).await {
             Ok(result) => result,
             Err(_) => Err(ApiError::Unavailable {
@@ -258,6 +274,10 @@ impl ValidateHandler {
         .await
         {
             Ok(Ok(())) => ParticipantUpdate::Written,
+            Ok(Err(GenesysError::Timeout)) => {
+                tracing::warn!("participant write-back timed out");
+                ParticipantUpdate::Timeout
+            }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "participant write-back failed");
                 ParticipantUpdate::Failed

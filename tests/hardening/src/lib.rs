@@ -9,5 +9,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod attacks;
+pub mod faults;
 pub mod harness;
 pub mod inputs;

@@ -46,6 +46,8 @@ pub struct ProxyFault {
     pub operation: Option<String>,
     /// How many requests it applies to.
     pub count: u32,
+    /// How many matching requests pass through untouched before it applies.
+    pub skip: u32,
 }
 
 impl ProxyFault {
@@ -55,6 +57,7 @@ impl ProxyFault {
             kind,
             operation: None,
             count: u32::MAX,
+            skip: 0,
         }
     }
 
@@ -69,6 +72,13 @@ impl ProxyFault {
     #[must_use]
     pub fn times(mut self, count: u32) -> Self {
         self.count = count;
+        self
+    }
+
+    /// Lets the first `skip` matching requests through first.
+    #[must_use]
+    pub fn after(mut self, skip: u32) -> Self {
+        self.skip = skip;
         self
     }
 }
@@ -89,6 +99,10 @@ impl Shared {
             .iter()
             .position(|f| f.count > 0 && f.operation.as_deref().is_none_or(|op| op == operation))?;
         let fault = &mut faults[i];
+        if fault.skip > 0 {
+            fault.skip -= 1;
+            return None;
+        }
         fault.count -= 1;
         let kind = fault.kind;
         if fault.count == 0 {
