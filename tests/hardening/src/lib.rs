@@ -12,3 +12,4 @@ pub mod attacks;
 pub mod faults;
 pub mod harness;
 pub mod inputs;
+pub mod load;
