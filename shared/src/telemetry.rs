@@ -3,7 +3,8 @@
 //!
 //! What is never logged: tokens (session JWT, bearer, Genesys), secrets, the session hash or the
 //! random id behind it, the raw subject (only its keyed hash), order ids or other attribute
-//! values. The log-capture tests scan for each of them.
+//! values. The log-capture tests scan for each of them. Third-party HTTP stacks are held at
+//! DEBUG even when `LOG_LEVEL=trace`, because their TRACE output carries whole bodies.
 
 use tracing::Level;
 use tracing_subscriber::fmt::MakeWriter;
@@ -17,6 +18,37 @@ pub enum LogFormat {
     Text,
 }
 
+/// Crates whose TRACE output carries whole HTTP bodies: the AWS SDK logs every DynamoDB
+/// response (session attributes included) at TRACE, the HTTP stacks log payloads and headers.
+/// They never log below DEBUG, whatever the configured level.
+const CHATTY_CRATES: [&str; 8] = [
+    "aws_smithy",
+    "aws_sdk",
+    "aws_config",
+    "aws_runtime",
+    "hyper",
+    "reqwest",
+    "h2",
+    "rustls",
+];
+
+/// `level` for this project's own code; third-party HTTP stacks at most DEBUG.
+fn filter(level: Level) -> tracing_subscriber::EnvFilter {
+    let third_party = if level == Level::TRACE {
+        Level::DEBUG
+    } else {
+        level
+    };
+    let mut directives = level.as_str().to_ascii_lowercase();
+    for krate in CHATTY_CRATES {
+        directives.push_str(&format!(
+            ",{krate}={}",
+            third_party.as_str().to_ascii_lowercase()
+        ));
+    }
+    tracing_subscriber::EnvFilter::builder().parse_lossy(directives)
+}
+
 /// A subscriber writing to `writer`: what [`init`] installs, and what tests capture into a buffer.
 pub fn subscriber<W>(
     level: Level,
@@ -27,7 +59,7 @@ where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     let builder = tracing_subscriber::fmt()
-        .with_max_level(level)
+        .with_env_filter(filter(level))
         .with_writer(writer)
         .with_target(false)
         .with_ansi(false);

@@ -118,8 +118,21 @@ conformance!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dynamodb_table_never_holds_a_raw_session_hash() {
     let backend = dynamodb().await;
-    let record = cases::record("subject-a");
+    let mut record = cases::record("subject-a");
+    // The schema's computed `session_hash` attribute carries the hash itself.
+    record
+        .attributes
+        .insert("session_hash".to_owned(), record.session_hash.clone());
     backend.store.create_session(&record).await.unwrap();
+    assert_eq!(
+        backend
+            .store
+            .get_session(&record.session_hash)
+            .await
+            .unwrap(),
+        Some(record.clone()),
+        "the attribute reads back"
+    );
     let (moto, table) = backend.moto.as_ref().unwrap();
     let scan = moto
         .dynamodb()

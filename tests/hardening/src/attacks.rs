@@ -224,7 +224,10 @@ pub async fn run_all(stack: &Stack, seen: &mut Exposure) -> AttackFigures {
         }
         let auth = Auth::Raw(attack.authorization.clone());
         for (path, body) in [
-            ("/v1/initiations", json!({"orderId": "88472"})),
+            (
+                "/v1/initiations",
+                json!({ "orderId": crate::harness::ORDER_ID }),
+            ),
             (
                 "/v1/initiations/refresh",
                 json!({"sessionHash": "A".repeat(43)}),

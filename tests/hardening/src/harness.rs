@@ -105,16 +105,23 @@ impl Stack {
         Auth::Basic(user, pass)
     }
 
-    /// Any request: method POST unless `method` says otherwise.
+    /// A POST with any authentication, content type, body and extra headers.
     pub async fn send(
         &self,
         path: &str,
         auth: &Auth,
         content_type: Option<&str>,
-        body: impl Into<reqwest::Body>,
+        body: impl Into<Vec<u8>>,
         extra: &[(&str, &str)],
     ) -> Reply {
+        let body = body.into();
+        // A server may answer a large body before reading it and then close the connection;
+        // never put such a connection back in the pool, where the next request would race it.
+        let large = body.len() > 64 * 1024;
         let mut req = self.http.post(self.url(path)).body(body);
+        if large {
+            req = req.header("connection", "close");
+        }
         req = match auth {
             Auth::None => req,
             Auth::Bearer(t) => req.bearer_auth(t),
@@ -145,10 +152,10 @@ impl Stack {
         .await
     }
 
-    /// Initiates with order `88472` and returns the 201 body.
+    /// Initiates with order [`ORDER_ID`] and returns the 201 body.
     pub async fn initiate_ok(&self, token: &str) -> Value {
         let reply = self
-            .initiate(token, &json!({"orderId": "88472"}), None)
+            .initiate(token, &json!({ "orderId": ORDER_ID }), None)
             .await;
         assert_eq!(reply.status, 201, "{}", reply.body);
         reply.json()
@@ -198,6 +205,9 @@ impl Stack {
     }
 }
 
+/// The order id the scenarios ask about: personal data that must stay out of the logs.
+pub const ORDER_ID: &str = "730461829175";
+
 /// Text that betrays internals; none of it may appear in a response body.
 pub const INTERNAL_MARKERS: &[&str] = &[
     "dynamodb",
@@ -227,6 +237,13 @@ pub struct Exposure {
 }
 
 impl Exposure {
+    /// A record that already scans for [`ORDER_ID`].
+    pub fn new() -> Self {
+        let mut seen = Self::default();
+        seen.secret(ORDER_ID);
+        seen
+    }
+
     /// A value that must never reach a log line or an error body.
     pub fn secret(&mut self, value: impl Into<String>) {
         let value = value.into();
@@ -282,8 +299,13 @@ impl Exposure {
     pub fn leaks(&self, logs: &str) -> Vec<String> {
         let mut found = Vec::new();
         for (i, secret) in self.secrets.iter().enumerate() {
-            if logs.contains(secret.as_str()) {
-                found.push(format!("secret #{i} in the logs"));
+            if let Some(at) = logs.find(secret.as_str()) {
+                let line_start = logs[..at].rfind('\n').map_or(0, |n| n + 1);
+                let line: String = logs[line_start..].chars().take(160).collect();
+                found.push(format!(
+                    "secret #{i} (`{}…`) in the logs: {line}",
+                    secret.chars().take(6).collect::<String>()
+                ));
             }
             for body in &self.bodies {
                 if body.contains("urn:secure-initiation:problem") && body.contains(secret.as_str())
@@ -312,4 +334,42 @@ pub fn assert_problem(reply: &Reply, status: u16, slug: &str) -> Value {
         "{body}"
     );
     body
+}
+
+/// A log sink for `telemetry::subscriber`: every line the stack writes, kept in memory.
+#[derive(Debug, Clone, Default)]
+pub struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Capture {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        let bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }

@@ -18,11 +18,19 @@ pub(super) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-/// The item for `record`; it holds a digest of the session hash, never the hash.
+/// Lists the attributes whose value is the session hash itself (the schema's computed
+/// `session_hash`): the item stores their keys here and never the value.
+const HASH_ATTRIBUTES: &str = "hash_attributes";
+
+/// The item for `record`; it holds a digest of the session hash, never the hash: an attribute
+/// carrying the hash is stored by name only and filled in again on read.
 pub(super) fn session_item(record: &SessionRecord) -> Item {
-    let attributes = record
+    let (hashed, plain): (Vec<_>, Vec<_>) = record
         .attributes
         .iter()
+        .partition(|(_, v)| **v == record.session_hash);
+    let attributes = plain
+        .into_iter()
         .map(|(k, v)| (k.clone(), s(v.clone())))
         .collect();
     let mut item = HashMap::from([
@@ -42,12 +50,18 @@ pub(super) fn session_item(record: &SessionRecord) -> Item {
     if let Some(conversation) = &record.conversation_id {
         item.insert("conversation_id".to_owned(), s(conversation.clone()));
     }
+    if !hashed.is_empty() {
+        item.insert(
+            HASH_ATTRIBUTES.to_owned(),
+            AttributeValue::Ss(hashed.into_iter().map(|(k, _)| k.clone()).collect()),
+        );
+    }
     item
 }
 
 /// Reads a session item back; `session_hash` is the caller's (the item only has its digest).
 pub(super) fn session_record(session_hash: &str, item: &Item) -> Result<SessionRecord, StoreError> {
-    let attributes = match item.get("attributes") {
+    let mut attributes = match item.get("attributes") {
         Some(AttributeValue::M(map)) => map
             .iter()
             .map(|(k, v)| match v {
@@ -57,6 +71,15 @@ pub(super) fn session_record(session_hash: &str, item: &Item) -> Result<SessionR
             .collect::<Result<BTreeMap<_, _>, _>>()?,
         _ => return Err(corrupt("attributes")),
     };
+    match item.get(HASH_ATTRIBUTES) {
+        None => {}
+        Some(AttributeValue::Ss(keys)) => {
+            for key in keys {
+                attributes.insert(key.clone(), session_hash.to_owned());
+            }
+        }
+        Some(_) => return Err(corrupt(HASH_ATTRIBUTES)),
+    }
     let status = SessionStatus::parse(string(item, "status")?).ok_or_else(|| corrupt("status"))?;
     let conversation_id = match item.get("conversation_id") {
         None => None,

@@ -142,7 +142,7 @@ pub async fn create_fault(case: &CreateCase, seen: &mut Exposure) -> Outcome {
     seen.secret(token.clone());
     stack.running.sandbox.inject(case.fault.clone());
     let key = "fault-key-1";
-    let body = json!({"orderId": "88472", "initialMessage": "Where is my order?"});
+    let body = json!({"orderId": crate::harness::ORDER_ID, "initialMessage": "Where is my order?"});
     let reply = stack.initiate(&token, &body, Some(key)).await;
     seen.reply(&reply);
     assert!(
