@@ -1,8 +1,13 @@
 //! Genesys-side artifacts generated from the attribute schema: the validate-session data
-//! action's contracts, the Architect expressions and the README's attribute table.
+//! action's contracts, its importable definitions for both integration types
+//! ([`data_actions`]) and their CX-as-Code Terraform ([`terraform`]), the Architect expressions
+//! and the README's attribute table.
 //!
 //! `cargo run -p secure-initiation --bin generate-artifacts` writes them; a test fails when the
 //! committed copies are stale.
+
+pub mod data_actions;
+pub mod terraform;
 
 use std::fmt::Write as _;
 
@@ -267,6 +272,18 @@ pub fn artifacts(schema: &Schema) -> Vec<Artifact> {
         Artifact {
             path: EXPRESSIONS_PATH,
             contents: architect_expressions(schema),
+        },
+        Artifact {
+            path: data_actions::WEB_SERVICES_ACTION_PATH,
+            contents: pretty(&data_actions::web_services_action(schema)),
+        },
+        Artifact {
+            path: data_actions::AWS_LAMBDA_ACTION_PATH,
+            contents: pretty(&data_actions::aws_lambda_action(schema)),
+        },
+        Artifact {
+            path: terraform::TERRAFORM_ACTIONS_PATH,
+            contents: terraform::terraform_actions(schema),
         },
     ]
 }
