@@ -27,3 +27,4 @@ cargo nextest run --workspace --all-targets --no-fail-fast
 
 log "doc tests"
 cargo test --workspace --doc --quiet
+bash scripts/check-infra.sh

@@ -148,7 +148,12 @@ pub fn terraform_actions(schema: &Schema) -> String {
     );
     out.push_str("    headers = {\n      \"Content-Type\" = \"application/json\"\n    }\n  }\n\n");
     out.push_str("  config_response {\n");
-    map_block(&mut out, "    ", "translation_map", &translation_map(schema));
+    map_block(
+        &mut out,
+        "    ",
+        "translation_map",
+        &translation_map(schema),
+    );
     map_block(
         &mut out,
         "    ",
@@ -179,10 +184,7 @@ pub fn terraform_actions(schema: &Schema) -> String {
                 "var.validate_session_function_arn".into(),
             ),
             ("request_type".into(), "\"POST\"".into()),
-            (
-                "request_template".into(),
-                hcl_string("${input.rawRequest}"),
-            ),
+            ("request_template".into(), hcl_string("${input.rawRequest}")),
             ("headers".into(), "{}".into()),
         ],
     );

@@ -47,7 +47,9 @@ fn assert_flat(contract: &Value, what: &str) {
     assert_eq!(contract["type"], "object", "{what}");
     assert_eq!(contract["additionalProperties"], false, "{what}");
     for (name, property) in contract["properties"].as_object().unwrap() {
-        let ty = property["type"].as_str().unwrap_or_else(|| panic!("{what}.{name} has no single type"));
+        let ty = property["type"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what}.{name} has no single type"));
         assert!(
             matches!(ty, "string" | "boolean" | "integer" | "number"),
             "{what}.{name} is `{ty}`: Architect maps only flat, scalar outputs to flow variables"
@@ -58,9 +60,20 @@ fn assert_flat(contract: &Value, what: &str) {
 #[test]
 fn both_actions_carry_the_generated_flat_contracts() {
     let schema = schema();
-    for (name, action) in [("web services", web_services()), ("aws lambda", aws_lambda())] {
-        assert_eq!(input_contract(&action), &generate::input_contract(), "{name}");
-        assert_eq!(output_contract(&action), &generate::output_contract(&schema), "{name}");
+    for (name, action) in [
+        ("web services", web_services()),
+        ("aws lambda", aws_lambda()),
+    ] {
+        assert_eq!(
+            input_contract(&action),
+            &generate::input_contract(),
+            "{name}"
+        );
+        assert_eq!(
+            output_contract(&action),
+            &generate::output_contract(&schema),
+            "{name}"
+        );
         assert_flat(input_contract(&action), name);
         assert_flat(output_contract(&action), name);
         assert_eq!(action["actionType"], "custom");
@@ -69,9 +82,15 @@ fn both_actions_carry_the_generated_flat_contracts() {
     }
     assert_eq!(web_services()["integrationType"], "custom-rest-actions");
     assert_eq!(aws_lambda()["integrationType"], "aws-lambda-data-actions");
-    assert_eq!(aws_lambda()["config"]["response"]["successTemplate"], "${rawResult}");
+    assert_eq!(
+        aws_lambda()["config"]["response"]["successTemplate"],
+        "${rawResult}"
+    );
     let url = web_services()["config"]["request"]["requestUrlTemplate"].clone();
-    assert!(url.as_str().unwrap().starts_with("https://"), "Genesys calls HTTPS only");
+    assert!(
+        url.as_str().unwrap().starts_with("https://"),
+        "Genesys calls HTTPS only"
+    );
 }
 
 #[test]
@@ -83,13 +102,25 @@ fn every_translated_output_has_a_default() {
         .unwrap()
         .keys()
         .collect();
-    let mapped: Vec<&String> = response["translationMap"].as_object().unwrap().keys().collect();
-    let defaults: Vec<&String> = response["translationMapDefaults"].as_object().unwrap().keys().collect();
+    let mapped: Vec<&String> = response["translationMap"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    let defaults: Vec<&String> = response["translationMapDefaults"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
     assert_eq!(mapped, contract);
     assert_eq!(defaults, contract);
     // A response that lacks every field still satisfies the contract, as "not valid".
     let rendered = translate(&action, &json!({}));
-    assert_valid(output_contract(&action), &rendered, "the all-defaults output");
+    assert_valid(
+        output_contract(&action),
+        &rendered,
+        "the all-defaults output",
+    );
     assert_eq!(rendered["valid"], false);
 }
 
@@ -109,7 +140,10 @@ fn render_request(template: &str, input: &Map<String, Value>) -> String {
         }
         out = out.replace(&quiet, escaped.as_deref().unwrap_or(""));
     }
-    assert!(!out.contains("$esc") && !out.contains("${"), "unrendered: {out}");
+    assert!(
+        !out.contains("$esc") && !out.contains("${"),
+        "unrendered: {out}"
+    );
     out
 }
 
@@ -122,7 +156,10 @@ fn translate(action: &Value, response: &Value) -> Value {
         let field = path.as_str().unwrap().strip_prefix("$.").unwrap();
         let literal = match response.get(field) {
             Some(v) => v.to_string(),
-            None => config["translationMapDefaults"][name].as_str().unwrap().to_owned(),
+            None => config["translationMapDefaults"][name]
+                .as_str()
+                .unwrap()
+                .to_owned(),
         };
         rendered = rendered.replace(&format!("${{{name}}}"), &literal);
     }
@@ -131,7 +168,12 @@ fn translate(action: &Value, response: &Value) -> Value {
 
 #[tokio::test]
 async fn the_web_services_action_round_trips_through_validate_session() {
-    let running = spawn(Options { port: 0, ..Options::default() }).await.unwrap();
+    let running = spawn(Options {
+        port: 0,
+        ..Options::default()
+    })
+    .await
+    .unwrap();
     let http = reqwest::Client::new();
     let base = running.base_url();
     let login: Value = http
@@ -156,7 +198,10 @@ async fn the_web_services_action_round_trips_through_validate_session() {
     let conversation = uuid::Uuid::new_v4().to_string();
     let inputs = [
         // The example: what Architect sends after Get Participant Data.
-        (json!({"sessionHash": ticket["sessionHash"], "conversationId": conversation}), true),
+        (
+            json!({"sessionHash": ticket["sessionHash"], "conversationId": conversation}),
+            true,
+        ),
         // A hash with JSON metacharacters: escaped, so still one well-formed string.
         (
             json!({"sessionHash": "a\"b\\c\n", "conversationId": conversation, "participantId": uuid::Uuid::new_v4().to_string()}),
@@ -167,9 +212,15 @@ async fn the_web_services_action_round_trips_through_validate_session() {
     for (input, genuine) in inputs {
         assert_valid(input_contract(&action), &input, "the example input");
         let request = &action["config"]["request"];
-        let body = render_request(request["requestTemplate"].as_str().unwrap(), input.as_object().unwrap());
+        let body = render_request(
+            request["requestTemplate"].as_str().unwrap(),
+            input.as_object().unwrap(),
+        );
         let sent: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(sent["sessionHash"], input["sessionHash"], "escaping keeps the value");
+        assert_eq!(
+            sent["sessionHash"], input["sessionHash"],
+            "escaping keeps the value"
+        );
         let url = request["requestUrlTemplate"]
             .as_str()
             .unwrap()
@@ -184,8 +235,15 @@ async fn the_web_services_action_round_trips_through_validate_session() {
         assert_valid(output_contract(&action), &output, "the function's output");
         assert_eq!(output["valid"], genuine, "{output}");
         let translated = translate(&action, &output);
-        assert_valid(output_contract(&action), &translated, "the translated output");
-        assert_eq!(translated, output, "the translation hands every field through");
+        assert_valid(
+            output_contract(&action),
+            &translated,
+            "the translated output",
+        );
+        assert_eq!(
+            translated, output,
+            "the translation hands every field through"
+        );
     }
 }
 
@@ -223,7 +281,8 @@ async fn the_aws_lambda_action_round_trips_through_validate_session() {
         })
         .await
         .unwrap();
-    let secrets = Arc::new(StaticSecrets::new().with("da", &[("username", "u"), ("password", "p")]));
+    let secrets =
+        Arc::new(StaticSecrets::new().with("da", &[("username", "u"), ("password", "p")]));
     let handler = ValidateHandler {
         schema: schema.clone(),
         clock,
@@ -233,11 +292,20 @@ async fn the_aws_lambda_action_round_trips_through_validate_session() {
         settings: ValidateSettings::default(),
     };
     let action = aws_lambda();
-    assert_eq!(action["config"]["request"]["requestTemplate"], "${input.rawRequest}");
+    assert_eq!(
+        action["config"]["request"]["requestTemplate"],
+        "${input.rawRequest}"
+    );
     let conversation = uuid::Uuid::new_v4().to_string();
     for (input, valid) in [
-        (json!({"sessionHash": hash.as_str(), "conversationId": conversation}), true),
-        (json!({"sessionHash": hash.as_str(), "conversationId": uuid::Uuid::new_v4().to_string()}), false),
+        (
+            json!({"sessionHash": hash.as_str(), "conversationId": conversation}),
+            true,
+        ),
+        (
+            json!({"sessionHash": hash.as_str(), "conversationId": uuid::Uuid::new_v4().to_string()}),
+            false,
+        ),
     ] {
         assert_valid(input_contract(&action), &input, "the example input");
         // `${input.rawRequest}`: the input object is the function's event.

@@ -56,7 +56,9 @@ fn variables_read_by(crate_name: &str) -> &'static [&'static str] {
         "initiate" => variables::INITIATE,
         "refresh-token" => variables::REFRESH,
         "validate-session" => variables::VALIDATE,
-        other => panic!("no variable list for function crate `{other}`: add one to config::variables"),
+        other => {
+            panic!("no variable list for function crate `{other}`: add one to config::variables")
+        }
     }
 }
 
@@ -72,24 +74,43 @@ fn every_function_crate_has_exactly_one_function_resource_and_vice_versa() {
     let crates = function_crates();
     assert_eq!(
         crates,
-        BTreeSet::from(["initiate".into(), "refresh-token".into(), "validate-session".into()])
+        BTreeSet::from([
+            "initiate".into(),
+            "refresh-token".into(),
+            "validate-session".into()
+        ])
     );
     let mut deployed = BTreeSet::new();
     for (name, f) in of_type(&t, "AWS::Serverless::Function") {
         let code = f["Properties"]["CodeUri"].as_str().unwrap();
         let crate_name = code.strip_prefix("../functions/").unwrap();
-        assert!(crates.contains(crate_name), "{name} builds `{code}`, not a function crate");
-        assert!(deployed.insert(crate_name.to_owned()), "two resources build `{crate_name}`");
+        assert!(
+            crates.contains(crate_name),
+            "{name} builds `{code}`, not a function crate"
+        );
+        assert!(
+            deployed.insert(crate_name.to_owned()),
+            "two resources build `{crate_name}`"
+        );
         let manifest = read(&format!("functions/{crate_name}/Cargo.toml"));
         assert!(manifest.contains(&format!("name = \"{crate_name}\"")));
         assert_eq!(f["Metadata"]["BuildMethod"], "rust-cargolambda", "{name}");
-        assert_eq!(f["Metadata"]["BuildProperties"]["Binary"], crate_name, "{name}");
+        assert_eq!(
+            f["Metadata"]["BuildProperties"]["Binary"], crate_name,
+            "{name}"
+        );
         let p = &f["Properties"];
         assert_eq!(p["Runtime"], "provided.al2023", "{name}");
         assert_eq!(p["Architectures"], json!(["arm64"]), "{name}");
         assert_eq!(p["Handler"], "bootstrap", "{name}");
-        assert!(p.get("Policies").is_none(), "{name}: permissions live in its own role");
-        assert!(p["Role"]["Fn::GetAtt"].is_string(), "{name} uses its own role");
+        assert!(
+            p.get("Policies").is_none(),
+            "{name}: permissions live in its own role"
+        );
+        assert!(
+            p["Role"]["Fn::GetAtt"].is_string(),
+            "{name} uses its own role"
+        );
     }
     assert_eq!(deployed, crates);
 }
@@ -107,9 +128,16 @@ fn each_function_gets_exactly_the_variables_its_configuration_reads() {
 
 /// The environment a function gets when deployed with the parameters' defaults (and sample
 /// values for the parameters without one); resources become placeholder ids.
-fn deployed_env(t: &Value, crate_name: &str, overrides: &[(&str, &str)]) -> BTreeMap<String, String> {
+fn deployed_env(
+    t: &Value,
+    crate_name: &str,
+    overrides: &[(&str, &str)],
+) -> BTreeMap<String, String> {
     let samples: BTreeMap<&str, &str> = BTreeMap::from([
-        ("AllowedOrigins", "https://shop.example.com,https://www.example.com"),
+        (
+            "AllowedOrigins",
+            "https://shop.example.com,https://www.example.com",
+        ),
         ("JwksUrl", "https://idp.example.com/.well-known/jwks.json"),
         ("JwtIssuer", "https://idp.example.com/"),
         ("JwtAudience", "secure-initiation"),
@@ -120,7 +148,9 @@ fn deployed_env(t: &Value, crate_name: &str, overrides: &[(&str, &str)]) -> BTre
     env(f)
         .iter()
         .map(|(var, value)| {
-            let name = value["Ref"].as_str().unwrap_or_else(|| panic!("{var} is not a !Ref"));
+            let name = value["Ref"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{var} is not a !Ref"));
             let resolved = if let Some((_, v)) = overrides.iter().find(|(p, _)| *p == name) {
                 (*v).to_owned()
             } else if let Some(p) = params.get(name) {
@@ -134,7 +164,10 @@ fn deployed_env(t: &Value, crate_name: &str, overrides: &[(&str, &str)]) -> BTre
                     other => panic!("{name} default {other}"),
                 }
             } else {
-                assert!(resources(t).contains_key(name), "{var} refers to unknown `{name}`");
+                assert!(
+                    resources(t).contains_key(name),
+                    "{var} refers to unknown `{name}`"
+                );
                 format!("{name}-physical-id")
             };
             (var.clone(), resolved)
@@ -180,7 +213,9 @@ fn every_value_a_parameter_allows_is_accepted_by_the_configuration() {
     for crate_name in function_crates() {
         let (_, f) = function(&t, &crate_name);
         for (var, value) in env(f) {
-            let Some(name) = value["Ref"].as_str() else { continue };
+            let Some(name) = value["Ref"].as_str() else {
+                continue;
+            };
             let Some(p) = params.get(name) else { continue };
             let mut allowed: Vec<String> = Vec::new();
             for bound in ["MinValue", "MaxValue"] {
@@ -189,7 +224,11 @@ fn every_value_a_parameter_allows_is_accepted_by_the_configuration() {
                 }
             }
             if let Some(values) = p["AllowedValues"].as_array() {
-                allowed.extend(values.iter().map(|v| v.as_str().map_or(v.to_string(), str::to_owned)));
+                allowed.extend(
+                    values
+                        .iter()
+                        .map(|v| v.as_str().map_or(v.to_string(), str::to_owned)),
+                );
             }
             for v in allowed {
                 // The template's Rules require routing ids with initiation-api.
@@ -215,7 +254,10 @@ fn the_region_parameter_allows_exactly_the_known_regions() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    let known: BTreeSet<&str> = secure_initiation::genesys::REGIONS.iter().map(|(_, d)| *d).collect();
+    let known: BTreeSet<&str> = secure_initiation::genesys::REGIONS
+        .iter()
+        .map(|(_, d)| *d)
+        .collect();
     assert_eq!(allowed, known);
 }
 
@@ -250,9 +292,16 @@ fn as_list(v: &Value) -> Vec<Value> {
 fn every_iam_statement_names_specific_actions_and_resources() {
     let t = template();
     let roles = of_type(&t, "AWS::IAM::Role");
-    assert_eq!(roles.len(), 4, "one role per function and the Genesys data-action role");
+    assert_eq!(
+        roles.len(),
+        4,
+        "one role per function and the Genesys data-action role"
+    );
     for (name, role) in roles {
-        assert!(role["Properties"].get("ManagedPolicyArns").is_none(), "{name}");
+        assert!(
+            role["Properties"].get("ManagedPolicyArns").is_none(),
+            "{name}"
+        );
         for s in statements(role) {
             assert_eq!(s["Effect"], "Allow", "{name}: {s}");
             assert!(s.get("NotAction").is_none() && s.get("NotResource").is_none());
@@ -264,8 +313,14 @@ fn every_iam_statement_names_specific_actions_and_resources() {
             for resource in as_list(&s["Resource"]) {
                 let target = resource["Ref"]
                     .as_str()
-                    .or_else(|| resource["Fn::GetAtt"].as_str().map(|g| g.split('.').next().unwrap()))
-                    .unwrap_or_else(|| panic!("{name}: resource {resource} is not a template resource"));
+                    .or_else(|| {
+                        resource["Fn::GetAtt"]
+                            .as_str()
+                            .map(|g| g.split('.').next().unwrap())
+                    })
+                    .unwrap_or_else(|| {
+                        panic!("{name}: resource {resource} is not a template resource")
+                    });
                 assert!(resources(&t).contains_key(target), "{name}: {resource}");
             }
         }
@@ -277,9 +332,9 @@ fn actions_on(role: &Value, resource: &str) -> BTreeSet<String> {
     statements(role)
         .iter()
         .filter(|s| {
-            as_list(&s["Resource"]).iter().any(|r| {
-                r["Ref"] == resource || r["Fn::GetAtt"] == format!("{resource}.Arn")
-            })
+            as_list(&s["Resource"])
+                .iter()
+                .any(|r| r["Ref"] == resource || r["Fn::GetAtt"] == format!("{resource}.Arn"))
         })
         .flat_map(|s| as_list(&s["Action"]))
         .map(|a| a.as_str().unwrap().to_owned())
@@ -298,7 +353,10 @@ fn each_function_may_make_only_the_dynamodb_calls_its_flows_make() {
     // (GetItem) and rotates in a TransactWriteItems of an Update and a Put; validate binds
     // (UpdateItem) and explains a refusal (GetItem).
     let expected = [
-        ("initiate", vec!["PutItem", "UpdateItem", "GetItem", "DeleteItem"]),
+        (
+            "initiate",
+            vec!["PutItem", "UpdateItem", "GetItem", "DeleteItem"],
+        ),
         ("refresh-token", vec!["GetItem", "UpdateItem", "PutItem"]),
         ("validate-session", vec!["UpdateItem", "GetItem"]),
     ];
@@ -306,13 +364,20 @@ fn each_function_may_make_only_the_dynamodb_calls_its_flows_make() {
     for (crate_name, actions) in expected {
         let (_, f) = function(&t, crate_name);
         let want: BTreeSet<String> = actions.iter().map(|a| format!("dynamodb:{a}")).collect();
-        assert_eq!(actions_on(role_of(&t, f), "SessionTable"), want, "{crate_name}");
+        assert_eq!(
+            actions_on(role_of(&t, f), "SessionTable"),
+            want,
+            "{crate_name}"
+        );
     }
     // Refresh writes only inside its rotation transaction.
     let (_, refresh) = function(&t, "refresh-token");
     for s in statements(role_of(&t, refresh)) {
         let actions = as_list(&s["Action"]);
-        if actions.iter().any(|a| a == "dynamodb:PutItem" || a == "dynamodb:UpdateItem") {
+        if actions
+            .iter()
+            .any(|a| a == "dynamodb:PutItem" || a == "dynamodb:UpdateItem")
+        {
             assert_eq!(
                 s["Condition"]["ForAnyValue:StringEquals"]["dynamodb:EnclosingOperation"],
                 json!(["TransactWriteItems"])
@@ -353,12 +418,20 @@ fn each_function_writes_only_to_its_own_log_group_which_has_a_retention() {
     let t = template();
     for crate_name in function_crates() {
         let (name, f) = function(&t, &crate_name);
-        let group = f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"].as_str().unwrap();
-        assert!(t["Resources"][group]["Properties"]["RetentionInDays"].is_object(), "{name}");
+        let group = f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+            .as_str()
+            .unwrap();
+        assert!(
+            t["Resources"][group]["Properties"]["RetentionInDays"].is_object(),
+            "{name}"
+        );
         let role = role_of(&t, f);
         assert_eq!(
             actions_on(role, group),
-            BTreeSet::from(["logs:CreateLogStream".to_owned(), "logs:PutLogEvents".to_owned()])
+            BTreeSet::from([
+                "logs:CreateLogStream".to_owned(),
+                "logs:PutLogEvents".to_owned()
+            ])
         );
     }
 }
@@ -367,7 +440,9 @@ fn each_function_writes_only_to_its_own_log_group_which_has_a_retention() {
 fn the_data_action_role_trusts_only_genesys_with_the_org_id_and_may_only_invoke_validate_session() {
     let t = template();
     let role = &t["Resources"]["GenesysDataActionRole"]["Properties"];
-    let trust = role["AssumeRolePolicyDocument"]["Statement"].as_array().unwrap();
+    let trust = role["AssumeRolePolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap();
     assert_eq!(trust.len(), 1);
     let s = &trust[0];
     assert_eq!(s["Effect"], "Allow");
@@ -380,10 +455,16 @@ fn the_data_action_role_trusts_only_genesys_with_the_org_id_and_may_only_invoke_
         s["Condition"],
         json!({"StringEquals": {"sts:ExternalId": {"Ref": "GenesysOrgId"}}})
     );
-    assert_eq!(t["Parameters"]["GenesysAwsAccountId"]["Default"], "765628985471");
+    assert_eq!(
+        t["Parameters"]["GenesysAwsAccountId"]["Default"],
+        "765628985471"
+    );
     let statements = statements(&t["Resources"]["GenesysDataActionRole"]);
     assert_eq!(statements.len(), 1);
-    assert_eq!(as_list(&statements[0]["Action"]), vec![json!("lambda:InvokeFunction")]);
+    assert_eq!(
+        as_list(&statements[0]["Action"]),
+        vec![json!("lambda:InvokeFunction")]
+    );
     assert_eq!(
         statements[0]["Resource"],
         json!({"Fn::GetAtt": "ValidateSessionFunction.Arn"})
@@ -401,7 +482,10 @@ fn the_table_is_the_one_the_dynamodb_adapter_expects() {
     assert_eq!(tables.len(), 1);
     let p = &tables[0].1["Properties"];
     assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
-    assert_eq!(p["KeySchema"], json!([{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]));
+    assert_eq!(
+        p["KeySchema"],
+        json!([{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}])
+    );
     assert_eq!(
         p["AttributeDefinitions"],
         json!([{"AttributeName": PARTITION_KEY, "AttributeType": "S"}])
@@ -410,14 +494,20 @@ fn the_table_is_the_one_the_dynamodb_adapter_expects() {
         p["TimeToLiveSpecification"],
         json!({"AttributeName": TTL_ATTRIBUTE, "Enabled": true})
     );
-    assert_eq!(p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
 }
 
 #[tokio::test]
 async fn the_generated_session_key_is_one_the_functions_accept() {
     let t = template();
     let generate = &t["Resources"]["SessionKeySecret"]["Properties"]["GenerateSecretString"];
-    assert_eq!(generate["GenerateStringKey"], secure_initiation::bootstrap::HMAC_KEY_FIELD);
+    assert_eq!(
+        generate["GenerateStringKey"],
+        secure_initiation::bootstrap::HMAC_KEY_FIELD
+    );
     assert_eq!(generate["ExcludePunctuation"], true);
     let len = usize::try_from(generate["PasswordLength"].as_u64().unwrap()).unwrap();
     // What Secrets Manager generates: letters and digits only, which base64 accepts.
@@ -439,13 +529,22 @@ fn no_secret_value_is_in_the_template_and_the_generated_fields_are_the_ones_read
     let t = template();
     let fields = |name: &str| -> BTreeSet<String> {
         let g = &t["Resources"][name]["Properties"]["GenerateSecretString"];
-        assert!(t["Resources"][name]["Properties"].get("SecretString").is_none(), "{name}");
-        let template: Value = serde_json::from_str(g["SecretStringTemplate"].as_str().unwrap()).unwrap();
+        assert!(
+            t["Resources"][name]["Properties"]
+                .get("SecretString")
+                .is_none(),
+            "{name}"
+        );
+        let template: Value =
+            serde_json::from_str(g["SecretStringTemplate"].as_str().unwrap()).unwrap();
         let mut keys: BTreeSet<String> = template.as_object().unwrap().keys().cloned().collect();
         keys.insert(g["GenerateStringKey"].as_str().unwrap().to_owned());
         keys
     };
-    assert_eq!(fields("SessionKeySecret"), BTreeSet::from(["hmac_key".to_owned()]));
+    assert_eq!(
+        fields("SessionKeySecret"),
+        BTreeSet::from(["hmac_key".to_owned()])
+    );
     assert_eq!(
         fields("GenesysCredentialsSecret"),
         BTreeSet::from([
@@ -474,6 +573,9 @@ fn timeouts_nest_deadline_inside_function_inside_data_action() {
         let timeout_ms = f["Properties"]["Timeout"].as_i64().unwrap() * 1000;
         let budget = params["GenesysDeadlineMs"]["MaxValue"].as_i64().unwrap()
             + params["RiskDeadlineMs"]["MaxValue"].as_i64().unwrap();
-        assert!(budget + 1000 <= timeout_ms, "{crate_name}: {budget} ms of calls in {timeout_ms} ms");
+        assert!(
+            budget + 1000 <= timeout_ms,
+            "{crate_name}: {budget} ms of calls in {timeout_ms} ms"
+        );
     }
 }

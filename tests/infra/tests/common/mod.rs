@@ -74,7 +74,9 @@ pub fn openapi() -> Value {
 pub fn deref<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     match value.get("$ref").and_then(Value::as_str) {
         Some(r) => {
-            let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("non-local $ref {r}"));
+            let pointer = r
+                .strip_prefix('#')
+                .unwrap_or_else(|| panic!("non-local $ref {r}"));
             deref(
                 doc,
                 doc.pointer(pointer)
