@@ -5,6 +5,7 @@
 //!
 //! Tests start it in-process with [`spawn`] and talk to it over real HTTP.
 
+mod demo;
 mod routes;
 mod wiring;
 
