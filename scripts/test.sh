@@ -27,3 +27,5 @@ cargo nextest run --workspace --all-targets --no-fail-fast
 
 log "doc tests"
 cargo test --workspace --doc --quiet
+
+bash scripts/browser-tests.sh

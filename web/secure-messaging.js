@@ -118,8 +118,6 @@ export function createSecureMessaging(options) {
 
   /** @type {Ticket | null} */
   let ticket = null;
-  /** @type {Promise<any> | null} */
-  let busy = null;
 
   /** @param {SecureMessagingEvent} event */
   const emit = (event) => {
@@ -316,27 +314,41 @@ export function createSecureMessaging(options) {
     return { strategy: t.strategy, conversationId };
   };
 
+  /** @type {{start: boolean, promise: Promise<any>} | null} */
+  let inflight = null;
+
   /**
-   * Runs `work` unless a call is in flight, whose promise is shared (a double click starts
-   * one chat). Failures are reported once as an `error` event and rethrown.
-   * @template T
-   * @param {() => Promise<T>} work
-   * @returns {Promise<T>}
+   * Serialises the public calls: a second `start()` while one runs shares it (a double click
+   * starts one chat); a `start()` during a `prepare()` waits for its ticket; a `prepare()`
+   * during either settles with it. Failures are reported once as an `error` event and rethrown.
+   * @param {boolean} isStart
+   * @param {() => Promise<any>} work
+   * @returns {Promise<any>}
    */
-  const exclusive = (work) => {
-    if (busy) return busy;
-    busy = (async () => {
+  const serialise = (isStart, work) => {
+    if (inflight) {
+      if (inflight.start === isStart) return inflight.promise;
+      if (!isStart) return inflight.promise.then(ignore, ignore);
+    }
+    const before = inflight?.promise;
+    const promise = (async () => {
+      if (before) await before.catch(ignore);
       try {
         return await work();
       } catch (e) {
         const error = asError(e);
         emit({ type: 'error', error });
         throw error;
-      } finally {
-        busy = null;
       }
     })();
-    return busy;
+    const entry = { start: isStart, promise };
+    inflight = entry;
+    promise
+      .finally(() => {
+        if (inflight === entry) inflight = null;
+      })
+      .catch(ignore);
+    return promise;
   };
 
   return {
@@ -346,7 +358,7 @@ export function createSecureMessaging(options) {
      * @returns {Promise<void>}
      */
     prepare(request = {}) {
-      return exclusive(async () => {
+      return serialise(false, async () => {
         if (!ticket) ticket = await initiate(request);
       });
     },
@@ -358,7 +370,7 @@ export function createSecureMessaging(options) {
      * @returns {Promise<StartResult>}
      */
     start(request = {}) {
-      return exclusive(async () => {
+      return serialise(true, async () => {
         let t = ticket ?? (await initiate(request));
         ticket = t;
         if (options.whenReady) {
@@ -378,6 +390,8 @@ export function createSecureMessaging(options) {
     },
   };
 }
+
+function ignore() {}
 
 /**
  * @param {unknown} value

@@ -303,6 +303,36 @@ test('a double click starts one chat', async () => {
   assert.equal(messenger.commands.filter((c) => c.name === 'Database.set').length, 1);
 });
 
+test('a start during a prepare waits for its ticket and hands it over', async () => {
+  const { client, api, messenger } = setup({ '/v1/initiations': [messengerTicket('h1', T0)] });
+  const prepared = client.prepare({ orderId: '1' });
+  const started = client.start({ orderId: '2' });
+  await prepared;
+  assert.deepEqual(await started, { strategy: 'messenger' });
+  assert.equal(api.calls.length, 1);
+  assert.equal(messenger.commands[0].options.messaging.customAttributes.session_hash, 'h1');
+});
+
+test('a start after a failed prepare initiates on its own', async () => {
+  const { client, api, events } = setup({
+    '/v1/initiations': [problem(503, 'service-unavailable'), messengerTicket('h2', T0)],
+  });
+  const prepared = client.prepare();
+  const started = client.start();
+  await assert.rejects(prepared, (e) => e.code === 'server');
+  assert.deepEqual(await started, { strategy: 'messenger' });
+  assert.equal(api.calls.length, 2);
+  assert.deepEqual(types(events), ['error', 'initiated', 'handed-off']);
+});
+
+test('a prepare during a start adds no ticket', async () => {
+  const { client, api } = setup({ '/v1/initiations': [messengerTicket('h1', T0)] });
+  const started = client.start();
+  assert.equal(await client.prepare(), undefined);
+  await started;
+  assert.equal(api.calls.length, 1);
+});
+
 test('a ticket is handed over once: the next start initiates again', async () => {
   const { client, api } = setup({ '/v1/initiations': [messengerTicket('h1', T0), messengerTicket('h2', T0)] });
   await client.start();
