@@ -162,13 +162,18 @@ export function createSecureMessaging(options) {
     let renew = false;
     let waited = false;
     for (;;) {
-      const token = await options.getSessionToken({ renew });
+      let token;
+      try {
+        token = await options.getSessionToken({ renew });
+      } catch (cause) {
+        throw new SecureMessagingError('unauthorized', 'the site could not provide a session token', { cause });
+      }
       if (typeof token !== 'string' || token === '') {
         throw new SecureMessagingError('unauthorized', 'the site has no session token; sign in first');
       }
-      const response = await withDeadline(async (signal) => {
+      const [response, text] = await withDeadline(async (signal) => {
         try {
-          return await doFetch(apiBase + path, {
+          const r = await doFetch(apiBase + path, {
             method: 'POST',
             headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
             body: JSON.stringify(body),
@@ -177,24 +182,24 @@ export function createSecureMessaging(options) {
             referrerPolicy: 'no-referrer',
             signal,
           });
+          return /** @type {const} */ ([r, await r.text()]);
         } catch (cause) {
           throw new SecureMessagingError('network', 'the chat service cannot be reached', { cause });
         }
       }, path);
+      /** @type {any} */
+      let parsed = null;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Not JSON (a proxy's error page): the status alone tells.
+      }
       if (response.ok) {
-        try {
-          return await response.json();
-        } catch (cause) {
-          throw new SecureMessagingError('protocol', 'the chat service answered unreadable JSON', { cause });
-        }
+        if (parsed === null) throw new SecureMessagingError('protocol', 'the chat service answered unreadable JSON');
+        return parsed;
       }
       /** @type {{type?: string, title?: string, detail?: string}} */
-      let problem = {};
-      try {
-        problem = await response.json();
-      } catch {
-        // Not problem+json (a proxy's page): status alone tells.
-      }
+      const problem = parsed && typeof parsed === 'object' ? parsed : {};
       const { status } = response;
       if (status === 401 && !renew) {
         renew = true;

@@ -1,6 +1,7 @@
 // The whole flow in headless Chromium with the initiation-api strategy.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
 
 import {
   assertNothingKept,
@@ -70,6 +71,8 @@ test('an expired ticket is refreshed into a fresh conversation before the widget
   const refreshed = exchanges.find((x) => x.path === '/v1/initiations/refresh').body;
   const shown = await page.$eval('#received code', (e) => e.textContent);
   assert.equal(shown, refreshed.conversationId, 'the widget started the refreshed conversation');
+  await mkdir(new URL('../../test-output/', import.meta.url), { recursive: true });
+  await page.screenshot({ path: new URL('../../test-output/demo-initiation-api.png', import.meta.url).pathname, fullPage: true });
   assert.deepEqual(problems, []);
   await demo.context.close();
 });

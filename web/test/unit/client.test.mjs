@@ -225,6 +225,13 @@ test('a missing session token fails before any request', async () => {
   const api = fakeApi({});
   const client = createSecureMessaging({ getSessionToken: async () => '', fetch: api.fetch });
   await assert.rejects(client.start(), (e) => e.code === 'unauthorized');
+  const failing = createSecureMessaging({
+    getSessionToken: async () => {
+      throw new Error('signed out');
+    },
+    fetch: api.fetch,
+  });
+  await assert.rejects(failing.start(), (e) => e.code === 'unauthorized' && e.cause.message === 'signed out');
   assert.equal(api.calls.length, 0);
 });
 
@@ -281,6 +288,8 @@ test('a network failure and a body that is not JSON are errors', async () => {
   await assert.rejects(down.client.start(), (e) => e.code === 'network');
   const html = setup({ '/v1/initiations': [() => new Response('<html>', { status: 502 })] });
   await assert.rejects(html.client.start(), (e) => e.code === 'server' && e.status === 502);
+  const garbled = setup({ '/v1/initiations': [() => new Response('{"strategy":', { status: 201 })] });
+  await assert.rejects(garbled.client.start(), (e) => e.code === 'protocol');
 });
 
 test('a request past its deadline is aborted', async () => {
