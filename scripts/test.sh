@@ -26,6 +26,7 @@ log "doc tests"
 cargo test --workspace --doc --quiet
 
 bash scripts/check-infra.sh
+bash scripts/browser-tests.sh
 
 # Further suites (infrastructure lint, browser, fuzzing, supply chain, benchmarks) go above this
 # line; the Rust suites run last so their summary closes the output.
