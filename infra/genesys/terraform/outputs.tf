@@ -1,0 +1,9 @@
+output "web_services_action_id" {
+  description = "Id of the Web Services validate-session action (select it in Call Data Action)."
+  value       = one(genesyscloud_integration_action.validate_session_web_services[*].id)
+}
+
+output "aws_lambda_action_id" {
+  description = "Id of the AWS Lambda validate-session action."
+  value       = one(genesyscloud_integration_action.validate_session_aws_lambda[*].id)
+}

@@ -1,0 +1,219 @@
+//! The validate-session data actions as CX-as-Code Terraform (`genesyscloud_integration_action`),
+//! written in `terraform fmt` style so `terraform fmt -check` passes on the generated file. The
+//! integrations, credentials and variables they refer to are hand-written beside it
+//! (infra/genesys/terraform/).
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
+
+use super::data_actions::{
+    ACTION_NAME, DATA_ACTION_TIMEOUT_SECS, VALIDATE_PATH, translation_map,
+    translation_map_defaults, web_services_request_template, web_services_success_template,
+};
+use super::{input_contract, output_contract};
+use crate::attributes::Schema;
+
+/// Path of the generated Terraform.
+pub const TERRAFORM_ACTIONS_PATH: &str = "infra/genesys/terraform/actions.tf";
+
+/// A literal HCL string: JSON-style escapes, and `${` / `%{` doubled so Terraform does not
+/// interpolate them (the Velocity templates are full of `${...}`).
+pub fn hcl_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    escape_templates(&out)
+}
+
+fn escape_templates(s: &str) -> String {
+    s.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// `jsonencode(jsondecode(<<-EOT ... EOT))`: the contract stays readable in the file and reaches
+/// the provider normalised, as `jsonencode` writes it.
+fn json_heredoc(value: &Value, indent: &str) -> String {
+    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::from("jsonencode(jsondecode(<<-EOT\n");
+    for line in pretty.lines() {
+        let _ = writeln!(out, "{indent}  {}", escape_templates(line));
+    }
+    let _ = write!(out, "{indent}EOT\n{indent}))");
+    out
+}
+
+/// One `key = value` line group, aligned the way `terraform fmt` aligns consecutive
+/// single-line attributes (an attribute whose value spans lines stands alone, unpadded).
+fn aligned(out: &mut String, indent: &str, items: &[(String, String)]) {
+    let width = items.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in items {
+        let _ = writeln!(out, "{indent}{k:<width$} = {v}");
+    }
+}
+
+fn map_block(out: &mut String, indent: &str, name: &str, map: &Map<String, Value>) {
+    let _ = writeln!(out, "{indent}{name} = {{");
+    let items: Vec<(String, String)> = map
+        .iter()
+        .map(|(k, v)| (hcl_string(k), hcl_string(v.as_str().unwrap_or_default())))
+        .collect();
+    aligned(out, &format!("{indent}  "), &items);
+    let _ = writeln!(out, "{indent}}}");
+}
+
+fn contracts(out: &mut String, schema: &Schema) {
+    let _ = writeln!(
+        out,
+        "  contract_input = {}",
+        json_heredoc(&input_contract(), "  ")
+    );
+    let _ = writeln!(
+        out,
+        "  contract_output = {}",
+        json_heredoc(&output_contract(schema), "  ")
+    );
+}
+
+fn header(out: &mut String, resource: &str, enable: &str, integration: &str) {
+    let _ = writeln!(
+        out,
+        "resource \"genesyscloud_integration_action\" \"{resource}\" {{"
+    );
+    aligned(
+        out,
+        "  ",
+        &[
+            ("count".into(), format!("var.{enable} ? 1 : 0")),
+            ("name".into(), hcl_string(ACTION_NAME)),
+            ("category".into(), format!("var.{integration}_name")),
+            (
+                "integration_id".into(),
+                format!("genesyscloud_integration.{integration}[0].id"),
+            ),
+            ("secure".into(), "false".into()),
+            (
+                "config_timeout_seconds".into(),
+                DATA_ACTION_TIMEOUT_SECS.to_string(),
+            ),
+        ],
+    );
+}
+
+/// The generated `actions.tf`.
+pub fn terraform_actions(schema: &Schema) -> String {
+    let mut out = String::from(
+        "# Generated from config/attributes.toml by\n\
+         # `cargo run -p secure-initiation --bin generate-artifacts`; do not edit by hand.\n\
+         #\n\
+         # The validate-session data action for both integration types (integrations.tf). The\n\
+         # same actions as ../data-actions/*.json. Changing a contract makes Genesys Cloud\n\
+         # recreate the action with a new id: re-select it in every Call Data Action.\n\n",
+    );
+
+    header(
+        &mut out,
+        "validate_session_web_services",
+        "enable_web_services_action",
+        "web_services_integration",
+    );
+    contracts(&mut out, schema);
+    out.push_str("\n  config_request {\n");
+    aligned(
+        &mut out,
+        "    ",
+        &[
+            (
+                "request_url_template".into(),
+                format!(
+                    "\"${{trimsuffix(var.api_base_url, \"/\")}}{}\"",
+                    VALIDATE_PATH
+                ),
+            ),
+            ("request_type".into(), "\"POST\"".into()),
+            (
+                "request_template".into(),
+                hcl_string(&web_services_request_template()),
+            ),
+        ],
+    );
+    out.push_str("    headers = {\n      \"Content-Type\" = \"application/json\"\n    }\n  }\n\n");
+    out.push_str("  config_response {\n");
+    map_block(
+        &mut out,
+        "    ",
+        "translation_map",
+        &translation_map(schema),
+    );
+    map_block(
+        &mut out,
+        "    ",
+        "translation_map_defaults",
+        &translation_map_defaults(schema),
+    );
+    let _ = writeln!(
+        out,
+        "    success_template = {}",
+        hcl_string(&web_services_success_template(schema))
+    );
+    out.push_str("  }\n}\n\n");
+
+    header(
+        &mut out,
+        "validate_session_aws_lambda",
+        "enable_aws_lambda_action",
+        "aws_lambda_integration",
+    );
+    contracts(&mut out, schema);
+    out.push_str("\n  config_request {\n");
+    aligned(
+        &mut out,
+        "    ",
+        &[
+            (
+                "request_url_template".into(),
+                "var.validate_session_function_arn".into(),
+            ),
+            ("request_type".into(), "\"POST\"".into()),
+            ("request_template".into(), hcl_string("${input.rawRequest}")),
+            ("headers".into(), "{}".into()),
+        ],
+    );
+    out.push_str("  }\n\n  config_response {\n");
+    aligned(
+        &mut out,
+        "    ",
+        &[
+            ("translation_map".into(), "{}".into()),
+            ("translation_map_defaults".into(), "{}".into()),
+            ("success_template".into(), hcl_string("${rawResult}")),
+        ],
+    );
+    out.push_str("  }\n}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn velocity_templates_survive_terraform_interpolation() {
+        assert_eq!(hcl_string("${rawResult}"), "\"$${rawResult}\"");
+        assert_eq!(hcl_string("a \"b\" \\"), "\"a \\\"b\\\" \\\\\"");
+        assert_eq!(hcl_string("%{ if }"), "\"%%{ if }\"");
+        assert_eq!(
+            hcl_string("$esc.jsonString($!{input.x})"),
+            "\"$esc.jsonString($!{input.x})\""
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Tests only: the deployment files (`infra/`) checked against the code. See `tests/`.
