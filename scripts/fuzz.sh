@@ -12,6 +12,7 @@
 # turn it into a regression test in shared/tests before fixing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+printf '\n==> %s\n' "fuzzing the parsers (cargo fuzz, ${1:-60} s per target)"
 
 secs="${1:-60}"
 targets=(schema_from_toml initiation_request validation_request)

@@ -8,6 +8,7 @@
 # earlier (`cargo deny fetch db`), it is used offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+printf '\n==> %s\n' "supply chain: licences, bans, sources, advisories (cargo-deny)"
 
 if ! cargo deny --version >/dev/null 2>&1; then
   echo "installing cargo-deny (once; several minutes)"

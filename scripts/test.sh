@@ -27,6 +27,9 @@ cargo test --workspace --doc --quiet
 
 bash scripts/check-infra.sh
 bash scripts/browser-tests.sh
+bash scripts/supply-chain.sh
+bash scripts/fuzz.sh
+bash scripts/fuzz-api.sh
 
 # Further suites (infrastructure lint, browser, fuzzing, supply chain, benchmarks) go above this
 # line; the Rust suites run last so their summary closes the output.

@@ -245,7 +245,7 @@ pub async fn secrets_unreachable_later(seen: &mut Exposure) -> Outcome {
         json!({"username": "architect", "password": password}),
     )
     .await;
-    let ttl = Duration::from_secs(2);
+    let ttl = Duration::from_secs(3);
     let handler =
         bootstrap::validate_with(&validate_env(ttl.as_secs()), sdk_config(&aws.proxy.url()))
             .await
@@ -301,7 +301,7 @@ pub async fn secrets_unreachable_later(seen: &mut Exposure) -> Outcome {
     );
     Outcome::new(
         "Secrets Manager",
-        "unreachable after cold start (TTL 2 s)",
+        "unreachable after cold start (TTL 3 s)",
         3,
         &format!(
             "cached credential served within the TTL; past it 503 + Retry-After in {} ms; recovers",
