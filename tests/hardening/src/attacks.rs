@@ -273,3 +273,88 @@ pub async fn run_all(stack: &Stack, seen: &mut Exposure) -> AttackFigures {
         tripwire_hits: tripwire.hits(),
     }
 }
+
+/// Wrong, missing and malformed data-action credentials: each gets 401 with
+/// `WWW-Authenticate: Basic`. The comparison itself is constant-time (SHA-256 of both sides,
+/// then `subtle::ConstantTimeEq`: `DataActionCredential::verify` in `shared/src/api/validate.rs`).
+/// Returns how many were tried.
+pub async fn data_action_credentials(stack: &Stack, seen: &mut Exposure) -> usize {
+    let (user, pass) = stack.running.data_action_credential.clone();
+    seen.secret(pass.clone());
+    let basic = |raw: &str| format!("Basic {}", STANDARD.encode(raw.as_bytes()));
+    let mut chopped = pass.clone();
+    chopped.pop();
+    let cases: Vec<(&str, Option<String>)> = vec![
+        ("no Authorization header", None),
+        ("wrong password", Some(basic(&format!("{user}:wrong")))),
+        ("wrong user", Some(basic(&format!("nobody:{pass}")))),
+        ("empty password", Some(basic(&format!("{user}:")))),
+        ("empty user and password", Some(basic(":"))),
+        (
+            "password with one extra character",
+            Some(basic(&format!("{user}:{pass}x"))),
+        ),
+        (
+            "password missing its last character",
+            Some(basic(&format!("{user}:{chopped}"))),
+        ),
+        (
+            "user and password swapped",
+            Some(basic(&format!("{pass}:{user}"))),
+        ),
+        ("password only, no colon", Some(basic(&pass))),
+        ("trailing newline", Some(basic(&format!("{user}:{pass}\n")))),
+        ("NUL inside", Some(basic(&format!("{user}:{pass}\0")))),
+        (
+            "upper-cased password",
+            Some(basic(&format!("{user}:{}", pass.to_uppercase()))),
+        ),
+        ("not base64", Some("Basic !!!not-base64!!!".to_owned())),
+        ("Basic with nothing after it", Some("Basic".to_owned())),
+        (
+            "the right credential under the Bearer scheme",
+            Some(format!(
+                "Bearer {}",
+                STANDARD.encode(format!("{user}:{pass}"))
+            )),
+        ),
+        (
+            "the right credential unencoded",
+            Some(format!("Basic {user}:{pass}")),
+        ),
+        ("4 KiB of base64", Some(basic(&"A".repeat(3 * 1024)))),
+        (
+            "a session token instead",
+            Some(format!("Bearer {}", stack.token("credential-attack"))),
+        ),
+    ];
+    let body =
+        json!({"sessionHash": "A".repeat(43), "conversationId": crate::harness::conversation()})
+            .to_string();
+    for (name, header) in &cases {
+        let auth = header.clone().map_or(Auth::None, Auth::Raw);
+        let reply = stack
+            .send(
+                "/v1/session-validations",
+                &auth,
+                Some("application/json"),
+                body.clone(),
+                &[],
+            )
+            .await;
+        assert_problem(&reply, 401, "invalid-credential");
+        assert!(
+            reply
+                .header("www-authenticate")
+                .is_some_and(|v| v.starts_with("Basic")),
+            "{name}"
+        );
+        seen.reply(&reply);
+    }
+    // The right one works, so the refusals above were about the credential.
+    let ok = stack
+        .validate(&"A".repeat(43), &crate::harness::conversation(), None)
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    cases.len()
+}

@@ -23,6 +23,7 @@ async fn no_secret_token_or_hash_reaches_a_log_line_or_an_error_body_under_any_f
     let mut seen = Exposure::new();
     let stack = spawn(Options::default()).await;
     attacks::run_all(&stack, &mut seen).await;
+    attacks::data_action_credentials(&stack, &mut seen).await;
     inputs::run_all(&stack, &mut seen).await;
     stack.record_secrets(&mut seen);
     drop(stack);

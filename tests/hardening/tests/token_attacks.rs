@@ -16,3 +16,11 @@ async fn every_crafted_token_gets_401_and_no_key_is_fetched_from_where_a_header_
     assert!(figures.jwks_refetches <= 1);
     println!("token attacks: {figures:?}");
 }
+
+#[tokio::test]
+async fn every_wrong_or_malformed_data_action_credential_gets_401() {
+    let stack = spawn(Options::default()).await;
+    let tried = attacks::data_action_credentials(&stack, &mut Exposure::default()).await;
+    assert!(tried >= 15);
+    println!("data-action credentials: {tried} refused");
+}
