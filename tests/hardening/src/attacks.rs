@@ -111,73 +111,188 @@ fn bearer(token: String) -> String {
 /// Builds every attack. `attacker` is a second identity provider with its own key pairs but
 /// the same `kid`s, issuer and audience: everything except the private keys is right.
 pub fn catalogue(idp: &DevIdp, attacker: &DevIdp, tripwire: &Tripwire) -> Vec<Attack> {
+    use Algorithm::{ES256, RS256};
     let sub = "attack-subject";
-    let es_kid = idp.kid(Algorithm::ES256).expect("kid");
-    let rs_kid = idp.kid(Algorithm::RS256).expect("kid");
+    let es_kid = idp.kid(ES256).expect("kid");
+    let rs_kid = idp.kid(RS256).expect("kid");
     let good = claims(idp, sub);
-    let sign = |c: &Map<String, Value>, alg| idp.sign(c, alg).expect("signs");
-    let sign_raw = |h: Value, c: &Map<String, Value>, alg| {
-        idp.sign_raw(&h, &Value::Object(c.clone()), alg)
+    // Our key, these claims.
+    let sign = |c: Map<String, Value>, alg| idp.sign(&c, alg).expect("signs");
+    // Our key, the genuine claims with one changed (`null` removes it).
+    let claim = |name: &str, value: Value, alg| sign(with(good.clone(), name, value), alg);
+    // Our key under a header we write.
+    let ours = |h: Value, alg| {
+        idp.sign_raw(&h, &Value::Object(good.clone()), alg)
             .expect("signs")
     };
-    let valid = sign(&good, Algorithm::ES256);
+    // The attacker's key under a header the attacker writes.
+    let theirs = |h: Value, alg| {
+        attacker
+            .sign_raw(&h, &Value::Object(claims(attacker, sub)), alg)
+            .expect("signs")
+    };
+    let hs = |alg, kid: &str, secret: &[u8]| hmac_token(alg, kid, &good, secret);
+    let valid = sign(good.clone(), ES256);
     let parts: Vec<&str> = valid.split('.').collect();
     let (h, p, s) = (parts[0], parts[1], parts[2]);
-    let rs_pem = idp.public_key_pem(Algorithm::RS256).expect("pem");
-    let es_pem = idp.public_key_pem(Algorithm::ES256).expect("pem");
-    let es_der = idp.public_key_der(Algorithm::ES256).expect("der");
+    let rs_pem = idp.public_key_pem(RS256).expect("pem");
+    let es_pem = idp.public_key_pem(ES256).expect("pem");
+    let es_der = idp.public_key_der(ES256).expect("der");
     let attacker_jwk = attacker.jwks_json()["keys"][0].clone();
-    let attacker_claims = claims(attacker, sub);
     let tampered = b64(&Value::Object(with(good.clone(), "tier", json!(1))));
-    let mut a = vec![
-        ("alg none, empty signature", format!("{}.{p}.", b64(&json!({"alg": "none", "typ": "JWT"})))),
-        ("alg None (mixed case)", format!("{}.{p}.", b64(&json!({"alg": "None", "kid": es_kid})))),
-        ("alg none with the original signature", format!("{}.{p}.{s}", b64(&json!({"alg": "none", "kid": es_kid})))),
-        ("HS256 signed with the RSA public key PEM", hmac_token(jsonwebtoken::Algorithm::HS256, &rs_kid, &good, rs_pem.as_bytes())),
-        ("HS256 signed with the EC public key PEM", hmac_token(jsonwebtoken::Algorithm::HS256, &es_kid, &good, es_pem.as_bytes())),
-        ("HS512 signed with the EC public key DER", hmac_token(jsonwebtoken::Algorithm::HS512, &es_kid, &good, &es_der)),
-        ("unknown kid", sign_raw(json!({"alg": "ES256", "kid": "ghost-key"}), &good, Algorithm::ES256)),
-        ("kid with path traversal", sign_raw(json!({"alg": "ES256", "kid": "../../../dev/null"}), &good, Algorithm::ES256)),
-        ("kid that is not a string", sign_raw(json!({"alg": "ES256", "kid": 7}), &good, Algorithm::ES256)),
-        ("jku pointing at an attacker's key server", attacker.sign_raw(&json!({"alg": "ES256", "kid": "attacker-1", "jku": tripwire.url("/jwks.json")}), &Value::Object(attacker_claims.clone()), Algorithm::ES256).expect("signs")),
-        ("x5u pointing at an attacker's certificate", attacker.sign_raw(&json!({"alg": "RS256", "kid": "attacker-2", "x5u": tripwire.url("/cert.pem")}), &Value::Object(attacker_claims.clone()), Algorithm::RS256).expect("signs")),
-        ("jwk header embedding the attacker's key", attacker.sign_raw(&json!({"alg": "ES256", "jwk": attacker_jwk}), &Value::Object(attacker_claims.clone()), Algorithm::ES256).expect("signs")),
-        ("jku plus a known kid, signed by the attacker", attacker.sign_raw(&json!({"alg": "ES256", "kid": es_kid, "jku": tripwire.url("/.well-known/jwks.json")}), &Value::Object(attacker_claims.clone()), Algorithm::ES256).expect("signs")),
-        ("x5c with a bogus certificate chain", attacker.sign_raw(&json!({"alg": "RS256", "x5c": [STANDARD.encode(b"not a certificate")]}), &Value::Object(attacker_claims.clone()), Algorithm::RS256).expect("signs")),
-        ("a valid token from another key pair with the same kid", attacker.sign(&attacker_claims, Algorithm::ES256).expect("signs")),
-        ("expired an hour ago", sign(&with(good.clone(), "exp", json!(now() - 3600)), Algorithm::ES256)),
-        ("nbf an hour in the future", sign(&with(good.clone(), "nbf", json!(now() + 3600)), Algorithm::ES256)),
-        ("wrong iss", sign(&with(good.clone(), "iss", json!("https://evil.example/")), Algorithm::ES256)),
-        ("wrong aud", sign(&with(good.clone(), "aud", json!("another-app")), Algorithm::RS256)),
-        ("aud array without ours", sign(&with(good.clone(), "aud", json!(["another-app", "third"])), Algorithm::RS256)),
-        ("missing exp", sign(&with(good.clone(), "exp", Value::Null), Algorithm::ES256)),
-        ("missing sub", sign(&with(good.clone(), "sub", Value::Null), Algorithm::ES256)),
-        ("empty sub", sign(&with(good.clone(), "sub", json!("  ")), Algorithm::ES256)),
-        ("string exp far in the future", sign(&with(good.clone(), "exp", json!("9999999999")), Algorithm::ES256)),
-        ("string nbf", sign(&with(good.clone(), "nbf", json!("0")), Algorithm::RS256)),
-        ("tampered payload with the original signature", format!("{h}.{tampered}.{s}")),
-        ("truncated", valid[..valid.len() / 2].to_owned()),
-        ("signature stripped, trailing dot kept", format!("{h}.{p}.")),
-        ("signature stripped, two segments", format!("{h}.{p}")),
-        ("one extra segment", format!("{valid}.{s}")),
-        ("five segments (JWE shape)", format!("{h}.{p}.{s}.{s}.{s}")),
-        ("oversized (9 KiB claim)", sign(&with(good.clone(), "pad", json!("x".repeat(9 * 1024))), Algorithm::ES256)),
-        ("non-base64url characters in the payload", format!("{h}.{}*!.{s}", &p[..p.len() - 2])),
-        ("standard base64 with padding", format!("{}.{}.{s}", STANDARD.encode(URL_SAFE_NO_PAD.decode(h).expect("b64")), STANDARD.encode(URL_SAFE_NO_PAD.decode(p).expect("b64")))),
-        ("payload that is not JSON", format!("{h}.{}.{s}", URL_SAFE_NO_PAD.encode(b"not json at all"))),
-        ("header that is a JSON array", format!("{}.{p}.{s}", b64(&json!(["ES256"])))),
-        ("RS256 header on the EC key's kid", sign_raw(json!({"alg": "RS256", "kid": es_kid}), &good, Algorithm::RS256)),
-        ("ES256 header on the RSA key's kid", sign_raw(json!({"alg": "ES256", "kid": rs_kid}), &good, Algorithm::ES256)),
-        ("PS256, not in the allowed list", sign_raw(json!({"alg": "PS256", "kid": rs_kid}), &good, Algorithm::RS256)),
-        ("crit header extension", sign_raw(json!({"alg": "ES256", "kid": es_kid, "crit": ["exp"]}), &good, Algorithm::ES256)),
-        ("empty token", String::new()),
-    ]
-    .into_iter()
-    .map(|(name, token)| Attack {
-        name,
-        authorization: bearer(token),
-    })
-    .collect::<Vec<_>>();
+    let unpadded = |seg: &str| STANDARD.encode(URL_SAFE_NO_PAD.decode(seg).expect("base64url"));
+    let none = |h: Value, sig: &str| format!("{}.{p}.{sig}", b64(&h));
+
+    let mut a = Vec::new();
+    let mut add = |name: &'static str, token: String| {
+        a.push(Attack {
+            name,
+            authorization: bearer(token),
+        });
+    };
+    add(
+        "alg none, empty signature",
+        none(json!({"alg": "none", "typ": "JWT"}), ""),
+    );
+    add(
+        "alg None (mixed case)",
+        none(json!({"alg": "None", "kid": es_kid}), ""),
+    );
+    add(
+        "alg none with the original signature",
+        none(json!({"alg": "none"}), s),
+    );
+    add(
+        "HS256 signed with the RSA public key PEM",
+        hs(jsonwebtoken::Algorithm::HS256, &rs_kid, rs_pem.as_bytes()),
+    );
+    add(
+        "HS256 signed with the EC public key PEM",
+        hs(jsonwebtoken::Algorithm::HS256, &es_kid, es_pem.as_bytes()),
+    );
+    add(
+        "HS512 signed with the EC public key DER",
+        hs(jsonwebtoken::Algorithm::HS512, &es_kid, &es_der),
+    );
+    add(
+        "unknown kid",
+        ours(json!({"alg": "ES256", "kid": "ghost-key"}), ES256),
+    );
+    add(
+        "kid with path traversal",
+        ours(json!({"alg": "ES256", "kid": "../../../dev/null"}), ES256),
+    );
+    add(
+        "kid that is not a string",
+        ours(json!({"alg": "ES256", "kid": 7}), ES256),
+    );
+    let jku = tripwire.url("/jwks.json");
+    add(
+        "jku pointing at an attacker's key server",
+        theirs(
+            json!({"alg": "ES256", "kid": "attacker-1", "jku": jku}),
+            ES256,
+        ),
+    );
+    let x5u = tripwire.url("/cert.pem");
+    add(
+        "x5u pointing at an attacker's certificate",
+        theirs(
+            json!({"alg": "RS256", "kid": "attacker-2", "x5u": x5u}),
+            RS256,
+        ),
+    );
+    add(
+        "jwk header embedding the attacker's key",
+        theirs(json!({"alg": "ES256", "jwk": attacker_jwk}), ES256),
+    );
+    add(
+        "jku plus a known kid, signed by the attacker",
+        theirs(json!({"alg": "ES256", "kid": es_kid, "jku": jku}), ES256),
+    );
+    let bogus_chain = [STANDARD.encode(b"not a certificate")];
+    add(
+        "x5c with a bogus certificate chain",
+        theirs(json!({"alg": "RS256", "x5c": bogus_chain}), RS256),
+    );
+    add(
+        "a valid token from another key pair with the same kid",
+        attacker.sign(&claims(attacker, sub), ES256).expect("signs"),
+    );
+    add(
+        "expired an hour ago",
+        claim("exp", json!(now() - 3600), ES256),
+    );
+    add(
+        "nbf an hour in the future",
+        claim("nbf", json!(now() + 3600), ES256),
+    );
+    add(
+        "wrong iss",
+        claim("iss", json!("https://evil.example/"), ES256),
+    );
+    add("wrong aud", claim("aud", json!("another-app"), RS256));
+    add(
+        "aud array without ours",
+        claim("aud", json!(["another-app", "x"]), RS256),
+    );
+    add("missing exp", claim("exp", Value::Null, ES256));
+    add("missing sub", claim("sub", Value::Null, ES256));
+    add("empty sub", claim("sub", json!("  "), ES256));
+    add(
+        "string exp far in the future",
+        claim("exp", json!("9999999999"), ES256),
+    );
+    add("string nbf", claim("nbf", json!("0"), RS256));
+    add(
+        "tampered payload with the original signature",
+        format!("{h}.{tampered}.{s}"),
+    );
+    add("truncated", valid[..valid.len() / 2].to_owned());
+    add("signature stripped, trailing dot kept", format!("{h}.{p}."));
+    add("signature stripped, two segments", format!("{h}.{p}"));
+    add("one extra segment", format!("{valid}.{s}"));
+    add("five segments (JWE shape)", format!("{h}.{p}.{s}.{s}.{s}"));
+    add(
+        "oversized (9 KiB claim)",
+        claim("pad", json!("x".repeat(9 * 1024)), ES256),
+    );
+    add(
+        "non-base64url characters in the payload",
+        format!("{h}.{}*!.{s}", &p[..p.len() - 2]),
+    );
+    add(
+        "standard base64 with padding",
+        format!("{}.{}.{s}", unpadded(h), unpadded(p)),
+    );
+    add(
+        "payload that is not JSON",
+        format!("{h}.{}.{s}", URL_SAFE_NO_PAD.encode(b"not json at all")),
+    );
+    add(
+        "header that is a JSON array",
+        format!("{}.{p}.{s}", b64(&json!(["ES256"]))),
+    );
+    add(
+        "RS256 header on the EC key's kid",
+        ours(json!({"alg": "RS256", "kid": es_kid}), RS256),
+    );
+    add(
+        "ES256 header on the RSA key's kid",
+        ours(json!({"alg": "ES256", "kid": rs_kid}), ES256),
+    );
+    add(
+        "PS256, not in the allowed list",
+        ours(json!({"alg": "PS256", "kid": rs_kid}), RS256),
+    );
+    add(
+        "crit header extension",
+        ours(
+            json!({"alg": "ES256", "kid": es_kid, "crit": ["exp"]}),
+            ES256,
+        ),
+    );
+    add("empty token", String::new());
     a.push(Attack {
         name: "a valid token under the Basic scheme",
         authorization: format!("Basic {valid}"),

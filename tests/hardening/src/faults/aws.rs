@@ -112,7 +112,10 @@ impl Aws {
             .expect("moto scans");
         scan.items()
             .iter()
-            .filter(|i| matches!(i.get("pk"), Some(AttributeValue::S(pk)) if pk.starts_with("session#")))
+            .filter(|i| match i.get("pk") {
+                Some(AttributeValue::S(pk)) => pk.starts_with("session#"),
+                _ => false,
+            })
             .filter(|i| matches!(i.get("status"), Some(AttributeValue::S(s)) if s == status))
             .count()
     }
