@@ -9,6 +9,8 @@ use base64::Engine as _;
 use genesys_sandbox::idp::{self, DevIdp};
 use genesys_sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox, SandboxConfig};
 use secure_initiation::adapters::DynamoStore;
+use secure_initiation::adapters::dynamodb::PARTITION_KEY;
+use secure_initiation::ports::{Clock, SessionStore, SystemClock};
 use serde_json::json;
 use test_support::moto::MotoServer;
 
@@ -17,6 +19,9 @@ use crate::proxy::{CountingProxy, DYNAMODB_PREFIX, GET_SECRET_VALUE};
 
 /// The session table.
 pub const TABLE: &str = "bench-sessions";
+/// refresh-token's own table, holding only the session each refresh is about (see
+/// [`Backends::stage_refresh`]).
+pub const REFRESH_TABLE: &str = "bench-refresh";
 /// The session-hash key secret.
 pub const SESSION_KEY_SECRET: &str = "bench/session-key";
 /// The data action's Basic credential secret.
@@ -60,7 +65,7 @@ impl std::ops::Sub for Calls {
 /// Everything running.
 #[derive(Debug)]
 pub struct Backends {
-    _moto: MotoServer,
+    moto: MotoServer,
     proxy: CountingProxy,
     /// The Genesys sandbox.
     pub sandbox: Sandbox,
@@ -84,9 +89,11 @@ impl Backends {
         let moto = MotoServer::start().await?;
         let setup =
             |what: &str, e: &dyn std::fmt::Display| BenchError::Setup(format!("{what}: {e}"));
-        DynamoStore::create_table(&moto.dynamodb(), TABLE)
-            .await
-            .map_err(|e| setup("create table", &e))?;
+        for table in [TABLE, REFRESH_TABLE] {
+            DynamoStore::create_table(&moto.dynamodb(), table)
+                .await
+                .map_err(|e| setup("create table", &e))?;
+        }
         let password = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes(18)?);
         let hmac_key = base64::engine::general_purpose::STANDARD.encode(random_bytes(32)?);
         let secrets = moto.secrets_manager();
@@ -123,13 +130,52 @@ impl Backends {
             audience: idp.audience().to_owned(),
         };
         Ok(Self {
-            _moto: moto,
+            moto,
             proxy,
             sandbox,
             idp,
             endpoints,
             data_action_password: password,
         })
+    }
+
+    /// Puts the session `hash` (as initiate stored it) alone into the refresh table.
+    ///
+    /// moto runs `TransactWriteItems` (refresh-token's atomic revoke-and-create) after a deep copy
+    /// of the whole table, so its time grows with the table; DynamoDB's does not. Emptying
+    /// the table before each refresh keeps moto's share of the figure constant.
+    pub async fn stage_refresh(&self, hash: &str) -> Result<(), BenchError> {
+        let failed =
+            |what: &str, e: &dyn std::fmt::Display| BenchError::Setup(format!("{what}: {e}"));
+        let client = self.moto.dynamodb();
+        let items = client
+            .scan()
+            .table_name(REFRESH_TABLE)
+            .send()
+            .await
+            .map_err(|e| failed("scan", &aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        for item in items.items() {
+            let Some(pk) = item.get(PARTITION_KEY) else {
+                continue;
+            };
+            client
+                .delete_item()
+                .table_name(REFRESH_TABLE)
+                .key(PARTITION_KEY, pk.clone())
+                .send()
+                .await
+                .map_err(|e| failed("delete", &aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        }
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let record = DynamoStore::new(client.clone(), TABLE, clock.clone())
+            .get_session(hash)
+            .await
+            .map_err(|e| failed("read session", &e))?
+            .ok_or_else(|| BenchError::Setup("a session initiate issued is gone".to_owned()))?;
+        DynamoStore::new(client, REFRESH_TABLE, clock)
+            .create_session(&record)
+            .await
+            .map_err(|e| failed("stage session", &e))
     }
 
     /// External calls so far.
@@ -179,10 +225,10 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
-    fn aws(&self) -> Vec<(&'static str, String)> {
+    fn aws(&self, table: &str) -> Vec<(&'static str, String)> {
         vec![
             ("AWS_ENDPOINT_URL", self.aws.clone()),
-            ("SESSION_TABLE", TABLE.to_owned()),
+            ("SESSION_TABLE", table.to_owned()),
         ]
     }
 
@@ -196,8 +242,8 @@ impl Endpoints {
 
     /// initiate's (and refresh-token's) configuration: `messenger`, or `initiation-api`
     /// against the sandbox.
-    pub fn browser_config(&self, initiation_api: bool) -> Vec<(&'static str, String)> {
-        let mut env = self.aws();
+    pub fn browser_config(&self, initiation_api: bool, table: &str) -> Vec<(&'static str, String)> {
+        let mut env = self.aws(table);
         env.extend([
             ("SESSION_KEY_SECRET_ID", SESSION_KEY_SECRET.to_owned()),
             ("ALLOWED_ORIGINS", ORIGIN.to_owned()),
@@ -216,7 +262,7 @@ impl Endpoints {
 
     /// validate-session's configuration, with or without the participant write-back.
     pub fn validate_config(&self, write_back: bool) -> Vec<(&'static str, String)> {
-        let mut env = self.aws();
+        let mut env = self.aws(TABLE);
         env.push(("DATA_ACTION_SECRET_ID", DATA_ACTION_SECRET.to_owned()));
         if write_back {
             env.push(("PARTICIPANT_WRITE_BACK", "true".to_owned()));
@@ -266,7 +312,7 @@ mod tests {
     fn each_configuration_is_accepted_by_the_function_it_is_for() {
         let e = endpoints();
         for api in [false, true] {
-            let browser = e.browser_config(api);
+            let browser = e.browser_config(api, TABLE);
             only_known(&browser, variables::INITIATE);
             only_known(&browser, variables::REFRESH);
             InitiateConfig::from_env(&env(&browser)).unwrap();
@@ -279,7 +325,7 @@ mod tests {
             assert_eq!(parsed.settings.write_back, write_back);
         }
         assert!(
-            env(&e.browser_config(true))
+            env(&e.browser_config(true, REFRESH_TABLE))
                 .var("INITIATION_STRATEGY")
                 .is_some()
         );

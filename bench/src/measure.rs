@@ -1,7 +1,9 @@
 //! Measuring one function: cold starts in fresh processes, then warm invocations in one
 //! long-lived process, with the external calls and backend time of each phase.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,6 +27,11 @@ pub struct Function {
 
 /// Checks one answer; `Err` says what is wrong with it.
 pub type Check<'a> = &'a dyn Fn(&[u8]) -> Result<(), String>;
+
+/// Runs before event `i` (counted over cold, then warm events) is handed to the function,
+/// outside the timed span: stages the backend state that event needs.
+pub type Prepare<'a> =
+    &'a (dyn Fn(usize) -> Pin<Box<dyn Future<Output = Result<(), BenchError>> + Send + 'a>> + Sync);
 
 /// Everything measured of one function.
 #[derive(Debug, Clone)]
@@ -58,7 +65,12 @@ pub async fn measure(
     cold: Vec<Bytes>,
     warm: Vec<Bytes>,
     check: Check<'_>,
+    prepare: Option<Prepare<'_>>,
 ) -> Result<(Measurement, Vec<Bytes>), BenchError> {
+    let stage = async |i: usize| match prepare {
+        Some(prepare) => prepare(i).await,
+        None => Ok(()),
+    };
     let binary_size = std::fs::metadata(&function.binary)
         .map_err(|_| BenchError::MissingBinary(function.binary.display().to_string()))?
         .len();
@@ -76,7 +88,10 @@ pub async fn measure(
     let mut starts = Vec::with_capacity(cold.len());
     let mut cold_backend = Vec::with_capacity(cold.len());
     let calls_before = backends.calls();
+    let mut index = 0;
     for event in cold {
+        stage(index).await?;
+        index += 1;
         let backend_before = backends.backend_time();
         let (mut process, ticket) =
             FunctionProcess::spawn(&function.binary, function.name, &function.config, event)
@@ -92,6 +107,8 @@ pub async fn measure(
 
     let mut events = warm.into_iter();
     let first = events.next().unwrap_or_default();
+    stage(index).await?;
+    index += 1;
     let (mut process, ticket) =
         FunctionProcess::spawn(&function.binary, function.name, &function.config, first).await?;
     let start = process.cold_start(ticket).await?;
@@ -101,6 +118,8 @@ pub async fn measure(
     let mut latencies = Vec::with_capacity(events.len());
     let mut warm_backend = Vec::with_capacity(events.len());
     for event in events {
+        stage(index).await?;
+        index += 1;
         let backend_before = backends.backend_time();
         let (answer, latency) = process.invoke(event).await?;
         warm_backend.push(backends.backend_time().saturating_sub(backend_before));

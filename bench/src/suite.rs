@@ -1,19 +1,19 @@
-//! The run: the floor, then each function with realistic traffic. Each function's answers feed
-//! the next one, as in production: initiate issues session hashes, refresh-token replaces
-//! them, validate-session binds the fresh ones to conversations (first through API Gateway,
-//! then again as the AWS Lambda data action, which the same conversation may do). The
-//! `initiation-api` strategy creates sandbox conversations that validate-session then writes
-//! the attributes back onto.
+//! The run: the floor, then each function with realistic traffic, one fresh session per event.
+//! initiate issues session hashes; refresh-token replaces each (staged alone in its own table,
+//! see [`Backends::stage_refresh`]); validate-session binds initiate's hashes to conversations
+//! (first through API Gateway, then again as the AWS Lambda data action, which the same
+//! conversation may do). The `initiation-api` strategy creates sandbox conversations that
+//! validate-session then writes the attributes back onto.
 
 use std::path::Path;
 
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::backends::{Backends, ORIGIN};
+use crate::backends::{Backends, ORIGIN, REFRESH_TABLE, TABLE};
 use crate::error::BenchError;
 use crate::events::{data_action_event, http_answer, http_event, post_json};
-use crate::measure::{Function, Measurement, measure};
+use crate::measure::{Function, Measurement, Prepare, measure};
 
 /// How much to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +97,7 @@ pub async fn run(
     let events = (0..n).map(|_| http_event("GET", "/", &[], None)).collect();
     let (cold, warm) = plan.split(events);
     let check = |a: &[u8]| expect_status(a, 200).map(drop);
-    rows.push(measure(backends, &floor, cold, warm, &check).await?.0);
+    rows.push(measure(backends, &floor, cold, warm, &check, None).await?.0);
 
     // initiate (messenger): one subject per invocation, as real traffic is.
     let subjects: Vec<String> = (0..n).map(|i| format!("bench-user-{i}")).collect();
@@ -124,10 +124,10 @@ pub async fn run(
         bin_dir,
         "initiate",
         INITIATE,
-        backends.endpoints().browser_config(false),
+        backends.endpoints().browser_config(false, TABLE),
     );
     let check = |a: &[u8]| expect_status(a, 201).map(drop);
-    let (row, answers) = measure(backends, &initiate, cold, warm, &check).await?;
+    let (row, answers) = measure(backends, &initiate, cold, warm, &check, None).await?;
     rows.push(row);
     let hashes = answers
         .iter()
@@ -146,20 +146,26 @@ pub async fn run(
         bin_dir,
         "refresh-token",
         REFRESH,
-        backends.endpoints().browser_config(false),
+        backends.endpoints().browser_config(false, REFRESH_TABLE),
     );
     let check = |a: &[u8]| expect_status(a, 201).map(drop);
-    let (row, answers) = measure(backends, &refresh, cold, warm, &check).await?;
-    rows.push(row);
-    let fresh = answers
-        .iter()
-        .map(|a| field(&expect_status(a, 201).unwrap_or_default(), "sessionHash"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let stage = |i: usize| -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), BenchError>> + Send + '_>,
+    > {
+        let hash = hashes.get(i).cloned().unwrap_or_default();
+        Box::pin(async move { backends.stage_refresh(&hash).await })
+    };
+    let prepare: Prepare<'_> = &stage;
+    rows.push(
+        measure(backends, &refresh, cold, warm, &check, Some(prepare))
+            .await?
+            .0,
+    );
 
     // validate-session through API Gateway: the first use of each fresh hash.
     let conversations: Vec<String> = (0..n).map(|_| uuid::Uuid::new_v4().to_string()).collect();
     let authorization = backends.data_action_authorization();
-    let events = fresh
+    let events = hashes
         .iter()
         .zip(&conversations)
         .map(|(h, c)| {
@@ -178,10 +184,14 @@ pub async fn run(
         backends.endpoints().validate_config(false),
     );
     let check = |a: &[u8]| expect_valid(&expect_status(a, 200)?, "skipped");
-    rows.push(measure(backends, &validate, cold, warm, &check).await?.0);
+    rows.push(
+        measure(backends, &validate, cold, warm, &check, None)
+            .await?
+            .0,
+    );
 
     // validate-session as the AWS Lambda data action: the same conversations ask again.
-    let events = fresh
+    let events = hashes
         .iter()
         .zip(&conversations)
         .map(|(h, c)| data_action_event(h, c, None))
@@ -197,7 +207,11 @@ pub async fn run(
         let output: Value = serde_json::from_slice(a).map_err(|e| e.to_string())?;
         expect_valid(&output, "skipped")
     };
-    rows.push(measure(backends, &validate, cold, warm, &raw).await?.0);
+    rows.push(
+        measure(backends, &validate, cold, warm, &raw, None)
+            .await?
+            .0,
+    );
 
     // initiate with the initiation-api strategy: a Genesys conversation per initiation.
     let events = subjects
@@ -209,10 +223,10 @@ pub async fn run(
         bin_dir,
         "initiate (initiation-api)",
         INITIATE,
-        backends.endpoints().browser_config(true),
+        backends.endpoints().browser_config(true, TABLE),
     );
     let check = |a: &[u8]| expect_status(a, 201).map(drop);
-    let (row, answers) = measure(backends, &initiate, cold, warm, &check).await?;
+    let (row, answers) = measure(backends, &initiate, cold, warm, &check, None).await?;
     rows.push(row);
 
     // validate-session writing the attributes back onto those conversations' customers.
@@ -243,6 +257,10 @@ pub async fn run(
         let output: Value = serde_json::from_slice(a).map_err(|e| e.to_string())?;
         expect_valid(&output, "written")
     };
-    rows.push(measure(backends, &validate, cold, warm, &raw).await?.0);
+    rows.push(
+        measure(backends, &validate, cold, warm, &raw, None)
+            .await?
+            .0,
+    );
     Ok(rows)
 }
