@@ -27,3 +27,5 @@ cargo nextest run --workspace --all-targets --no-fail-fast
 
 log "doc tests"
 cargo test --workspace --doc --quiet
+
+bash scripts/bench.sh --quick # release build of the functions, then a short run of the Lambda bench so it cannot rot
