@@ -3,7 +3,9 @@
 
 use lambda_http::{Body, Error, Request, Response, service_fn};
 
-#[tokio::main]
+// Lambda hands a container one invocation at a time: one thread serves it without worker
+// threads to start or cross-thread wake-ups (measured by `lambda-bench`).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     lambda_http::run(service_fn(|_req: Request| async {
