@@ -22,10 +22,14 @@ fi
 log "generated artifacts are fresh"
 cargo run --quiet -p secure-initiation --bin generate-artifacts -- --check
 
-log "unit, integration and end-to-end tests"
-cargo nextest run --workspace --all-targets --no-fail-fast
-
 log "doc tests"
 cargo test --workspace --doc --quiet
 
+bash scripts/browser-tests.sh
 bash scripts/bench.sh --quick # release build of the functions, then a short run of the Lambda bench so it cannot rot
+
+# Further suites (infrastructure lint, browser, fuzzing, supply chain, benchmarks) go above this
+# line; the Rust suites run last so their summary closes the output.
+
+log "unit, integration and end-to-end tests"
+cargo nextest run --workspace --all-targets --no-fail-fast

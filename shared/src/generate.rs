@@ -16,6 +16,11 @@ pub const README_START: &str = "<!-- generated:attributes:start -->";
 /// Marks the end of the generated table in README.md.
 pub const README_END: &str = "<!-- generated:attributes:end -->";
 
+/// Marks the start of the generated configuration table in README.md.
+pub const CONFIG_START: &str = "<!-- generated:configuration:start -->";
+/// Marks the end of the generated configuration table in README.md.
+pub const CONFIG_END: &str = "<!-- generated:configuration:end -->";
+
 /// Path of the data action input contract, relative to the repository root.
 pub const INPUT_CONTRACT_PATH: &str = "infra/genesys/contracts/validate-session.input.json";
 /// Path of the data action output contract.
@@ -35,8 +40,10 @@ pub struct Artifact {
 /// Why the README could not be updated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GenerateError {
-    /// The README lacks the markers that delimit the generated table.
-    #[error("README.md lacks the markers `{README_START}` and `{README_END}`")]
+    /// The README lacks the markers that delimit a generated table.
+    #[error(
+        "README.md lacks the markers around a generated section (`{README_START}`, `{CONFIG_START}` and their ends)"
+    )]
     MissingMarkers,
 }
 
@@ -228,23 +235,57 @@ pub fn attribute_table(schema: &Schema) -> String {
     out
 }
 
-/// Replaces the generated section of the README.
-pub fn render_readme(readme: &str, schema: &Schema) -> Result<String, GenerateError> {
-    let start = readme
-        .find(README_START)
+/// The Markdown table of environment variables and which function reads each.
+pub fn configuration_table() -> String {
+    use crate::config::{VARIABLES, variables};
+    let mut out = String::from(
+        "| variable | initiate | refresh-token | validate-session | accepts |\n|---|---|---|---|---|\n",
+    );
+    let mark = |list: &[&str], v: &str| if list.contains(&v) { "x" } else { "" };
+    for (var, accepts) in VARIABLES {
+        let _ = writeln!(
+            out,
+            "| `{var}` | {} | {} | {} | {} |",
+            mark(variables::INITIATE, var),
+            mark(variables::REFRESH, var),
+            mark(variables::VALIDATE, var),
+            accepts.replace('|', "\\|"),
+        );
+    }
+    out
+}
+
+fn replace_between(
+    text: &str,
+    start_marker: &str,
+    end_marker: &str,
+    body: &str,
+) -> Result<String, GenerateError> {
+    let start = text
+        .find(start_marker)
         .ok_or(GenerateError::MissingMarkers)?;
-    let end = readme
-        .find(README_END)
-        .ok_or(GenerateError::MissingMarkers)?;
+    let end = text.find(end_marker).ok_or(GenerateError::MissingMarkers)?;
     if end < start {
         return Err(GenerateError::MissingMarkers);
     }
-    let mut out = String::with_capacity(readme.len());
-    out.push_str(&readme[..start + README_START.len()]);
+    let mut out = String::with_capacity(text.len() + body.len());
+    out.push_str(&text[..start + start_marker.len()]);
     out.push('\n');
-    out.push_str(&attribute_table(schema));
-    out.push_str(&readme[end..]);
+    out.push_str(body);
+    out.push_str(&text[end..]);
     Ok(out)
+}
+
+/// Replaces the generated sections of the README (attributes, configuration).
+pub fn render_readme(readme: &str, schema: &Schema) -> Result<String, GenerateError> {
+    let with_attributes =
+        replace_between(readme, README_START, README_END, &attribute_table(schema))?;
+    replace_between(
+        &with_attributes,
+        CONFIG_START,
+        CONFIG_END,
+        &configuration_table(),
+    )
 }
 
 fn pretty(value: &Value) -> String {

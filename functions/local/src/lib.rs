@@ -1,10 +1,12 @@
 //! The whole stack in one process on 127.0.0.1, on embedded defaults: the three functions'
 //! handlers, the Genesys sandbox under `/sandbox`, a development identity provider
 //! (`/dev/login`, `/.well-known/jwks.json`), an in-memory store (or DynamoDB, for load tests
-//! against moto) and development secrets. No AWS or Genesys account needed.
+//! against moto) and development secrets. No AWS or Genesys account needed. It also serves the
+//! browser demo page at `/` with its development-only helpers under `/dev` (see `demo.rs`).
 //!
 //! Tests start it in-process with [`spawn`] and talk to it over real HTTP.
 
+mod demo;
 mod routes;
 mod wiring;
 

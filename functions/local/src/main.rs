@@ -77,6 +77,7 @@ async fn main() -> ExitCode {
     println!("  validate-session    POST {base}/v1/session-validations   (Basic {user}:{pass})");
     println!("  dev identity        GET  {base}/dev/login?sub=alice&tier=2&geo=na-east");
     println!("  Genesys sandbox     {base}/sandbox/_sandbox/requests");
+    println!("  Architect (dev)     POST {base}/dev/architect/run   {{\"conversationId\": ..}}");
     println!();
     println!("try:");
     println!(

@@ -27,6 +27,7 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .route("/v1/initiations/refresh", any(refresh))
         .route("/v1/session-validations", any(validate))
         .route("/dev/clock", post(advance_clock))
+        .merge(crate::demo::routes())
         .with_state(stack)
         .nest("/sandbox", sandbox)
         .merge(idp)
@@ -69,7 +70,7 @@ fn uuid_like() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn into_axum(response: ApiResponse) -> Response {
+pub(crate) fn into_axum(response: ApiResponse) -> Response {
     let (parts, body) = response.into_parts();
     Response::from_parts(parts, Body::from(body))
 }

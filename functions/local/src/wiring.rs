@@ -116,6 +116,7 @@ pub struct Stack {
     pub(crate) sandbox: SandboxState,
     pub(crate) clock: OffsetClock,
     pub(crate) credential: (String, String),
+    pub(crate) strategy: StrategyKind,
 }
 
 fn dev_session_key() -> Result<Vec<u8>, StackError> {
@@ -253,5 +254,6 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         sandbox,
         clock,
         credential: (user, pass),
+        strategy: options.strategy,
     })
 }

@@ -141,7 +141,7 @@ impl InitiateHandler {
         {
             IdempotencyBegin::Started => {}
             IdempotencyBegin::Completed { status, body } => {
-                tracing::info!(subject = %subject_key, "idempotent replay");
+                tracing::info!("idempotent replay");
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
                 return Ok(bytes_response(status, body));
             }
@@ -206,7 +206,7 @@ impl InitiateHandler {
             )
             .await?
         {
-            tracing::info!(subject = %subject_key, retry_after_secs, "rate limited");
+            tracing::info!(retry_after_secs, "rate limited");
             return Err(ApiError::RateLimited {
                 retry_after: Duration::from_secs(retry_after_secs),
             });
@@ -222,7 +222,7 @@ impl InitiateHandler {
         let risk_score = match self.settings.risk.decide(self.risk.score(&ctx).await) {
             RiskDecision::Allow(score) => score,
             RiskDecision::Refuse(score) => {
-                tracing::info!(subject = %subject_key, risk_score = score, "refused by risk rules");
+                tracing::info!(risk_score = score, "refused by risk rules");
                 return Err(ApiError::RiskRefused);
             }
             RiskDecision::Unavailable => {
@@ -267,7 +267,6 @@ impl InitiateHandler {
         )
         .await?;
         tracing::info!(
-            subject = %subject_key,
             strategy = self.strategy.kind().as_str(),
             risk_score,
             attributes = attributes.len(),

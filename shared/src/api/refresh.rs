@@ -64,7 +64,7 @@ pub struct RefreshHandler {
 
 impl RefreshHandler {
     /// Handles one HTTP request; never fails (errors become problem responses).
-    #[tracing::instrument(name = "refresh", skip_all)]
+    #[tracing::instrument(name = "refresh", skip_all, fields(subject = tracing::field::Empty))]
     pub async fn handle(&self, req: ApiRequest) -> ApiResponse {
         if Cors::is_preflight(&req.method, &req.headers) {
             return self.cors.preflight(&req.headers);
@@ -90,6 +90,7 @@ impl RefreshHandler {
         let session = authenticate(&self.verifier, req.bearer()?).await?;
         let request = RefreshRequest::parse(&req.body)?;
         let subject_key = self.keys.subject_key(&session.subject);
+        tracing::Span::current().record("subject", subject_key.as_str());
         let now = self.clock.now_secs();
         let ticket = self.settings.ticket;
 
@@ -167,7 +168,7 @@ impl RefreshHandler {
             self.settings.genesys_deadline,
         )
         .await?;
-        tracing::info!(subject = %subject_key, refresh_count = new.refresh_count, "session refreshed");
+        tracing::info!(refresh_count = new.refresh_count, "session refreshed");
         Ok(TicketResponse {
             hash_key: self.schema.session_hash_key().to_owned(),
             session_hash: hash.as_str().to_owned(),

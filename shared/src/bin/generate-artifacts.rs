@@ -39,6 +39,7 @@ fn run() -> Result<ExitCode, String> {
             }
         }
     }
+    let root = root.canonicalize().unwrap_or(root);
     let schema_path = schema_path.unwrap_or_else(|| root.join("config/attributes.toml"));
     let text = std::fs::read_to_string(&schema_path)
         .map_err(|e| format!("cannot read `{}`: {e}", schema_path.display()))?;

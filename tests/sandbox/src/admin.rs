@@ -1,5 +1,7 @@
 //! Admin routes under `/_sandbox` (JSON), so a browser demo or another process can read what the
-//! sandbox received and steer it: request log, conversations, faults, tokens, credentials.
+//! sandbox received and steer it: request log, conversations, faults, tokens, credentials, and
+//! the two ways a browser starts a conversation (a widget with an initiation token; Messenger
+//! with `Database.set` custom attributes).
 //! They are never recorded nor faulted.
 
 use axum::extract::{Path, State};
@@ -8,11 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::errors::{genesys_error, not_found};
+use crate::errors::{FieldProblem, genesys_error, genesys_error_with, not_found};
 use crate::faults::Fault;
 use crate::state::{SandboxState, StartCheck};
+use crate::validate;
 
 pub(crate) fn routes() -> Router<SandboxState> {
     Router::new()
@@ -28,6 +31,7 @@ pub(crate) fn routes() -> Router<SandboxState> {
         .route("/_sandbox/tokens/revoke", post(revoke_tokens))
         .route("/_sandbox/credentials", put(set_credentials))
         .route("/_sandbox/widget/start", post(widget_start))
+        .route("/_sandbox/messenger/start", post(messenger_start))
 }
 
 async fn requests(State(state): State<SandboxState>) -> Response {
@@ -128,4 +132,41 @@ async fn widget_start(
             "Invalid login credentials.",
         ),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MessengerStart {
+    deployment_id: String,
+    custom_attributes: Value,
+}
+
+/// What Genesys does when a Messenger user starts a conversation: the custom attributes the
+/// page gave `Database.set` become the customer participant's data, where Architect's Get
+/// Participant Data reads them. Answers the conversation id and the customer participant's id.
+async fn messenger_start(
+    State(state): State<SandboxState>,
+    Json(start): Json<MessengerStart>,
+) -> Response {
+    let mut problems = Vec::new();
+    if !validate::is_uuid(&start.deployment_id) {
+        problems.push(FieldProblem::new("deploymentId", "must be a UUID string"));
+    }
+    let attributes = validate::custom_attributes(Some(&start.custom_attributes), &mut problems);
+    if !problems.is_empty() {
+        return genesys_error_with(
+            StatusCode::BAD_REQUEST,
+            "invalid.value",
+            "The request body is not valid.",
+            &problems,
+        );
+    }
+    let (conversation_id, participant_id) =
+        state.start_messenger_conversation(&start.deployment_id, attributes);
+    tracing::info!(target: "genesys_sandbox", %conversation_id, "messenger conversation started");
+    Json(json!({
+        "conversationId": conversation_id,
+        "participantId": participant_id,
+    }))
+    .into_response()
 }

@@ -159,7 +159,7 @@ fn participant(c: &Conversation, p: &Participant) -> Value {
         "attributes": p.attributes,
         "type": "webmessaging",
     });
-    if p.purpose != "customer" {
+    if p.purpose != "customer" && !c.queue_id.is_empty() {
         v["queue"] = json!({
             "id": c.queue_id,
             "selfUri": format!("/api/v2/routing/queues/{}", c.queue_id),

@@ -46,7 +46,7 @@ pub struct Conversation {
     pub id: String,
     /// The widget (deployment) it was created for.
     pub widget_id: String,
-    /// The routing queue.
+    /// The routing queue (empty when Messenger started it: its inbound message flow routes it).
     pub queue_id: String,
     /// Routing skills.
     pub skill_requirements: Vec<SkillRequirement>,
@@ -321,47 +321,42 @@ impl SandboxState {
 
     /// Creates a conversation; returns its id and initiation token.
     pub(crate) fn create_conversation(&self, new: NewConversation) -> (String, String) {
-        let id = Uuid::new_v4().to_string();
+        let conversation = new_conversation(new);
+        let id = conversation.id.clone();
         let token = initiation_token(&id);
-        let start_time = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        let participants = vec![
-            Participant {
-                id: Uuid::new_v4().to_string(),
-                purpose: "workflow".to_owned(),
-                name: "Inbound Message Flow".to_owned(),
-                attributes: BTreeMap::new(),
-            },
-            Participant {
-                id: Uuid::new_v4().to_string(),
-                purpose: "customer".to_owned(),
-                name: "Web Messaging Guest".to_owned(),
-                attributes: new.custom_attributes.clone(),
-            },
-            Participant {
-                id: Uuid::new_v4().to_string(),
-                purpose: "agent".to_owned(),
-                name: "Sandbox Agent".to_owned(),
-                attributes: BTreeMap::new(),
-            },
-        ];
-        let conversation = Conversation {
-            id: id.clone(),
-            widget_id: new.widget_id,
-            queue_id: new.queue_id,
-            skill_requirements: new.skills,
-            initial_message: new.initial_message,
-            custom_attributes: new.custom_attributes,
-            start_time,
-            participants,
-        };
         let expires = Instant::now() + self.inner.initiation_token_lifetime;
         let mut data = self.data();
         data.initiation_tokens
             .insert(token.clone(), (id.clone(), expires));
         data.conversations.push(conversation);
         (id, token)
+    }
+
+    /// Starts a conversation the way Messenger does: the customer participant's data are
+    /// exactly the `customAttributes` the page gave Messenger's `Database.set`. No routing is
+    /// attached (the inbound message flow routes it). Returns the conversation id and the
+    /// customer participant's id.
+    pub fn start_messenger_conversation(
+        &self,
+        deployment_id: &str,
+        custom_attributes: BTreeMap<String, String>,
+    ) -> (String, String) {
+        let conversation = new_conversation(NewConversation {
+            widget_id: deployment_id.to_owned(),
+            queue_id: String::new(),
+            skills: Vec::new(),
+            initial_message: None,
+            custom_attributes,
+        });
+        let ids = (
+            conversation.id.clone(),
+            conversation
+                .customer()
+                .map(|p| p.id.clone())
+                .unwrap_or_default(),
+        );
+        self.data().conversations.push(conversation);
+        ids
     }
 
     /// Merges attributes into a participant; `None` when either id is unknown.
@@ -394,6 +389,39 @@ impl SandboxState {
             Some(_) => StartCheck::Started,
             None => StartCheck::Unknown,
         }
+    }
+}
+
+/// A conversation with its workflow, customer and agent participants; the customer's data are
+/// the custom attributes.
+fn new_conversation(new: NewConversation) -> Conversation {
+    let start_time = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let participant = |purpose: &str, name: &str, attributes| Participant {
+        id: Uuid::new_v4().to_string(),
+        purpose: purpose.to_owned(),
+        name: name.to_owned(),
+        attributes,
+    };
+    let participants = vec![
+        participant("workflow", "Inbound Message Flow", BTreeMap::new()),
+        participant(
+            "customer",
+            "Web Messaging Guest",
+            new.custom_attributes.clone(),
+        ),
+        participant("agent", "Sandbox Agent", BTreeMap::new()),
+    ];
+    Conversation {
+        id: Uuid::new_v4().to_string(),
+        widget_id: new.widget_id,
+        queue_id: new.queue_id,
+        skill_requirements: new.skills,
+        initial_message: new.initial_message,
+        custom_attributes: new.custom_attributes,
+        start_time,
+        participants,
     }
 }
 

@@ -78,7 +78,8 @@ pub(crate) fn initiation(
     }
 }
 
-fn custom_attributes(
+/// `customAttributes`: a flat string map (also what Messenger's `Database.set` takes).
+pub(crate) fn custom_attributes(
     value: Option<&Value>,
     problems: &mut Vec<FieldProblem>,
 ) -> BTreeMap<String, String> {

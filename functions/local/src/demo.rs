@@ -1,0 +1,169 @@
+//! Development-only routes: the demo page and the stand-ins it needs to show the whole flow on
+//! one machine. None of this is deployed; the Lambda functions have no such routes.
+//!
+//! - `GET /` and `GET /web/...`: the demo page and the browser reference client (`web/`),
+//!   embedded in the binary.
+//! - `GET /dev/genesys-stand-in.js`: a stand-in for Genesys Messenger's `Genesys()` command
+//!   queue. It records `Database.set` custom attributes and, on `Messenger.open`, starts a
+//!   conversation in the sandbox (`/sandbox/_sandbox/messenger/start`) with exactly those.
+//! - `GET /dev/stack`: the strategy and the development Messenger deployment id.
+//! - `POST /dev/architect/run` with `{"conversationId"}`: does what an Architect inbound
+//!   message flow does: Get Participant Data `session_hash` of the customer, then Call Data
+//!   Action validate-session (through the real HTTP handler, with the Basic credential, which
+//!   stays in this process) and answers what the flow would branch on.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, header};
+use secure_initiation::http::{ApiError, ApiRequest};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::routes::into_axum;
+use crate::wiring::{DEV_WIDGET_ID, Stack};
+
+const INDEX_HTML: &str = include_str!("../../../web/demo/index.html");
+const DEMO_JS: &str = include_str!("../../../web/demo/demo.js");
+const DEMO_CSS: &str = include_str!("../../../web/demo/demo.css");
+const STAND_IN_JS: &str = include_str!("../../../web/demo/genesys-stand-in.js");
+const CLIENT_JS: &str = include_str!("../../../web/secure-messaging.js");
+
+/// Only same-origin scripts, styles and requests; no inline script, no framing.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+                   img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+pub(crate) fn routes() -> Router<Arc<Stack>> {
+    Router::new()
+        .route("/", get(|| asset("text/html; charset=utf-8", INDEX_HTML)))
+        .route(
+            "/web/secure-messaging.js",
+            get(|| asset("text/javascript; charset=utf-8", CLIENT_JS)),
+        )
+        .route(
+            "/web/demo/demo.js",
+            get(|| asset("text/javascript; charset=utf-8", DEMO_JS)),
+        )
+        .route(
+            "/web/demo/demo.css",
+            get(|| asset("text/css; charset=utf-8", DEMO_CSS)),
+        )
+        .route(
+            "/dev/genesys-stand-in.js",
+            get(|| asset("text/javascript; charset=utf-8", STAND_IN_JS)),
+        )
+        .route("/dev/stack", get(stack_info))
+        .route("/dev/architect/run", post(architect_run))
+}
+
+async fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    response
+}
+
+async fn stack_info(State(stack): State<Arc<Stack>>) -> Response {
+    Json(json!({
+        "strategy": stack.strategy.as_str(),
+        "messengerDeploymentId": DEV_WIDGET_ID,
+    }))
+    .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ArchitectRun {
+    conversation_id: String,
+}
+
+/// Runs the inbound message flow's validation steps for one sandbox conversation.
+async fn architect_run(State(stack): State<Arc<Stack>>, Json(run): Json<ArchitectRun>) -> Response {
+    let Some(conversation) = stack.sandbox.conversation(&run.conversation_id) else {
+        return problem(ApiError::NotFound);
+    };
+    let Some(customer) = conversation.customer() else {
+        return problem(ApiError::Internal("no customer participant".to_owned()));
+    };
+    let key = stack.validate.schema.session_hash_key();
+    // Get Participant Data: an unset attribute reads as an empty string in Architect.
+    let session_hash = customer.attributes.get(key).cloned().unwrap_or_default();
+    let input = json!({
+        "sessionHash": session_hash,
+        "conversationId": conversation.id,
+        "participantId": customer.id,
+    });
+
+    let (user, pass) = &stack.credential;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    match HeaderValue::from_str(&format!("Basic {basic}")) {
+        Ok(v) => headers.insert(header::AUTHORIZATION, v),
+        Err(_) => return problem(ApiError::Internal("credential header".to_owned())),
+    };
+    let request = ApiRequest {
+        method: Method::POST,
+        path: "/v1/session-validations".to_owned(),
+        headers,
+        body: Bytes::from(input.to_string()),
+        client_ip: None,
+        request_id: format!("architect-{}", conversation.id),
+    };
+    let response = stack.validate.handle(request).await;
+    let status = response.status().as_u16();
+    let output: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    let after = stack
+        .sandbox
+        .participant_attributes(&conversation.id, &customer.id)
+        .unwrap_or_default();
+    Json(json!({
+        "conversationId": conversation.id,
+        "participantData": { key: session_hash },
+        "dataAction": {
+            "path": if (200..300).contains(&status) { "success" } else { "failure" },
+            "status": status,
+            "output": output,
+        },
+        "participantAttributesAfter": after,
+    }))
+    .into_response()
+}
+
+fn problem(e: ApiError) -> Response {
+    into_axum(e.into_response())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_loads_only_same_origin_modules() {
+        assert!(INDEX_HTML.contains(r#"<script type="module" src="/web/demo/demo.js">"#));
+        assert!(!INDEX_HTML.contains("<script>"), "no inline script (CSP)");
+        assert!(DEMO_JS.contains("from '/web/secure-messaging.js'"));
+    }
+}

@@ -1,0 +1,134 @@
+// The whole flow in headless Chromium with the messenger strategy (the default).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, stat } from 'node:fs/promises';
+
+import {
+  assertNothingKept,
+  eventTypes,
+  launchBrowser,
+  openDemo,
+  sandbox,
+  signIn,
+  startChat,
+  startStack,
+  validate,
+} from './harness.mjs';
+
+let stack;
+let browser;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  stack?.stop();
+});
+
+const conversationShown = (page) => page.$eval('#received code', (e) => e.textContent);
+
+test('the whole flow succeeds and Genesys receives only the session hash from the browser', async () => {
+  const demo = await openDemo(browser, stack.base);
+  const { page, problems, exchanges } = demo;
+  assert.equal(await page.textContent('#strategy'), 'messenger');
+  await signIn(page, 'alice', '2', 'na-east');
+  const verdict = await startChat(page);
+  assert.equal(verdict.valid, 'true');
+  assert.equal(verdict.reason, 'ok');
+
+  const initiation = exchanges.find((x) => x.path === '/v1/initiations');
+  assert.equal(initiation.status, 201);
+  assert.deepEqual(Object.keys(initiation.body.customAttributes), ['session_hash']);
+
+  const conversation = await sandbox(stack.base, `/conversations/${await conversationShown(page)}`);
+  assert.deepEqual(conversation.customAttributes, initiation.body.customAttributes, 'exactly what the API returned');
+  assert.equal(conversation.queueId, '', 'started by Messenger, not by the initiation endpoint');
+  const stats = await sandbox(stack.base, '/stats');
+  assert.equal(stats.createRequests, 0, 'the messenger strategy creates no conversation through the API');
+
+  // Architect got the server-held context back and wrote it onto the participant.
+  const customer = conversation.participants.find((p) => p.purpose === 'customer');
+  assert.equal(customer.attributes.priority_tier, '2');
+  assert.equal(customer.attributes.geo_segment, 'na-east');
+  assert.equal(customer.attributes.order_id, '88472');
+  assert.match(await page.textContent('#validation'), /priority_tier\s*2/);
+  assert.deepEqual(problems, []);
+  await demo.context.close();
+});
+
+test('after the flow no token or hash is kept in storage, cookies, the DOM or a URL', async () => {
+  const demo = await openDemo(browser, stack.base);
+  await signIn(demo.page, 'dora');
+  assert.equal((await startChat(demo.page)).valid, 'true');
+  const initiation = demo.exchanges.find((x) => x.path === '/v1/initiations');
+  const jwt = initiation.authorization.replace(/^Bearer /, '');
+  assert.equal(jwt.split('.').length, 3, 'a JWT was sent');
+  await assertNothingKept(demo, { 'session JWT': jwt, 'session hash': initiation.body.sessionHash });
+  assert.deepEqual(demo.problems, []);
+  await demo.context.close();
+});
+
+test('tampering with the session hash gets valid: false, replaying it gets replayed', async () => {
+  const demo = await openDemo(browser, stack.base);
+  const { page, problems } = demo;
+  await signIn(page, 'carol', '3', 'emea');
+  assert.equal((await startChat(page)).valid, 'true');
+  const genuine = await sandbox(stack.base, `/conversations/${await conversationShown(page)}`);
+
+  await page.click('#tamper');
+  await page.waitForSelector('#attack-result [data-attempt="tampered"]');
+  let attack = await page.$eval('[data-attempt="tampered"]', (e) => ({ ...e.dataset }));
+  assert.equal(attack.valid, 'false');
+  assert.equal(attack.reason, 'unknown');
+  const conversations = await sandbox(stack.base, '/conversations');
+  const forged = conversations.at(-1);
+  assert.notEqual(forged.id, genuine.id);
+  assert.notEqual(forged.customAttributes.session_hash, genuine.customAttributes.session_hash);
+  const customer = forged.participants.find((p) => p.purpose === 'customer');
+  assert.equal(customer.attributes.priority_tier, undefined, 'nothing written for a forged hash');
+
+  await page.click('#replay');
+  await page.waitForSelector('#attack-result [data-attempt="replayed"]');
+  attack = await page.$eval('[data-attempt="replayed"]', (e) => ({ ...e.dataset }));
+  assert.equal(attack.valid, 'false');
+  assert.equal(attack.reason, 'replayed');
+
+  // The finished page, for a person to look at.
+  await mkdir(new URL('../../test-output/', import.meta.url), { recursive: true });
+  const file = new URL('../../test-output/demo.png', import.meta.url);
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height }); // Messenger's docked panel lands below the content
+  await page.screenshot({ path: file.pathname, fullPage: true });
+  assert.ok((await stat(file)).size > 10_000, 'a real screenshot');
+  assert.deepEqual(problems, []);
+  await demo.context.close();
+});
+
+// Last: it moves the stack's clock for every later test.
+test('a ticket that expired before the start is refreshed and the chat still succeeds', async () => {
+  const demo = await openDemo(browser, stack.base);
+  const { page, problems, exchanges } = demo;
+  await signIn(page, 'bob', '1', 'apac');
+  await page.click('#prepare');
+  await page.waitForSelector('#events li[data-type="initiated"]');
+  await page.click('#wait');
+  await page.waitForSelector('#events li[data-type="clock"]');
+  const verdict = await startChat(page);
+  assert.equal(verdict.valid, 'true');
+  assert.deepEqual(await eventTypes(page), ['initiated', 'clock', 'refreshed', 'handed-off']);
+
+  const [first, refreshed] = exchanges.filter((x) => x.status === 201).map((x) => x.body);
+  const refresh = exchanges.find((x) => x.path === '/v1/initiations/refresh');
+  assert.equal(refresh.status, 201);
+  assert.equal(refresh.authorization, exchanges[0].authorization, 'the same bearer');
+  const conversation = await sandbox(stack.base, `/conversations/${await conversationShown(page)}`);
+  assert.equal(conversation.customAttributes.session_hash, refreshed.sessionHash, 'Messenger got the new hash');
+  const old = await validate(stack.base, first.sessionHash, crypto.randomUUID());
+  assert.equal(old.valid, false);
+  assert.equal(old.reason, 'revoked');
+  assert.deepEqual(problems, []);
+  await demo.context.close();
+});
