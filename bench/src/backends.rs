@@ -10,7 +10,7 @@ use genesys_sandbox::idp::{self, DevIdp};
 use genesys_sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox, SandboxConfig};
 use secure_initiation::adapters::DynamoStore;
 use secure_initiation::adapters::dynamodb::PARTITION_KEY;
-use secure_initiation::ports::{Clock, SessionStore, SystemClock};
+use secure_initiation::ports::{SessionRecord, SessionStore, SystemClock};
 use serde_json::json;
 use test_support::moto::MotoServer;
 
@@ -139,12 +139,21 @@ impl Backends {
         })
     }
 
-    /// Puts the session `hash` (as initiate stored it) alone into the refresh table.
+    /// The session record of `hash` as initiate stored it (read straight from moto).
+    pub async fn session(&self, hash: &str) -> Result<SessionRecord, BenchError> {
+        DynamoStore::new(self.moto.dynamodb(), TABLE, Arc::new(SystemClock))
+            .get_session(hash)
+            .await
+            .map_err(|e| BenchError::Setup(format!("read session: {e}")))?
+            .ok_or_else(|| BenchError::Setup("a session initiate issued is gone".to_owned()))
+    }
+
+    /// Puts `record` alone into the refresh table.
     ///
     /// moto runs `TransactWriteItems` (refresh-token's atomic revoke-and-create) after a deep copy
     /// of the whole table, so its time grows with the table; DynamoDB's does not. Emptying
     /// the table before each refresh keeps moto's share of the figure constant.
-    pub async fn stage_refresh(&self, hash: &str) -> Result<(), BenchError> {
+    pub async fn stage_refresh(&self, record: &SessionRecord) -> Result<(), BenchError> {
         let failed =
             |what: &str, e: &dyn std::fmt::Display| BenchError::Setup(format!("{what}: {e}"));
         let client = self.moto.dynamodb();
@@ -166,14 +175,8 @@ impl Backends {
                 .await
                 .map_err(|e| failed("delete", &aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
         }
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let record = DynamoStore::new(client.clone(), TABLE, clock.clone())
-            .get_session(hash)
-            .await
-            .map_err(|e| failed("read session", &e))?
-            .ok_or_else(|| BenchError::Setup("a session initiate issued is gone".to_owned()))?;
-        DynamoStore::new(client, REFRESH_TABLE, clock)
-            .create_session(&record)
+        DynamoStore::new(client, REFRESH_TABLE, Arc::new(SystemClock))
+            .create_session(record)
             .await
             .map_err(|e| failed("stage session", &e))
     }
@@ -250,6 +253,8 @@ impl Endpoints {
             ("JWKS_URL", self.jwks_url.clone()),
             ("JWT_ISSUER", self.issuer.clone()),
             ("JWT_AUDIENCE", self.audience.clone()),
+            // The guide's ceiling: the run validates each hash a minute or two after initiate.
+            ("TICKET_TTL_SECS", "300".to_owned()),
         ]);
         if initiation_api {
             env.push(("INITIATION_STRATEGY", "initiation-api".to_owned()));

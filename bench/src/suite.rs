@@ -1,8 +1,8 @@
 //! The run: the floor, then each function with realistic traffic, one fresh session per event.
-//! initiate issues session hashes; refresh-token replaces each (staged alone in its own table,
-//! see [`Backends::stage_refresh`]); validate-session binds initiate's hashes to conversations
-//! (first through API Gateway, then again as the AWS Lambda data action, which the same
-//! conversation may do). The `initiation-api` strategy creates sandbox conversations that
+//! initiate issues session hashes; validate-session binds them to conversations (first through
+//! API Gateway, then again as the AWS Lambda data action, which the same conversation may do);
+//! refresh-token replaces each session as initiate stored it (staged alone in its own table, see
+//! [`Backends::stage_refresh`]). The `initiation-api` strategy creates sandbox conversations that
 //! validate-session then writes the attributes back onto.
 
 use std::path::Path;
@@ -134,33 +134,11 @@ pub async fn run(
         .map(|a| field(&expect_status(a, 201).unwrap_or_default(), "sessionHash"))
         .collect::<Result<Vec<_>, _>>()?;
 
-    // refresh-token: each session refreshed once by its own subject (tokens signed now, so
-    // none expires during a long run).
-    let events = subjects
-        .iter()
-        .zip(&hashes)
-        .map(|(s, h)| browser(s, "/v1/initiations/refresh", &json!({ "sessionHash": h })))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (cold, warm) = plan.split(events);
-    let refresh = function(
-        bin_dir,
-        "refresh-token",
-        REFRESH,
-        backends.endpoints().browser_config(false, REFRESH_TABLE),
-    );
-    let check = |a: &[u8]| expect_status(a, 201).map(drop);
-    let stage = |i: usize| -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<(), BenchError>> + Send + '_>,
-    > {
-        let hash = hashes.get(i).cloned().unwrap_or_default();
-        Box::pin(async move { backends.stage_refresh(&hash).await })
-    };
-    let prepare: Prepare<'_> = &stage;
-    rows.push(
-        measure(backends, &refresh, cold, warm, &check, Some(prepare))
-            .await?
-            .0,
-    );
+    // Each session as initiate stored it, for refresh-token, before validation binds it.
+    let mut records = Vec::with_capacity(hashes.len());
+    for hash in &hashes {
+        records.push(backends.session(hash).await?);
+    }
 
     // validate-session through API Gateway: the first use of each fresh hash.
     let conversations: Vec<String> = (0..n).map(|_| uuid::Uuid::new_v4().to_string()).collect();
@@ -209,6 +187,39 @@ pub async fn run(
     };
     rows.push(
         measure(backends, &validate, cold, warm, &raw, None)
+            .await?
+            .0,
+    );
+
+    // refresh-token: each session refreshed once by its own subject (tokens signed now, so
+    // none expires during a long run).
+    let events = subjects
+        .iter()
+        .zip(&hashes)
+        .map(|(s, h)| browser(s, "/v1/initiations/refresh", &json!({ "sessionHash": h })))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (cold, warm) = plan.split(events);
+    let refresh = function(
+        bin_dir,
+        "refresh-token",
+        REFRESH,
+        backends.endpoints().browser_config(false, REFRESH_TABLE),
+    );
+    let check = |a: &[u8]| expect_status(a, 201).map(drop);
+    let stage = |i: usize| -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), BenchError>> + Send + '_>,
+    > {
+        let records = &records;
+        Box::pin(async move {
+            match records.get(i) {
+                Some(record) => backends.stage_refresh(record).await,
+                None => Err(BenchError::Setup(format!("no session for refresh {i}"))),
+            }
+        })
+    };
+    let prepare: Prepare<'_> = &stage;
+    rows.push(
+        measure(backends, &refresh, cold, warm, &check, Some(prepare))
             .await?
             .0,
     );
