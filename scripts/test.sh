@@ -27,6 +27,7 @@ cargo test --workspace --doc --quiet
 
 bash scripts/check-infra.sh
 bash scripts/browser-tests.sh
+bash scripts/bench.sh --quick # release build of the functions, then a short run of the Lambda bench so it cannot rot
 
 # Further suites (infrastructure lint, browser, fuzzing, supply chain, benchmarks) go above this
 # line; the Rust suites run last so their summary closes the output.
