@@ -3,7 +3,9 @@
 
 use secure_initiation::{bootstrap, config::ProcessEnv};
 
-#[tokio::main]
+// Lambda hands a container one invocation at a time: one thread serves it without worker
+// threads to start or cross-thread wake-ups (measured by `lambda-bench`).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_entry::Error> {
     lambda_entry::init_telemetry()?;
     let handler = std::sync::Arc::new(
