@@ -43,7 +43,10 @@ export FUZZ_API_BASE_URL="$base"
 export SCHEMATHESIS_HOOKS=fuzz_api_hooks
 export PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}"
 set +e
-st run "$spec" \
+# From the scratch directory: schemathesis keeps a `.schemathesis/` cache where it runs.
+root="$PWD"
+cd "$work"
+st run "$root/$spec" \
   --url "$base" \
   --phases examples,coverage,fuzzing \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
