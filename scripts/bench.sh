@@ -27,7 +27,7 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
 log "release build of the functions and the floor"
-cargo build --release --locked --quiet -p initiate -p refresh-token -p validate-session -p floor
+cargo build --release --locked --quiet -p initiate -p refresh-token -p validate-session -p floor -p validate-memory
 
 log "the harness ($profile profile)"
 cargo build --profile "$profile" --locked --quiet -p lambda-bench

@@ -111,6 +111,7 @@ async fn run(args: &Args) -> Result<String, BenchError> {
         suite::INITIATE,
         suite::REFRESH,
         suite::VALIDATE,
+        suite::VALIDATE_MEMORY,
     ] {
         let path = args.bin_dir.join(name);
         if !path.is_file() {

@@ -38,6 +38,8 @@ pub type Prepare<'a> =
 pub struct Measurement {
     /// Row label.
     pub label: String,
+    /// Binary name.
+    pub name: &'static str,
     /// Size of the (stripped) binary, bytes.
     pub binary_size: u64,
     /// One per fresh process.
@@ -133,6 +135,7 @@ pub async fn measure(
     Ok((
         Measurement {
             label: function.label.clone(),
+            name: function.name,
             binary_size,
             cold: starts,
             cold_backend,

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
@@ -43,6 +44,8 @@ pub const INITIATE: &str = "initiate";
 pub const REFRESH: &str = "refresh-token";
 /// validate-session.
 pub const VALIDATE: &str = "validate-session";
+/// validate-session's handler on the in-memory store (`bench/validate-memory`).
+pub const VALIDATE_MEMORY: &str = "validate-memory";
 
 fn function(
     bin_dir: &Path,
@@ -160,6 +163,41 @@ pub async fn run(
         "validate-session (API Gateway)",
         VALIDATE,
         backends.endpoints().validate_config(false),
+    );
+    let check = |a: &[u8]| expect_valid(&expect_status(a, 200)?, "skipped");
+    rows.push(
+        measure(backends, &validate, cold, warm, &check, None)
+            .await?
+            .0,
+    );
+
+    // validate-session's own cost: the same handler and Lambda glue on the in-memory store,
+    // seeded at init with sessions the harness can name (see `validate-memory`).
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            validate_memory::USERNAME,
+            validate_memory::PASSWORD
+        ))
+    );
+    let events = conversations
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            post_json(
+                "/v1/session-validations",
+                vec![("authorization", basic.clone())],
+                &json!({ "sessionHash": validate_memory::session_hash(i), "conversationId": c }),
+            )
+        })
+        .collect();
+    let (cold, warm) = plan.split(events);
+    let validate = function(
+        bin_dir,
+        "validate-session (in-memory store)",
+        VALIDATE_MEMORY,
+        vec![(validate_memory::SESSIONS_VAR, n.to_string())],
     );
     let check = |a: &[u8]| expect_valid(&expect_status(a, 200)?, "skipped");
     rows.push(

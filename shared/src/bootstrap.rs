@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use crate::adapters::{DynamoStore, HttpRiskScorer, SecretsManagerConfig, SecretsManagerSource};
+use crate::adapters::{
+    AwsRoots, DynamoStore, HttpRiskScorer, SecretsManagerConfig, SecretsManagerSource,
+    TlsRootsError,
+};
 use crate::api::risk::RuleScorer;
 use crate::api::strategy::{InitiationApiStrategy, InitiationStrategy, MessengerStrategy};
 use crate::api::{DataActionCredential, InitiateHandler, RefreshHandler, ValidateHandler};
@@ -56,6 +59,9 @@ pub enum InitError {
     /// The risk scorer client.
     #[error("risk scorer: {0}")]
     Risk(#[from] RiskError),
+    /// The roots the AWS SDK's HTTPS client trusts.
+    #[error("AWS TLS roots: {0}")]
+    TlsRoots(#[from] TlsRootsError),
 }
 
 /// What every function builds first.
@@ -66,9 +72,16 @@ struct Base {
     schema: Arc<Schema>,
 }
 
-/// Region, credentials and `AWS_ENDPOINT_URL` from the Lambda environment.
-async fn lambda_sdk_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+/// Region, credentials and `AWS_ENDPOINT_URL` from the Lambda environment; the HTTPS client
+/// trusts the Amazon Trust Services roots, or `AWS_CA_BUNDLE` (see [`AwsRoots`]).
+pub async fn lambda_sdk_config(
+    env: &(impl EnvSource + ?Sized),
+) -> Result<aws_config::SdkConfig, InitError> {
+    let http = AwsRoots::from_env(env)?.https_client()?;
+    Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http)
+        .load()
+        .await)
 }
 
 fn base(sdk: aws_config::SdkConfig) -> Result<Base, InitError> {
@@ -173,7 +186,7 @@ async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<Browser, InitError>
 
 /// Builds the initiate function from the environment.
 pub async fn initiate(env: &(impl EnvSource + ?Sized)) -> Result<InitiateHandler, InitError> {
-    initiate_with(env, lambda_sdk_config().await).await
+    initiate_with(env, lambda_sdk_config(env).await?).await
 }
 
 /// Builds the initiate function from `env` with the given AWS configuration.
@@ -205,7 +218,7 @@ pub async fn initiate_with(
 
 /// Builds the refresh-token function from the environment.
 pub async fn refresh(env: &(impl EnvSource + ?Sized)) -> Result<RefreshHandler, InitError> {
-    refresh_with(env, lambda_sdk_config().await).await
+    refresh_with(env, lambda_sdk_config(env).await?).await
 }
 
 /// Builds the refresh-token function from `env` with the given AWS configuration.
@@ -230,7 +243,7 @@ pub async fn refresh_with(
 
 /// Builds the validate-session function from the environment.
 pub async fn validate(env: &(impl EnvSource + ?Sized)) -> Result<ValidateHandler, InitError> {
-    validate_with(env, lambda_sdk_config().await).await
+    validate_with(env, lambda_sdk_config(env).await?).await
 }
 
 /// Builds the validate-session function from `env` with the given AWS configuration.

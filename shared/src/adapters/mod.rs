@@ -4,6 +4,7 @@
 //! same expiry rule: an item whose `ttl` has passed is treated as absent, whether or not the
 //! backend has deleted it yet (DynamoDB's TTL deletion lags, sometimes by days).
 
+pub mod aws_http;
 pub mod dynamodb;
 mod keys;
 pub mod memory;
@@ -11,6 +12,7 @@ mod risk_http;
 pub mod secrets_file;
 pub mod secrets_manager;
 
+pub use aws_http::{AwsRoots, TlsRootsError};
 pub use dynamodb::DynamoStore;
 pub use memory::MemoryStore;
 pub use risk_http::HttpRiskScorer;
