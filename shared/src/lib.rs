@@ -19,3 +19,4 @@ pub mod ports;
 pub mod request;
 pub mod session;
 pub mod telemetry;
+pub mod tls;

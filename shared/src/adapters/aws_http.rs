@@ -12,51 +12,28 @@
 //! `AWS_CA_BUNDLE` (the name the other AWS SDKs and the CLI use) replaces them with the PEM
 //! bundle at that path: for an HTTPS endpoint of another issuer set with `AWS_ENDPOINT_URL` (a
 //! local emulator), or a TLS-inspecting proxy. The bundle is checked at init, so a bad one fails
-//! the cold start with a message naming the path, never later inside the SDK.
+//! the cold start with a message naming the path, never later inside the SDK. See [`crate::tls`]
+//! for the other clients' roots.
 //!
 //! Everything else is the SDK's default client: rustls on aws-lc-rs, the SDK's connector
 //! settings and sleep, proxy settings from the environment.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::{ConnectorBuilder, proxy::ProxyConfig};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject as _;
 
 use crate::config::EnvSource;
+pub use crate::tls::TlsRootsError;
+use crate::tls::{bundle_from_env, parse_bundle};
 
 /// The Amazon Trust Services roots (Amazon Root CA 1–4, Starfield Services Root CA G2).
 pub const AMAZON_TRUST_SERVICES_PEM: &str = include_str!("../../certs/amazon-trust-services.pem");
 
 /// Environment variable naming a PEM bundle that replaces the compiled-in roots.
 pub const CA_BUNDLE_VAR: &str = "AWS_CA_BUNDLE";
-
-/// Why the roots could not be used. Names the path, never the content.
-#[derive(Debug, thiserror::Error)]
-pub enum TlsRootsError {
-    /// The bundle could not be read.
-    #[error("`{CA_BUNDLE_VAR}` = `{path}`: cannot read it: {source}")]
-    Read {
-        /// The path.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The bundle is not PEM certificates a TLS client can trust.
-    #[error("`{CA_BUNDLE_VAR}` = `{path}`: {reason}")]
-    Invalid {
-        /// The path (or `compiled-in` for the embedded roots).
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The TLS context could not be built.
-    #[error("TLS context: {0}")]
-    Context(String),
-}
 
 /// The roots the SDK's client trusts.
 #[derive(Debug, Clone)]
@@ -70,46 +47,24 @@ impl AwsRoots {
     pub fn amazon_trust_services() -> Result<Self, TlsRootsError> {
         Self::from_pem(
             AMAZON_TRUST_SERVICES_PEM.as_bytes().to_vec(),
-            PathBuf::from("compiled-in"),
+            "compiled-in",
+            Path::new("shared/certs/amazon-trust-services.pem"),
         )
     }
 
-    /// `AWS_CA_BUNDLE` when set (and not empty), else the compiled-in roots.
+    /// `AWS_CA_BUNDLE` when set (and not blank), else the compiled-in roots.
     pub fn from_env(env: &(impl EnvSource + ?Sized)) -> Result<Self, TlsRootsError> {
-        match env.var(CA_BUNDLE_VAR).filter(|v| !v.trim().is_empty()) {
-            Some(path) => {
-                let path = PathBuf::from(path);
-                let pem = std::fs::read(&path).map_err(|source| TlsRootsError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                Self::from_pem(pem, path)
-            }
+        match bundle_from_env(env, CA_BUNDLE_VAR)? {
+            Some((pem, path)) => Self::from_pem(pem, CA_BUNDLE_VAR, &path),
             None => Self::amazon_trust_services(),
         }
     }
 
     /// Checks every certificate the way the SDK's client will use it (the client panics on a
     /// certificate it cannot parse, so nothing unparsed may reach it).
-    fn from_pem(pem: Vec<u8>, path: PathBuf) -> Result<Self, TlsRootsError> {
-        let invalid = |reason: String| TlsRootsError::Invalid {
-            path: path.clone(),
-            reason,
-        };
-        let mut store = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(&pem) {
-            let cert = cert.map_err(|e| invalid(format!("not PEM certificates: {e}")))?;
-            store
-                .add(cert)
-                .map_err(|e| invalid(format!("a certificate cannot be a root: {e}")))?;
-        }
-        if store.is_empty() {
-            return Err(invalid("no certificate in it".to_owned()));
-        }
-        Ok(Self {
-            count: store.len(),
-            pem,
-        })
+    fn from_pem(pem: Vec<u8>, var: &'static str, path: &Path) -> Result<Self, TlsRootsError> {
+        let count = parse_bundle(&pem, var, path)?.len();
+        Ok(Self { pem, count })
     }
 
     /// How many roots.
@@ -206,6 +161,7 @@ mod tests {
         let e = AwsRoots::from_env(&env).unwrap_err();
         assert!(matches!(e, TlsRootsError::Read { .. }));
         assert!(e.to_string().contains("missing.pem"), "{e}");
+        assert!(e.to_string().contains(CA_BUNDLE_VAR), "{e}");
 
         for (name, content) in [
             ("empty.pem", "".to_owned()),

@@ -34,7 +34,8 @@ struct ScoreResponse {
 impl HttpRiskScorer {
     /// Builds the client once per container.
     pub fn new(url: Url, deadline: Duration) -> Result<Self, RiskError> {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client_builder()
+            .map_err(|e| RiskError::Unavailable(Box::new(e)))?
             .timeout(deadline)
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -87,7 +87,8 @@ impl GenesysClient {
         secrets: Arc<dyn SecretSource>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, GenesysConfigError> {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client_builder()
+            .map_err(GenesysConfigError::Tls)?
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(50))
             .tcp_keepalive(Duration::from_secs(30))

@@ -46,9 +46,12 @@ pub enum GenesysConfigError {
         /// Why.
         reason: &'static str,
     },
-    /// The HTTP client could not be built (TLS roots, ...).
+    /// The HTTP client could not be built.
     #[error("could not build the http client for genesys cloud")]
     HttpClient(#[source] reqwest::Error),
+    /// The client's TLS roots are unusable (`SSL_CERT_FILE`).
+    #[error("genesys client: {0}")]
+    Tls(#[source] crate::tls::TlsRootsError),
 }
 
 /// The two hosts the client talks to.

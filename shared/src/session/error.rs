@@ -11,6 +11,9 @@ pub enum JwksError {
     /// The request failed (connection, TLS, timeout).
     #[error("jwks request failed")]
     Http(#[source] reqwest::Error),
+    /// The client's TLS roots are unusable (`SSL_CERT_FILE`).
+    #[error("jwks client: {0}")]
+    Tls(#[source] crate::tls::TlsRootsError),
     /// The server answered with a non-success status.
     #[error("jwks endpoint answered status {0}")]
     Status(u16),

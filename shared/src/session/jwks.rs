@@ -60,7 +60,8 @@ pub struct HttpJwksSource {
 impl HttpJwksSource {
     /// Builds its own client with a `timeout` for the whole request.
     pub fn new(timeout: Duration) -> Result<Self, JwksError> {
-        let client = reqwest::Client::builder()
+        let client = crate::tls::http_client_builder()
+            .map_err(JwksError::Tls)?
             .timeout(timeout)
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())

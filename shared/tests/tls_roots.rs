@@ -1,6 +1,8 @@
-//! The AWS SDK's HTTPS client trusts the compiled-in Amazon Trust Services roots and nothing
-//! else, unless `AWS_CA_BUNDLE` says otherwise: a real TLS handshake with a loopback HTTPS
-//! server whose certificate no Amazon root signed.
+//! The HTTPS clients trust the compiled-in roots and nothing else unless told otherwise: real
+//! TLS handshakes with a loopback HTTPS server whose certificate no public authority signed.
+//! The AWS SDK's client (Amazon Trust Services roots, `AWS_CA_BUNDLE`) and the `reqwest`
+//! clients of the identity provider, Genesys and the risk scorer (Mozilla's roots,
+//! `SSL_CERT_FILE`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
 use secure_initiation::adapters::{AwsRoots, aws_http::CA_BUNDLE_VAR};
+use secure_initiation::tls::WebRoots;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
@@ -130,5 +133,36 @@ async fn a_ca_bundle_makes_that_issuer_trusted() {
         get_secret(&roots, &url).await.unwrap(),
         r#"{"username":"u"}"#
     );
+    assert_eq!(answered.load(Ordering::SeqCst), 1);
+}
+
+async fn fetch(roots: &WebRoots, url: &str) -> Result<String, String> {
+    let client = roots.client_builder().unwrap().build().unwrap();
+    let response = client
+        .post(url)
+        .body("{}")
+        .send()
+        .await
+        .map_err(|e| format!("{:?}", e))?;
+    response.text().await.map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn the_web_clients_refuse_a_certificate_outside_mozillas_roots() {
+    let (url, _, answered) = https_secrets_manager().await;
+    let error = fetch(&WebRoots::mozilla(), &url).await.unwrap_err();
+    assert!(
+        error.contains("UnknownIssuer") || error.contains("certificate"),
+        "{error}"
+    );
+    assert_eq!(answered.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_bundle_of_the_web_clients_makes_that_issuer_trusted() {
+    let (url, cert_pem, answered) = https_secrets_manager().await;
+    let roots = WebRoots::from_pem(cert_pem.as_bytes(), std::path::Path::new("test")).unwrap();
+    assert_eq!(roots.len(), 1);
+    assert!(fetch(&roots, &url).await.unwrap().contains("SecretString"));
     assert_eq!(answered.load(Ordering::SeqCst), 1);
 }
