@@ -278,6 +278,27 @@ pub async fn run(
     let (row, answers) = measure(backends, &initiate, cold, warm, &check, None).await?;
     rows.push(row);
 
+    // The same with GENESYS_WARM_UP: the token request moves from the first invocation into
+    // init (compare the two rows' init and cold start).
+    let events = subjects
+        .iter()
+        .map(|s| browser(&format!("{s}-warm-up"), "/v1/initiations", &initiate_body))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (cold, warm) = plan.split(events);
+    let mut config = backends.endpoints().browser_config(true, TABLE);
+    config.push(("GENESYS_WARM_UP", "true".to_owned()));
+    let initiate = function(
+        bin_dir,
+        "initiate (initiation-api, GENESYS_WARM_UP)",
+        INITIATE,
+        config,
+    );
+    rows.push(
+        measure(backends, &initiate, cold, warm, &check, None)
+            .await?
+            .0,
+    );
+
     // validate-session writing the attributes back onto those conversations' customers.
     let mut events = Vec::with_capacity(answers.len());
     for answer in &answers {

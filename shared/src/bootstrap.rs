@@ -146,6 +146,30 @@ pub fn genesys_client(
     )?)
 }
 
+/// With `GENESYS_WARM_UP=true`, fetches a Genesys token now (opening the connection it uses),
+/// within `budget`. A failure is logged, never fatal: the first call fetches the token as it
+/// would have anyway, and a Genesys outage does not turn into failed cold starts.
+///
+/// Off by default, by measurement (README, "Tuning decisions"): it moves the token request from
+/// the first invocation into init, which leaves an on-demand cold start exactly as long; it pays
+/// off only where init runs ahead of traffic (provisioned concurrency, Lambda's proactive
+/// initialisation), where it takes the TLS handshake and token request off the first caller.
+pub async fn warm_up_genesys(
+    client: &GenesysClient,
+    config: &GenesysConfig,
+    budget: std::time::Duration,
+) {
+    if !config.warm_up {
+        return;
+    }
+    match client.warm_up(tokio::time::Instant::now() + budget).await {
+        Ok(()) => tracing::info!("genesys token fetched during init"),
+        Err(e) => {
+            tracing::warn!(error = %e, "genesys warm-up failed; the first call fetches the token");
+        }
+    }
+}
+
 struct Browser {
     keys: Arc<SessionKeys>,
     verifier: Arc<SessionVerifier>,
@@ -169,10 +193,13 @@ async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<Browser, InitError>
     let strategy: Arc<dyn InitiationStrategy> = match &cfg.strategy {
         StrategyConfig::Messenger => Arc::new(MessengerStrategy),
         StrategyConfig::InitiationApi {
-            genesys, target, ..
+            genesys,
+            target,
+            deadline,
         } => {
-            let client: Arc<dyn GenesysGateway> =
-                Arc::new(genesys_client(genesys, secrets, base.clock.clone())?);
+            let client = genesys_client(genesys, secrets, base.clock.clone())?;
+            warm_up_genesys(&client, genesys, *deadline).await;
+            let client: Arc<dyn GenesysGateway> = Arc::new(client);
             Arc::new(InitiationApiStrategy::new(client, target.clone()))
         }
     };
@@ -257,11 +284,11 @@ pub async fn validate_with(
     // Read the credential now: a missing secret fails the cold start, not the first call.
     secrets.fields(&cfg.data_action_secret_id).await?;
     let gateway: Option<Arc<dyn GenesysGateway>> = match &cfg.genesys {
-        Some(genesys) => Some(Arc::new(genesys_client(
-            genesys,
-            secrets.clone(),
-            base.clock.clone(),
-        )?)),
+        Some(genesys) => {
+            let client = genesys_client(genesys, secrets.clone(), base.clock.clone())?;
+            warm_up_genesys(&client, genesys, cfg.settings.deadline).await;
+            Some(Arc::new(client))
+        }
         None => None,
     };
     let sessions = Arc::new(store(&base, &cfg.table));

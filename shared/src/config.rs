@@ -153,6 +153,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "budget for Genesys calls in initiate/refresh, 100..=25000 (default 5000)",
     ),
     (
+        "GENESYS_WARM_UP",
+        "`true` or `false` (default): fetch the Genesys token (opening its connection) during init; a failure there is logged and the first call fetches it",
+    ),
+    (
         "DATA_ACTION_SECRET_ID",
         "Secrets Manager id of a secret with fields `username` and `password`",
     ),
@@ -287,6 +291,8 @@ pub struct GenesysConfig {
     pub login_base_url: Option<Url>,
     /// Secret id of the client credentials.
     pub credentials_secret_id: String,
+    /// Fetch a token during init (`GENESYS_WARM_UP`).
+    pub warm_up: bool,
 }
 
 /// The strategy and, for `initiation-api`, where to route.
@@ -406,6 +412,7 @@ pub mod variables {
         "GENESYS_API_BASE_URL",
         "GENESYS_LOGIN_BASE_URL",
         "GENESYS_CREDENTIALS_SECRET_ID",
+        "GENESYS_WARM_UP",
         "GENESYS_WIDGET_ID",
         "GENESYS_QUEUE_ID",
         "GENESYS_SKILLS",
@@ -431,6 +438,7 @@ pub mod variables {
         "GENESYS_API_BASE_URL",
         "GENESYS_LOGIN_BASE_URL",
         "GENESYS_CREDENTIALS_SECRET_ID",
+        "GENESYS_WARM_UP",
         "GENESYS_WIDGET_ID",
         "GENESYS_QUEUE_ID",
         "GENESYS_SKILLS",
@@ -449,6 +457,7 @@ pub mod variables {
         "GENESYS_API_BASE_URL",
         "GENESYS_LOGIN_BASE_URL",
         "GENESYS_CREDENTIALS_SECRET_ID",
+        "GENESYS_WARM_UP",
         "SECRETS_CACHE_TTL_SECS",
         "LOG_LEVEL",
     ];
@@ -535,6 +544,7 @@ fn parse_genesys<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<GenesysConf
         api_base_url,
         login_base_url,
         credentials_secret_id: r.required("GENESYS_CREDENTIALS_SECRET_ID")?,
+        warm_up: r.flag("GENESYS_WARM_UP")?,
     })
 }
 

@@ -42,6 +42,11 @@ async fn secrets_manager_lost_after_cold_start_serves_the_cache_until_its_ttl() 
 }
 
 #[tokio::test]
+async fn a_genesys_warm_up_fetches_one_token_at_init_and_never_fails_it() {
+    report(&aws::genesys_warm_up_at_cold_start().await);
+}
+
+#[tokio::test]
 async fn dynamodb_unreachable_is_503_everywhere() {
     let outcome = aws::dynamodb_unreachable(&mut Exposure::default()).await;
     report(&[outcome]);

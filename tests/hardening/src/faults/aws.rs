@@ -513,3 +513,94 @@ pub async fn dynamodb_throttled(seen: &mut Exposure) -> Vec<Outcome> {
     stack.record_secrets(seen);
     outcomes
 }
+
+const GENESYS_SECRET: &str = "hardening/genesys";
+
+/// validate-session with the participant write-back against the sandbox.
+fn write_back_env(genesys: &str, warm_up: bool) -> BTreeMap<String, String> {
+    let mut env = validate_env(300);
+    env.extend(
+        [
+            ("PARTICIPANT_WRITE_BACK", "true"),
+            ("GENESYS_API_BASE_URL", genesys),
+            ("GENESYS_LOGIN_BASE_URL", genesys),
+            ("GENESYS_CREDENTIALS_SECRET_ID", GENESYS_SECRET),
+            ("GENESYS_WARM_UP", if warm_up { "true" } else { "false" }),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    env
+}
+
+/// `GENESYS_WARM_UP`: off, a cold start asks Genesys for nothing; on, it fetches exactly one
+/// token; on while the login host fails, the cold start still succeeds within the deadline and
+/// the first call fetches the token as usual.
+pub async fn genesys_warm_up_at_cold_start() -> Vec<Outcome> {
+    use genesys_sandbox::{
+        DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Fault, Sandbox, SandboxConfig,
+    };
+
+    let aws = Aws::start().await;
+    aws.put_secret(
+        DATA_ACTION_SECRET,
+        json!({"username": "architect", "password": "warm-up-password"}),
+    )
+    .await;
+    aws.put_secret(
+        GENESYS_SECRET,
+        json!({"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET}),
+    )
+    .await;
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("the sandbox starts");
+    let genesys = sandbox.base_url().to_owned();
+    let sdk = sdk_config(&aws.moto.endpoint());
+    let mut outcomes = Vec::new();
+
+    bootstrap::validate_with(&write_back_env(&genesys, false), sdk.clone())
+        .await
+        .expect("cold start without warm-up");
+    assert_eq!(sandbox.count_token_requests(), 0, "no warm-up, no token");
+    outcomes.push(Outcome::new(
+        "Genesys warm-up",
+        "GENESYS_WARM_UP=false",
+        1,
+        "cold start asks Genesys for nothing",
+    ));
+
+    bootstrap::validate_with(&write_back_env(&genesys, true), sdk.clone())
+        .await
+        .expect("cold start with warm-up");
+    assert_eq!(
+        sandbox.count_token_requests(),
+        1,
+        "one token fetched at init"
+    );
+    outcomes.push(Outcome::new(
+        "Genesys warm-up",
+        "GENESYS_WARM_UP=true",
+        1,
+        "cold start fetches exactly 1 token",
+    ));
+
+    sandbox.inject(Fault::status(503).times(100).on_path("/oauth/token"));
+    let started = Instant::now();
+    let cold = bootstrap::validate_with(&write_back_env(&genesys, true), sdk).await;
+    let took = started.elapsed();
+    assert!(cold.is_ok(), "a failed warm-up never fails the cold start");
+    assert!(
+        took < Duration::from_millis(2_500) + Duration::from_secs(1),
+        "the warm-up stays within the validation deadline: {took:?}"
+    );
+    outcomes.push(Outcome::new(
+        "Genesys warm-up",
+        "GENESYS_WARM_UP=true, login host answering 503",
+        1,
+        &format!(
+            "cold start succeeds in {} ms; the first call fetches the token",
+            took.as_millis()
+        ),
+    ));
+    outcomes
+}
