@@ -555,7 +555,7 @@ pub async fn genesys_warm_up_at_cold_start() -> Vec<Outcome> {
         .await
         .expect("the sandbox starts");
     let genesys = sandbox.base_url().to_owned();
-    let sdk = sdk_config(&aws.moto.endpoint());
+    let sdk = sdk_config(aws.moto.endpoint());
     let mut outcomes = Vec::new();
 
     bootstrap::validate_with(&write_back_env(&genesys, false), sdk.clone())
