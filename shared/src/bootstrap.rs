@@ -11,7 +11,6 @@ use base64::Engine as _;
 
 use crate::adapters::{
     AwsRoots, DynamoStore, HttpRiskScorer, SecretsManagerConfig, SecretsManagerSource,
-    TlsRootsError,
 };
 use crate::api::risk::RuleScorer;
 use crate::api::strategy::{InitiationApiStrategy, InitiationStrategy, MessengerStrategy};
@@ -26,6 +25,7 @@ use crate::ports::{
     Clock, GenesysGateway, RiskError, RiskScorer, SecretError, SecretSource, SystemClock,
 };
 use crate::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
+use crate::tls::TlsRootsError;
 
 /// Field of the session-key secret holding the HMAC key (base64).
 pub const HMAC_KEY_FIELD: &str = "hmac_key";

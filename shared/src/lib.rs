@@ -9,6 +9,7 @@
 pub mod adapters;
 pub mod api;
 pub mod attributes;
+#[cfg(feature = "aws")]
 pub mod bootstrap;
 pub mod config;
 pub mod generate;

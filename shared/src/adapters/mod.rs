@@ -4,17 +4,23 @@
 //! same expiry rule: an item whose `ttl` has passed is treated as absent, whether or not the
 //! backend has deleted it yet (DynamoDB's TTL deletion lags, sometimes by days).
 
+#[cfg(feature = "aws")]
 pub mod aws_http;
+#[cfg(feature = "aws")]
 pub mod dynamodb;
 mod keys;
 pub mod memory;
 mod risk_http;
 pub mod secrets_file;
+#[cfg(feature = "aws")]
 pub mod secrets_manager;
 
-pub use aws_http::{AwsRoots, TlsRootsError};
+#[cfg(feature = "aws")]
+pub use aws_http::AwsRoots;
+#[cfg(feature = "aws")]
 pub use dynamodb::DynamoStore;
 pub use memory::MemoryStore;
 pub use risk_http::HttpRiskScorer;
 pub use secrets_file::{FileSecrets, SecretsFileError, StaticSecrets};
+#[cfg(feature = "aws")]
 pub use secrets_manager::{SecretsManagerConfig, SecretsManagerSource};
