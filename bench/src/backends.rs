@@ -199,11 +199,7 @@ impl Backends {
 
     /// The data action's `Authorization` header value.
     pub fn data_action_authorization(&self) -> String {
-        let pair = format!("{DATA_ACTION_USER}:{}", self.data_action_password);
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(pair)
-        )
+        crate::events::basic_authorization(DATA_ACTION_USER, &self.data_action_password)
     }
 
     /// Where the functions find their backends.

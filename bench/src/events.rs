@@ -1,6 +1,7 @@
 //! The events Lambda delivers: API Gateway HTTP API (payload format 2.0) requests, and the bare
 //! input object of an AWS Lambda data action. Answers are read back the same way.
 
+use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
@@ -54,6 +55,23 @@ pub fn http_event(
 pub fn post_json(path: &str, mut headers: Vec<(&str, String)>, body: &Value) -> Bytes {
     headers.push(("content-type", "application/json".to_owned()));
     http_event("POST", path, &headers, Some(body))
+}
+
+/// The data action's Basic `Authorization` header value.
+pub fn basic_authorization(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// The Web Services data action's request through API Gateway.
+pub fn validation_event(authorization: &str, session_hash: &str, conversation_id: &str) -> Bytes {
+    post_json(
+        "/v1/session-validations",
+        vec![("authorization", authorization.to_owned())],
+        &json!({ "sessionHash": session_hash, "conversationId": conversation_id }),
+    )
 }
 
 /// The AWS Lambda data action's event: the input object itself.

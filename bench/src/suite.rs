@@ -7,13 +7,14 @@
 
 use std::path::Path;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::backends::{Backends, ORIGIN, REFRESH_TABLE, TABLE};
 use crate::error::BenchError;
-use crate::events::{data_action_event, http_answer, http_event, post_json};
+use crate::events::{
+    basic_authorization, data_action_event, http_answer, http_event, post_json, validation_event,
+};
 use crate::measure::{Function, Measurement, Prepare, measure};
 
 /// How much to measure.
@@ -149,13 +150,7 @@ pub async fn run(
     let events = hashes
         .iter()
         .zip(&conversations)
-        .map(|(h, c)| {
-            post_json(
-                "/v1/session-validations",
-                vec![("authorization", authorization.clone())],
-                &json!({ "sessionHash": h, "conversationId": c }),
-            )
-        })
+        .map(|(h, c)| validation_event(&authorization, h, c))
         .collect();
     let (cold, warm) = plan.split(events);
     let validate = function(
@@ -173,24 +168,11 @@ pub async fn run(
 
     // validate-session's own cost: the same handler and Lambda glue on the in-memory store,
     // seeded at init with sessions the harness can name (see `validate-memory`).
-    let basic = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!(
-            "{}:{}",
-            validate_memory::USERNAME,
-            validate_memory::PASSWORD
-        ))
-    );
+    let basic = basic_authorization(validate_memory::USERNAME, validate_memory::PASSWORD);
     let events = conversations
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            post_json(
-                "/v1/session-validations",
-                vec![("authorization", basic.clone())],
-                &json!({ "sessionHash": validate_memory::session_hash(i), "conversationId": c }),
-            )
-        })
+        .map(|(i, c)| validation_event(&basic, &validate_memory::session_hash(i), c))
         .collect();
     let (cold, warm) = plan.split(events);
     let validate = function(
