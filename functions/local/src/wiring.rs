@@ -154,7 +154,14 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     );
     let keys = Arc::new(SessionKeys::from_secret(&dev_session_key()?).map_err(build_err)?);
 
-    let idp = Arc::new(DevIdp::with_defaults().map_err(build_err)?);
+    // The identity provider signs with the stack's clock, so `iat`/`exp` stay in step with the
+    // verifier after `/dev/clock` moves it.
+    let idp_clock = clock.clone();
+    let idp = Arc::new(
+        DevIdp::with_defaults()
+            .map_err(build_err)?
+            .with_clock(Arc::new(move || idp_clock.now_secs())),
+    );
     let jwks_url = url::Url::parse(&format!("{base}/.well-known/jwks.json")).map_err(build_err)?;
     let verifier = Arc::new(
         SessionVerifier::new(

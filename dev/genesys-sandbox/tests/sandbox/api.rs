@@ -252,3 +252,74 @@ async fn a_short_token_lifetime_expires_tokens_on_its_own() {
         401
     );
 }
+
+#[tokio::test]
+async fn patching_a_conversation_to_disconnected_ends_it_and_anything_else_is_refused() {
+    let sandbox = sandbox().await;
+    let base = sandbox.base_url();
+    let token = fetch_token(base).await;
+    let created: Value = create(base, &token, &initiation())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["conversationId"].as_str().unwrap();
+    let url = format!("{base}/api/v2/conversations/messages/{id}");
+    let patch = |body: Value| http().patch(&url).bearer_auth(&token).json(&body).send();
+
+    let refused = patch(json!({"state": "connected"})).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_genesys_error(&refused.json().await.unwrap(), 400, "invalid.value");
+    let refused = patch(json!({"state": "disconnected", "recordingState": "paused"}))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(sandbox.connected_conversations().len(), 1);
+
+    let ended = patch(json!({"state": "disconnected"})).await.unwrap();
+    assert_eq!(ended.status(), 200);
+    let ended: Value = ended.json().await.unwrap();
+    assert_eq!(ended["state"], "disconnected");
+    assert!(
+        ended["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["state"] == "disconnected")
+    );
+    assert!(sandbox.connected_conversations().is_empty());
+    // Idempotent, and a widget can no longer start it with its token.
+    assert_eq!(
+        patch(json!({"state": "disconnected"}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let start = http()
+        .post(format!("{base}/_sandbox/widget/start"))
+        .json(&json!({"conversationId": id, "token": created["token"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 401);
+
+    let unknown = http()
+        .patch(format!(
+            "{base}/api/v2/conversations/messages/{}",
+            uuid_like()
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"state": "disconnected"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let anonymous = http()
+        .patch(&url)
+        .json(&json!({"state": "disconnected"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}

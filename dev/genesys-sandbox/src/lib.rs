@@ -25,4 +25,4 @@ pub use config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig};
 pub use faults::{Fault, FaultKind};
 pub use record::RecordedRequest;
 pub use server::{Sandbox, SandboxError, router};
-pub use state::{Conversation, Participant, SandboxState, SkillRequirement};
+pub use state::{Conversation, ConversationState, Participant, SandboxState, SkillRequirement};

@@ -96,12 +96,16 @@ impl DevKey {
     }
 }
 
+/// Where the dev IdP reads the time: Unix seconds. The local stack passes its movable clock, so
+/// `iat`/`nbf`/`exp` agree with the verifier's clock after `/dev/clock` moves it.
+pub type NowSecs = Arc<dyn Fn() -> i64 + Send + Sync>;
+
 /// The dev identity provider. Share it as `Arc<DevIdp>`.
-#[derive(Debug)]
 pub struct DevIdp {
     issuer: String,
     audience: String,
     token_ttl_secs: i64,
+    now: NowSecs,
     /// All published keys; the last one of each algorithm signs.
     keys: RwLock<Vec<DevKey>>,
     generation: AtomicU64,
@@ -120,6 +124,7 @@ impl DevIdp {
             issuer: issuer.into(),
             audience: audience.into(),
             token_ttl_secs: DEV_TOKEN_TTL_SECS,
+            now: Arc::new(system_now_secs),
             keys: RwLock::new(keys),
             generation: AtomicU64::new(1),
             jwks_fetches: AtomicU64::new(0),
@@ -130,6 +135,13 @@ impl DevIdp {
     /// With [`DEV_ISSUER`] and [`DEV_AUDIENCE`].
     pub fn with_defaults() -> Result<Self, IdpError> {
         Self::new(DEV_ISSUER, DEV_AUDIENCE)
+    }
+
+    /// Signs `iat`, `nbf` and `exp` with `now` instead of the system clock.
+    #[must_use]
+    pub fn with_clock(mut self, now: NowSecs) -> Self {
+        self.now = now;
+        self
     }
 
     /// The `iss` of its tokens.
@@ -206,7 +218,7 @@ impl DevIdp {
     /// `null` is left out, so tests can build tokens missing any claim.
     pub fn sign(&self, claims: &Map<String, Value>, alg: Algorithm) -> Result<String, IdpError> {
         let key = self.current(alg)?;
-        let now = now_secs();
+        let now = (self.now)();
         let mut full = Map::new();
         full.insert("iss".into(), json!(self.issuer));
         full.insert("aud".into(), json!(self.audience));
@@ -262,7 +274,7 @@ impl DevIdp {
 
     /// Standard claims for `sub` as [`DevIdp::sign`] would fill them, for tests to edit.
     pub fn claims_for(&self, sub: &str) -> Map<String, Value> {
-        let now = now_secs();
+        let now = (self.now)();
         let mut claims = Map::new();
         claims.insert("sub".into(), json!(sub));
         claims.insert("iss".into(), json!(self.issuer));
@@ -352,17 +364,41 @@ fn pem(label: &str, der: &[u8]) -> String {
     out
 }
 
-fn now_secs() -> i64 {
+fn system_now_secs() -> i64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(now.as_secs()).unwrap_or(i64::MAX)
 }
 
+impl std::fmt::Debug for DevIdp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevIdp")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .field("keys", &self.keys().len())
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_stamped_with_the_clock_it_is_given() {
+        let idp = DevIdp::with_defaults()
+            .unwrap()
+            .with_clock(Arc::new(|| 2_000_000_000));
+        let token = idp.login_token("user-1", Some(2), None).unwrap();
+        let claims: Map<String, Value> =
+            jsonwebtoken::dangerous::insecure_decode_claims(&token).unwrap();
+        assert_eq!(claims["iat"], 2_000_000_000);
+        assert_eq!(claims["exp"], 2_000_000_000 + DEV_TOKEN_TTL_SECS);
+        assert_eq!(idp.claims_for("user-1")["nbf"], 2_000_000_000);
+    }
 
     #[test]
     fn it_publishes_one_es256_and_one_rs256_signing_key() {

@@ -67,6 +67,51 @@ pub(crate) async fn get_conversation(
     }
 }
 
+/// `PATCH /api/v2/conversations/messages/{conversationId}` with `{"state": "disconnected"}`:
+/// "Update a conversation by disconnecting all of the participants". Answers the updated
+/// `Conversation`. Any other state, or any other field, is refused as Genesys refuses an
+/// update it does not support.
+pub(crate) async fn patch_conversation(
+    State(state): State<SandboxState>,
+    Path(conversation_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !authorized(&state, &headers) {
+        return bad_credentials();
+    }
+    let body = match json_body(&headers, &body) {
+        Ok(v) => v,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let Some(obj) = body.as_object() else {
+        return invalid(&[FieldProblem::new("body", "must be a JSON object")]);
+    };
+    let mut problems: Vec<FieldProblem> = obj
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "state" | "id"))
+        .map(|k| FieldProblem::new(k.clone(), "cannot be updated on a message conversation"))
+        .collect();
+    match obj.get("state").and_then(Value::as_str) {
+        Some(s) if s.eq_ignore_ascii_case("disconnected") => {}
+        Some(_) => problems.push(FieldProblem::new(
+            "state",
+            "only `disconnected` is supported",
+        )),
+        None => problems.push(FieldProblem::new("state", "is required")),
+    }
+    if !problems.is_empty() {
+        return invalid(&problems);
+    }
+    match state.disconnect_conversation(&conversation_id) {
+        Some(conversation) => {
+            tracing::info!(target: "genesys_sandbox", %conversation_id, "conversation disconnected");
+            Json(message_conversation(&conversation)).into_response()
+        }
+        None => not_found("conversation"),
+    }
+}
+
 /// `PATCH /api/v2/conversations/messages/{conversationId}/participants/{participantId}/attributes`
 /// with `{"attributes": {string: string}}`; merges and answers `ParticipantAttributes`.
 pub(crate) async fn patch_attributes(
@@ -139,6 +184,7 @@ fn message_conversation(c: &Conversation) -> Value {
     json!({
         "id": c.id,
         "participants": participants,
+        "state": c.state.as_str(),
         "otherMediaUris": [],
         "recentTransfers": [],
         "selfUri": format!("/api/v2/conversations/messages/{}", c.id),
@@ -152,7 +198,7 @@ fn participant(c: &Conversation, p: &Participant) -> Value {
         "startTime": c.start_time,
         "connectedTime": c.start_time,
         "purpose": p.purpose,
-        "state": "connected",
+        "state": c.state.as_str(),
         "direction": "inbound",
         "held": false,
         "wrapupRequired": false,

@@ -59,6 +59,28 @@ pub struct Conversation {
     pub start_time: String,
     /// Workflow, customer and agent participants, in that order.
     pub participants: Vec<Participant>,
+    /// `connected` until an agent, a flow or an API call disconnects it, then `disconnected`.
+    pub state: ConversationState,
+}
+
+/// Whether a conversation still runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConversationState {
+    /// Running (the only state a new conversation has).
+    Connected,
+    /// Every participant was disconnected; it takes no more messages.
+    Disconnected,
+}
+
+impl ConversationState {
+    /// The Platform API's spelling (`connected`, `disconnected`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connected => "connected",
+            Self::Disconnected => "disconnected",
+        }
+    }
 }
 
 impl Conversation {
@@ -381,11 +403,42 @@ impl SandboxState {
         Ok(participant.attributes.clone())
     }
 
+    /// Disconnects every participant of a conversation, as `PATCH
+    /// /api/v2/conversations/messages/{id}` with `{"state": "disconnected"}` does, or an agent
+    /// or a flow ending it. Disconnecting twice is a no-op. `None` for an unknown id.
+    pub fn disconnect_conversation(&self, conversation_id: &str) -> Option<Conversation> {
+        let mut data = self.data();
+        let conversation = data
+            .conversations
+            .iter_mut()
+            .find(|c| c.id == conversation_id)?;
+        conversation.state = ConversationState::Disconnected;
+        Some(conversation.clone())
+    }
+
+    /// Conversations that are still connected.
+    pub fn connected_conversations(&self) -> Vec<Conversation> {
+        self.data()
+            .conversations
+            .iter()
+            .filter(|c| c.state == ConversationState::Connected)
+            .cloned()
+            .collect()
+    }
+
     /// What the widget's `startConversation` would see for this token.
     pub(crate) fn start_widget(&self, conversation_id: &str, token: &str) -> StartCheck {
-        match self.data().initiation_tokens.get(token) {
+        let data = self.data();
+        let connected = |id: &str| {
+            data.conversations
+                .iter()
+                .any(|c| c.id == id && c.state == ConversationState::Connected)
+        };
+        match data.initiation_tokens.get(token) {
             Some((id, _)) if id != conversation_id => StartCheck::Unknown,
             Some((_, expires)) if *expires <= Instant::now() => StartCheck::Expired,
+            // A disconnected conversation cannot be started any more.
+            Some((id, _)) if !connected(id) => StartCheck::Expired,
             Some(_) => StartCheck::Started,
             None => StartCheck::Unknown,
         }
@@ -422,6 +475,7 @@ fn new_conversation(new: NewConversation) -> Conversation {
         custom_attributes: new.custom_attributes,
         start_time,
         participants,
+        state: ConversationState::Connected,
     }
 }
 

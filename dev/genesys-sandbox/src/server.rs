@@ -37,7 +37,7 @@ pub fn router(state: SandboxState) -> Router {
         )
         .route(
             "/api/v2/conversations/messages/{conversation_id}",
-            get(api::get_conversation),
+            get(api::get_conversation).patch(api::patch_conversation),
         )
         .route(
             "/api/v2/conversations/messages/{conversation_id}/participants/{participant_id}/attributes",
