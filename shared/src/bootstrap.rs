@@ -232,7 +232,7 @@ pub async fn initiate_with(
     let cfg = InitiateConfig::from_env(env)?;
     let base = base(sdk)?;
     let b = browser(&base, &cfg.browser).await?;
-    let risk = risk_scorer(&cfg.risk)?;
+    let risk = risk_scorer(&cfg.browser.risk)?;
     Ok(InitiateHandler {
         schema: base.schema,
         clock: base.clock,
@@ -268,7 +268,7 @@ pub async fn refresh_with(
         verifier: b.verifier,
         sessions: Arc::new(b.store.clone()),
         rate: Arc::new(b.store),
-        risk: risk_scorer(&cfg.risk)?,
+        risk: risk_scorer(&cfg.browser.risk)?,
         strategy: b.strategy,
         cors: cfg.browser.cors,
         settings: cfg.settings,

@@ -12,6 +12,7 @@ pub mod attributes;
 #[cfg(feature = "aws")]
 pub mod bootstrap;
 pub mod config;
+pub mod env;
 pub mod generate;
 pub mod genesys;
 pub mod http;

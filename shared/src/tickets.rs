@@ -17,17 +17,23 @@ use crate::ports::{SessionRecord, SessionStatus};
 /// and the chain still binds once (the store revokes the successor when the old one binds).
 pub const ROTATION_GRACE_SECS: i64 = 10;
 
+/// Default ticket lifetime (seconds): short, because a stolen hash is worth one lifetime.
+pub const DEFAULT_TTL_SECS: i64 = 60;
+/// Default chain age (seconds): a first message 15 minutes after Messenger opened, plus the half
+/// minute a page may hold a prepared ticket before opening it.
+pub const DEFAULT_MAX_AGE_SECS: i64 = 930;
+/// Default refreshes per chain: the default age at one refresh per 45 s (the earliest the
+/// refresh window allows with a 60 s ticket).
+pub const DEFAULT_MAX_REFRESHES: u32 = 20;
+
 /// Lifetimes of session tickets and chains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketSettings {
-    /// How long a ticket validates (seconds). Default 60; the guide's 300 is the ceiling.
+    /// How long a ticket validates (seconds); the guide's 300 is the ceiling.
     pub ttl_secs: i64,
-    /// How long a chain of refreshed tickets may live from its first issue (seconds). The
-    /// default, 930, covers a first message written 15 minutes after Messenger opened, plus
-    /// the half minute a page may hold a prepared ticket before opening it.
+    /// How long a chain of refreshed tickets may live from its first issue (seconds).
     pub max_age_secs: i64,
-    /// How many times a chain may be refreshed. The default, 20, covers the default maximum age
-    /// at one refresh per 45 s (the earliest the refresh window allows with a 60 s ticket).
+    /// How many times a chain may be refreshed.
     pub max_refreshes: u32,
     /// How long the store keeps a record after issue, so the bound conversation can ask again
     /// (seconds; DynamoDB TTL).
@@ -37,9 +43,9 @@ pub struct TicketSettings {
 impl Default for TicketSettings {
     fn default() -> Self {
         Self {
-            ttl_secs: 60,
-            max_age_secs: 930,
-            max_refreshes: 20,
+            ttl_secs: DEFAULT_TTL_SECS,
+            max_age_secs: DEFAULT_MAX_AGE_SECS,
+            max_refreshes: DEFAULT_MAX_REFRESHES,
             retention_secs: 86_400,
         }
     }

@@ -24,7 +24,7 @@ use std::sync::{Arc, OnceLock};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 
-use crate::config::{EnvSource, ProcessEnv};
+use crate::env::{EnvSource, ProcessEnv};
 
 /// OpenSSL's variable: a PEM bundle replacing the compiled-in roots of the non-AWS clients.
 pub const SSL_CERT_FILE_VAR: &str = "SSL_CERT_FILE";

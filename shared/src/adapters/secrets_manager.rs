@@ -39,7 +39,7 @@ pub struct SecretsManagerConfig {
 impl Default for SecretsManagerConfig {
     fn default() -> Self {
         Self {
-            ttl: Duration::from_secs(300),
+            ttl: Duration::from_secs(crate::ports::DEFAULT_SECRETS_CACHE_TTL_SECS),
             operation_timeout: Duration::from_secs(3),
         }
     }

@@ -26,6 +26,9 @@ use crate::tickets::TicketSettings;
 /// Longest `Idempotency-Key` accepted.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
+/// Initiations per subject per minute unless configured.
+pub const DEFAULT_RATE_LIMIT: u32 = 5;
+
 /// Business rules of initiation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InitiateSettings {
@@ -49,11 +52,11 @@ impl Default for InitiateSettings {
     fn default() -> Self {
         Self {
             ticket: TicketSettings::default(),
-            rate_limit: 5,
+            rate_limit: DEFAULT_RATE_LIMIT,
             rate_window_secs: 60,
             risk: RiskPolicy::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            genesys_deadline: Duration::from_secs(5),
+            genesys_deadline: super::strategy::default_genesys_deadline(),
             idempotency_ttl_secs: 86_400,
         }
     }

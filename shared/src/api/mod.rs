@@ -3,11 +3,11 @@
 //! raw AWS Lambda data-action event, the local stack — calls these.
 
 mod common;
-mod initiate;
-mod refresh;
+pub mod initiate;
+pub mod refresh;
 pub mod risk;
 pub mod strategy;
-mod validate;
+pub mod validate;
 
 pub use crate::tickets::TicketSettings;
 pub use common::TicketResponse;

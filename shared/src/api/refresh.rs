@@ -27,13 +27,15 @@ use super::common::{TicketResponse, attribute_failure, authenticate, log_error, 
 use super::risk::RiskPolicy;
 use super::strategy::{InitiationStrategy, StrategyOutcome};
 
+/// Refreshes per subject per minute unless configured: one open Messenger needs about 1.3.
+pub const DEFAULT_RATE_LIMIT: u32 = 10;
+
 /// Rules of refreshing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RefreshSettings {
     /// Ticket lifetimes, maximum age and refresh count.
     pub ticket: TicketSettings,
-    /// Refreshes per subject per window, across all its chains. Default 10 a minute: one open
-    /// Messenger needs about 1.3.
+    /// Refreshes per subject per window, across all its chains.
     pub rate_limit: u32,
     /// The window (seconds). Default 60.
     pub rate_window_secs: u64,
@@ -49,11 +51,11 @@ impl Default for RefreshSettings {
     fn default() -> Self {
         Self {
             ticket: TicketSettings::default(),
-            rate_limit: 10,
+            rate_limit: DEFAULT_RATE_LIMIT,
             rate_window_secs: 60,
             risk: RiskPolicy::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            genesys_deadline: Duration::from_secs(5),
+            genesys_deadline: super::strategy::default_genesys_deadline(),
         }
     }
 }

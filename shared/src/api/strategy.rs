@@ -20,6 +20,14 @@ use crate::genesys::GenesysError;
 use crate::payload::{InitialMessage, InitiationBody, RoutingTarget};
 use crate::ports::{CreatedConversation, GenesysGateway};
 
+/// Budget of the strategy's Genesys calls unless configured (milliseconds).
+pub const DEFAULT_GENESYS_DEADLINE_MS: i64 = 5000;
+
+/// [`DEFAULT_GENESYS_DEADLINE_MS`] as a duration.
+pub fn default_genesys_deadline() -> std::time::Duration {
+    std::time::Duration::from_millis(DEFAULT_GENESYS_DEADLINE_MS.unsigned_abs())
+}
+
 /// Which strategy is configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StrategyKind {

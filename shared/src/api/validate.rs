@@ -22,6 +22,10 @@ use crate::session::SessionHash;
 
 use super::common::log_error;
 
+/// The whole answer's budget unless configured (milliseconds): well inside Architect's data
+/// action timeout.
+pub const DEFAULT_DEADLINE_MS: i64 = 2500;
+
 /// Rules of validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidateSettings {
@@ -38,9 +42,9 @@ pub struct ValidateSettings {
 impl Default for ValidateSettings {
     fn default() -> Self {
         Self {
-            deadline: Duration::from_millis(2500),
+            deadline: Duration::from_millis(DEFAULT_DEADLINE_MS.unsigned_abs()),
             write_back: false,
-            risk_refuse_at: 80,
+            risk_refuse_at: super::risk::DEFAULT_REFUSE_AT,
             max_body_bytes: 4096,
         }
     }

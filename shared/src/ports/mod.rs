@@ -10,7 +10,9 @@ mod store;
 pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use genesys::{CreatedConversation, GenesysGateway};
 pub use risk::{RiskContext, RiskError, RiskScorer};
-pub use secrets::{SecretError, SecretFields, SecretSource, SecretString};
+pub use secrets::{
+    DEFAULT_SECRETS_CACHE_TTL_SECS, SecretError, SecretFields, SecretSource, SecretString,
+};
 pub use store::{
     BindOutcome, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, RotateOutcome,
     SessionRecord, SessionStatus, SessionStore, StoreError,

@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+/// How long a container caches a secret unless configured (seconds): rotation reaches every
+/// container within this, and a cold start reads each secret once.
+pub const DEFAULT_SECRETS_CACHE_TTL_SECS: u64 = 300;
+
 /// A secret string that never prints: `Debug` and `Display` show `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretString(String);

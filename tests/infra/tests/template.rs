@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use common::{read, root, yaml_file};
 use secure_initiation::adapters::StaticSecrets;
 use secure_initiation::adapters::dynamodb::{PARTITION_KEY, TTL_ATTRIBUTE};
-use secure_initiation::config::{InitiateConfig, RefreshConfig, ValidateConfig, variables};
+use secure_initiation::config::{Function, InitiateConfig, RefreshConfig, ValidateConfig, vars};
 use secure_initiation::generate::data_actions::DATA_ACTION_TIMEOUT_SECS;
 use serde_json::{Value, json};
 
@@ -51,15 +51,14 @@ fn function<'a>(t: &'a Value, crate_name: &str) -> (&'a String, &'a Value) {
     found.remove(0)
 }
 
-fn variables_read_by(crate_name: &str) -> &'static [&'static str] {
-    match crate_name {
-        "initiate" => variables::INITIATE,
-        "refresh-token" => variables::REFRESH,
-        "validate-session" => variables::VALIDATE,
-        other => {
-            panic!("no variable list for function crate `{other}`: add one to config::variables")
-        }
-    }
+fn variables_read_by(crate_name: &str) -> Vec<&'static str> {
+    let Some(function) = Function::ALL
+        .into_iter()
+        .find(|f| f.crate_name() == crate_name)
+    else {
+        panic!("no configuration for function crate `{crate_name}`: add it to config::Function")
+    };
+    vars::read_by(function).map(|v| v.name).collect()
 }
 
 fn env(f: &Value) -> &serde_json::Map<String, Value> {
