@@ -16,7 +16,8 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::attributes::{AttributeError, INITIAL_MESSAGE_FIELD, Schema};
-use crate::payload::{InitialMessage, PayloadError};
+use crate::payload::{GenesysId, InitialMessage, PayloadError};
+use crate::session::PresentedHash;
 
 /// One problem with one field, for the problem body's `errors[]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,6 +172,23 @@ impl InitiationRequest {
     pub fn initial_message(&self) -> Option<&InitialMessage> {
         self.initial_message.as_ref()
     }
+
+    /// The request as canonical JSON (keys sorted, no whitespace): the same request however it
+    /// was spelled, for the idempotency fingerprint.
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut object: BTreeMap<&str, Value> = self
+            .fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        if let Some(message) = &self.initial_message {
+            object.insert(
+                INITIAL_MESSAGE_FIELD,
+                serde_json::to_value(message).unwrap_or(Value::Null),
+            );
+        }
+        serde_json::to_vec(&object).unwrap_or_default()
+    }
 }
 
 /// Describes an attribute error against the request field that fed it.
@@ -244,8 +262,8 @@ fn reject_unknown(object: BTreeMap<String, Value>, errors: &mut Vec<FieldError>)
 /// `POST /v1/initiations/refresh`: the ticket to replace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshRequest {
-    /// The previous session hash, unchecked in shape (the flow answers an unknown one).
-    pub session_hash: String,
+    /// The ticket's hash; a malformed one is answered like an unknown one.
+    pub session_hash: PresentedHash,
 }
 
 impl RefreshRequest {
@@ -256,7 +274,9 @@ impl RefreshRequest {
         let session_hash = take_string(&mut object, "sessionHash", true, &mut errors);
         reject_unknown(object, &mut errors);
         match session_hash {
-            Some(session_hash) if errors.is_empty() => Ok(Self { session_hash }),
+            Some(session_hash) if errors.is_empty() => Ok(Self {
+                session_hash: PresentedHash::parse(&session_hash),
+            }),
             _ => Err(RequestError::Invalid(errors)),
         }
     }
@@ -268,12 +288,12 @@ pub const MAX_SESSION_HASH_INPUT: usize = 256;
 /// The validate-session data action's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationRequest {
-    /// The hash as Architect read it from the participant data (shape checked by the flow).
-    pub session_hash: String,
-    /// The conversation asking (a UUID).
-    pub conversation_id: String,
-    /// The customer participant, when the flow wants the attributes written back (a UUID).
-    pub participant_id: Option<String>,
+    /// The hash as Architect read it from the participant data.
+    pub session_hash: PresentedHash,
+    /// The conversation asking.
+    pub conversation_id: GenesysId,
+    /// The customer participant, when the flow wants the attributes written back.
+    pub participant_id: Option<GenesysId>,
 }
 
 impl ValidationRequest {
@@ -298,20 +318,19 @@ impl ValidationRequest {
             // Architect sends an empty string for an unset variable.
             .filter(|p| !p.is_empty());
         reject_unknown(object, &mut errors);
-        for (field, id) in [
-            ("conversationId", conversation_id.as_deref()),
-            ("participantId", participant_id.as_deref()),
-        ] {
-            if let Some(id) = id
-                && crate::payload::GenesysId::parse(id, "id").is_err()
-            {
+        let mut id = |field: &'static str, raw: Option<&str>| {
+            let parsed = raw.map(|raw| GenesysId::parse(raw, field));
+            if let Some(Err(_)) = parsed {
                 errors.push(FieldError {
                     field: field.to_owned(),
                     rule: "uuid",
                     message: "expected a UUID".to_owned(),
                 });
             }
-        }
+            parsed.and_then(Result::ok)
+        };
+        let conversation = id("conversationId", conversation_id.as_deref());
+        let participant = id("participantId", participant_id.as_deref());
         if let Some(h) = &session_hash
             && h.len() > MAX_SESSION_HASH_INPUT
         {
@@ -321,11 +340,11 @@ impl ValidationRequest {
                 message: format!("at most {MAX_SESSION_HASH_INPUT} bytes"),
             });
         }
-        match (session_hash, conversation_id) {
+        match (session_hash, conversation) {
             (Some(session_hash), Some(conversation_id)) if errors.is_empty() => Ok(Self {
-                session_hash,
-                conversation_id: conversation_id.to_ascii_lowercase(),
-                participant_id: participant_id.map(|p| p.to_ascii_lowercase()),
+                session_hash: PresentedHash::parse(&session_hash),
+                conversation_id,
+                participant_id: participant,
             }),
             _ => Err(RequestError::Invalid(errors)),
         }

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::ports::{SessionRecord, SessionStatus};
+use crate::session::SessionHash;
 
 /// How long a ticket replaced by a refresh still validates if it is the one Messenger sent: the
 /// first message may leave between the refresh answer and the page's `Database.set` of the new
@@ -62,7 +63,7 @@ impl TicketSettings {
     /// The first ticket of a new chain.
     pub fn issue(
         &self,
-        session_hash: String,
+        session_hash: SessionHash,
         subject_key: String,
         attributes: BTreeMap<String, String>,
         now: i64,
@@ -122,7 +123,7 @@ impl TicketSettings {
         &self,
         old: &SessionRecord,
         refresh: Refresh,
-        session_hash: String,
+        session_hash: SessionHash,
         attributes: BTreeMap<String, String>,
         now: i64,
     ) -> SessionRecord {
@@ -185,8 +186,14 @@ mod tests {
         TicketSettings::default()
     }
 
+    fn hash() -> SessionHash {
+        crate::session::SessionKeys::from_secret(&[9u8; 32])
+            .map(|k| k.mint())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn first(now: i64) -> SessionRecord {
-        settings().issue("h".into(), "s".into(), BTreeMap::new(), now)
+        settings().issue(hash(), "s".into(), BTreeMap::new(), now)
     }
 
     #[test]
@@ -235,7 +242,7 @@ mod tests {
             .check_refresh(&t, 1_890)
             .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(refresh.expires_at, 1_930, "capped at the chain's end");
-        let next = s.successor(&t, refresh, "h2".into(), BTreeMap::new(), 1_890);
+        let next = s.successor(&t, refresh, hash(), BTreeMap::new(), 1_890);
         assert_eq!(next.expires_at, 1_930);
         assert_eq!(next.chain_started_at, 1_000);
         // A capped ticket cannot be extended, nor can anything after the chain's end.
@@ -267,7 +274,7 @@ mod tests {
         let mut now = 0;
         while let Ok(refresh) = s.check_refresh(&t, t.expires_at - s.refresh_window_secs()) {
             now = t.expires_at - s.refresh_window_secs();
-            t = s.successor(&t, refresh, format!("h{now}"), BTreeMap::new(), now);
+            t = s.successor(&t, refresh, hash(), BTreeMap::new(), now);
         }
         assert!(
             t.expires_at > 15 * 60 + 20,

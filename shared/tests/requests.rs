@@ -5,6 +5,7 @@ use secure_initiation::attributes::Schema;
 use secure_initiation::request::{
     InitiationRequest, RefreshRequest, RequestError, ValidationRequest,
 };
+use secure_initiation::session::{PresentedHash, SessionKeys};
 
 fn schema() -> Schema {
     Schema::default_schema().unwrap()
@@ -97,8 +98,16 @@ fn validation_input_is_strict_about_ids_and_fields() {
         br#"{"sessionHash":"abc","conversationId":"8F3D2A64-5B1C-4E7A-9D0F-2C6B8E1A4F37","participantId":""}"#,
     )
     .unwrap();
-    assert_eq!(ok.conversation_id, "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37");
+    assert_eq!(
+        ok.conversation_id.to_string(),
+        "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37"
+    );
     assert_eq!(ok.participant_id, None);
+    assert_eq!(
+        ok.session_hash,
+        PresentedHash::Malformed,
+        "parsed once, at the edge"
+    );
     for body in [
         &br#"{"sessionHash":"abc"}"#[..],
         br#"{"sessionHash":"abc","conversationId":"not-a-uuid"}"#,
@@ -126,7 +135,13 @@ fn a_refresh_names_only_the_previous_hash() {
         RefreshRequest::parse(br#"{"sessionHash":"h"}"#)
             .unwrap()
             .session_hash,
-        "h"
+        PresentedHash::Malformed
+    );
+    let minted = SessionKeys::from_secret(&[5u8; 32]).unwrap().mint();
+    let body = format!(r#"{{"sessionHash":"{}"}}"#, minted.as_str());
+    assert_eq!(
+        RefreshRequest::parse(body.as_bytes()).unwrap().session_hash,
+        PresentedHash::WellFormed(minted)
     );
     assert!(RefreshRequest::parse(br#"{"sessionHash":"h","sub":"other"}"#).is_err());
     assert!(RefreshRequest::parse(br#"{}"#).is_err());

@@ -21,6 +21,7 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, header};
+use secure_initiation::api::Handler as _;
 use secure_initiation::http::{ApiError, ApiRequest};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -103,7 +104,7 @@ async fn architect_run(State(stack): State<Arc<Stack>>, Json(run): Json<Architec
     let Some(customer) = conversation.customer() else {
         return problem(ApiError::Internal("no customer participant".to_owned()));
     };
-    let key = stack.validate.schema.session_hash_key();
+    let key = stack.schema.session_hash_key();
     // Get Participant Data: an unset attribute reads as an empty string in Architect.
     let session_hash = customer.attributes.get(key).cloned().unwrap_or_default();
     let input = json!({
@@ -130,6 +131,7 @@ async fn architect_run(State(stack): State<Arc<Stack>>, Json(run): Json<Architec
         body: Bytes::from(input.to_string()),
         client_ip: None,
         request_id: format!("architect-{}", conversation.id),
+        deadline_ms: None,
     };
     let response = stack.validate.handle(request).await;
     let status = response.status().as_u16();

@@ -14,8 +14,9 @@ use secure_initiation::api::strategy::{
     InitiationApiStrategy, InitiationStrategy, MessengerStrategy, StrategyKind,
 };
 use secure_initiation::api::{
-    DataActionCredential, InitiateHandler, InitiateSettings, RefreshHandler, RefreshSettings,
-    ValidateHandler, ValidateSettings,
+    Browser, DataActionCredential, InitiateHandler, InitiatePorts, InitiateSettings,
+    RefreshHandler, RefreshPorts, RefreshSettings, ValidateHandler, ValidatePorts,
+    ValidateSettings,
 };
 use secure_initiation::attributes::Schema;
 use secure_initiation::genesys::{GenesysClient, GenesysClientConfig, GenesysEndpoints};
@@ -113,6 +114,7 @@ fn build_err(e: impl std::fmt::Display) -> StackError {
 /// Everything the routes need.
 #[derive(Debug)]
 pub struct Stack {
+    pub(crate) schema: Arc<Schema>,
     pub(crate) initiate: InitiateHandler,
     pub(crate) refresh: RefreshHandler,
     pub(crate) validate: ValidateHandler,
@@ -170,9 +172,79 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     let clock = OffsetClock::new();
     let shared_clock: Arc<dyn Clock> = Arc::new(clock.clone());
     let schema = Arc::new(Schema::default_schema().map_err(build_err)?);
-
     let (user, pass) = options.data_action_credential.clone();
-    let secrets: Arc<dyn SecretSource> = Arc::new(
+    let secrets = dev_secrets(&user, &pass);
+    let (idp, verifier) = identity(&base, &clock)?;
+    let sandbox = SandboxState::new(&SandboxConfig::default());
+    let gateway = sandbox_gateway(&base, &secrets, &shared_clock)?;
+    let stores = stores(&options.store, &shared_clock);
+    let browser = Browser {
+        schema: schema.clone(),
+        clock: shared_clock.clone(),
+        keys: Arc::new(SessionKeys::from_secret(&dev_session_key()?).map_err(build_err)?),
+        verifier,
+        cors: Cors::new(vec![
+            base.clone(),
+            format!("http://localhost:{}", addr.port()),
+        ]),
+    };
+    let strategy = strategy(options.strategy, &gateway)?;
+    let risk: Arc<dyn RiskScorer> = options
+        .risk_scorer
+        .clone()
+        .unwrap_or_else(|| Arc::new(RuleScorer));
+    let initiate = InitiateHandler::new(
+        browser.clone(),
+        InitiatePorts {
+            sessions: stores.sessions.clone(),
+            rate: stores.rate.clone(),
+            idempotency: stores.idempotency.clone(),
+            risk: risk.clone(),
+            strategy: strategy.clone(),
+        },
+        options.initiate,
+    )
+    .map_err(build_err)?;
+    let refresh = RefreshHandler::new(
+        browser,
+        RefreshPorts {
+            sessions: stores.sessions.clone(),
+            rate: stores.rate.clone(),
+            risk,
+            strategy,
+        },
+        options.refresh,
+    );
+    let validate = ValidateHandler::new(
+        schema.clone(),
+        shared_clock,
+        ValidatePorts {
+            sessions: stores.sessions.clone(),
+            gateway: Some(gateway),
+            credential: DataActionCredential::new(secrets, DATA_ACTION_SECRET),
+        },
+        ValidateSettings {
+            write_back: options.write_back,
+            ..options.validate
+        },
+    );
+    Ok(Stack {
+        schema: schema.clone(),
+        initiate,
+        refresh,
+        validate,
+        idp,
+        sandbox,
+        clock,
+        credential: (user, pass),
+        strategy: options.strategy,
+        memory: stores.memory,
+    })
+}
+
+/// The sandbox's OAuth client and the data-action credential.
+fn dev_secrets(user: &str, pass: &str) -> Arc<dyn SecretSource> {
+    Arc::new(
         StaticSecrets::new()
             .with(
                 GENESYS_SECRET,
@@ -183,13 +255,18 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             )
             .with(
                 DATA_ACTION_SECRET,
-                &[("username", &user), ("password", &pass)],
+                &[("username", user), ("password", pass)],
             ),
-    );
-    let keys = Arc::new(SessionKeys::from_secret(&dev_session_key()?).map_err(build_err)?);
+    )
+}
 
-    // The identity provider signs with the stack's clock, so `iat`/`exp` stay in step with the
-    // verifier after `/dev/clock` moves it.
+/// The development identity provider and a verifier of its tokens (through its JWKS over HTTP,
+/// as a function would fetch a real one). The provider signs with the stack's clock, so
+/// `iat`/`exp` stay in step with the verifier after `/dev/clock` moves it.
+fn identity(
+    base: &str,
+    clock: &OffsetClock,
+) -> Result<(Arc<DevIdp>, Arc<SessionVerifier>), StackError> {
     let idp_clock = clock.clone();
     let idp = Arc::new(
         DevIdp::with_defaults()
@@ -197,35 +274,37 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             .with_clock(Arc::new(move || idp_clock.now_secs())),
     );
     let jwks_url = url::Url::parse(&format!("{base}/.well-known/jwks.json")).map_err(build_err)?;
-    let verifier = Arc::new(
-        SessionVerifier::new(
-            VerifierConfig::new(jwks_url, idp.issuer(), idp.audience()),
-            Arc::new(HttpJwksSource::new(Duration::from_secs(2)).map_err(build_err)?),
-            shared_clock.clone(),
-        )
-        .map_err(build_err)?,
-    );
+    let verifier = SessionVerifier::new(
+        VerifierConfig::new(jwks_url, idp.issuer(), idp.audience()),
+        Arc::new(HttpJwksSource::new(Duration::from_secs(2)).map_err(build_err)?),
+        Arc::new(clock.clone()),
+    )
+    .map_err(build_err)?;
+    Ok((idp, Arc::new(verifier)))
+}
 
-    let sandbox = SandboxState::new(&SandboxConfig::default());
+/// The Genesys client, pointed at the sandbox under `/sandbox`.
+fn sandbox_gateway(
+    base: &str,
+    secrets: &Arc<dyn SecretSource>,
+    clock: &Arc<dyn Clock>,
+) -> Result<Arc<dyn GenesysGateway>, StackError> {
     let sandbox_base = format!("{base}/sandbox");
     let endpoints = GenesysEndpoints::custom(&sandbox_base, &sandbox_base).map_err(build_err)?;
-    let gateway: Arc<dyn GenesysGateway> = Arc::new(
-        GenesysClient::new(
-            GenesysClientConfig::new(endpoints, GENESYS_SECRET),
-            secrets.clone(),
-            shared_clock.clone(),
-        )
-        .map_err(build_err)?,
-    );
+    let client = GenesysClient::new(
+        GenesysClientConfig::new(endpoints, GENESYS_SECRET),
+        secrets.clone(),
+        clock.clone(),
+    )
+    .map_err(build_err)?;
+    Ok(Arc::new(client))
+}
 
-    let Stores {
-        sessions,
-        rate,
-        idempotency,
-        memory,
-    } = stores(&options.store, &shared_clock);
-
-    let strategy: Arc<dyn InitiationStrategy> = match options.strategy {
+fn strategy(
+    kind: StrategyKind,
+    gateway: &Arc<dyn GenesysGateway>,
+) -> Result<Arc<dyn InitiationStrategy>, StackError> {
+    Ok(match kind {
         StrategyKind::Messenger => Arc::new(MessengerStrategy),
         StrategyKind::InitiationApi => {
             let id = |s: &str, f| GenesysId::parse(s, f).map_err(build_err);
@@ -238,58 +317,5 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             };
             Arc::new(InitiationApiStrategy::new(gateway.clone(), target))
         }
-    };
-    let risk: Arc<dyn RiskScorer> = options
-        .risk_scorer
-        .clone()
-        .unwrap_or_else(|| Arc::new(RuleScorer));
-    let cors = Cors::new(vec![
-        base.clone(),
-        format!("http://localhost:{}", addr.port()),
-    ]);
-
-    Ok(Stack {
-        initiate: InitiateHandler {
-            schema: schema.clone(),
-            clock: shared_clock.clone(),
-            keys: keys.clone(),
-            verifier: verifier.clone(),
-            sessions: sessions.clone(),
-            rate: rate.clone(),
-            idempotency,
-            risk: risk.clone(),
-            strategy: strategy.clone(),
-            cors: cors.clone(),
-            settings: options.initiate,
-        },
-        refresh: RefreshHandler {
-            schema: schema.clone(),
-            clock: shared_clock.clone(),
-            keys,
-            verifier,
-            sessions: sessions.clone(),
-            rate: rate.clone(),
-            risk: risk.clone(),
-            strategy,
-            cors,
-            settings: options.refresh,
-        },
-        validate: ValidateHandler {
-            schema,
-            clock: shared_clock,
-            sessions,
-            gateway: Some(gateway),
-            credential: DataActionCredential::new(secrets, DATA_ACTION_SECRET),
-            settings: ValidateSettings {
-                write_back: options.write_back,
-                ..options.validate
-            },
-        },
-        idp,
-        sandbox,
-        clock,
-        credential: (user, pass),
-        strategy: options.strategy,
-        memory,
     })
 }

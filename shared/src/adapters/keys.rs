@@ -4,11 +4,13 @@ use aws_lc_rs::digest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::session::SessionHash;
+
 /// `session#<digest>`: records are keyed by the SHA-256 of the session hash, never the hash
 /// itself, so a copy of the table holds no value that validates. A plain digest suffices: the
 /// input has 256 random bits, so there is nothing to brute-force.
-pub(crate) fn session_pk(session_hash: &str) -> String {
-    let d = digest::digest(&digest::SHA256, session_hash.as_bytes());
+pub(crate) fn session_pk(session_hash: &SessionHash) -> String {
+    let d = digest::digest(&digest::SHA256, session_hash.as_str().as_bytes());
     format!("session#{}", URL_SAFE_NO_PAD.encode(d.as_ref()))
 }
 
@@ -42,9 +44,10 @@ mod tests {
 
     #[test]
     fn session_keys_hide_the_hash() {
-        let pk = session_pk("abc");
+        let hash = SessionHash::parse(&"A".repeat(43)).unwrap_or_else(|| unreachable!());
+        let pk = session_pk(&hash);
         assert!(pk.starts_with("session#"));
-        assert!(!pk.contains("abc"));
+        assert!(!pk.contains(hash.as_str()));
         assert_eq!(pk.len(), "session#".len() + 43);
     }
 

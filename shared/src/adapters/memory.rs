@@ -8,10 +8,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 
 use super::keys::{idem_pk, rate_pk, retry_after, session_pk, window};
+use crate::payload::GenesysId;
 use crate::ports::{
     BindOutcome, Clock, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter,
     RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
 };
+use crate::session::SessionHash;
 
 /// Writes between sweeps of expired items.
 const SWEEP_EVERY: u64 = 256;
@@ -141,7 +143,10 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    async fn get_session(&self, session_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+    async fn get_session(
+        &self,
+        session_hash: &SessionHash,
+    ) -> Result<Option<SessionRecord>, StoreError> {
         let now = self.clock.now_secs();
         match self.lock().live(&session_pk(session_hash), now) {
             Some(Item::Session { record, .. }) => Ok(Some(record.clone())),
@@ -152,8 +157,8 @@ impl SessionStore for MemoryStore {
 
     async fn bind_session(
         &self,
-        session_hash: &str,
-        conversation_id: &str,
+        session_hash: &SessionHash,
+        conversation_id: &GenesysId,
         now_secs: i64,
     ) -> Result<BindOutcome, StoreError> {
         let mut items = self.lock();
@@ -182,7 +187,7 @@ impl SessionStore for MemoryStore {
                 }
                 bind(&mut items, session_hash, conversation_id, now_secs)
             }
-            SessionStatus::Bound if record.conversation_id.as_deref() == Some(conversation_id) => {
+            SessionStatus::Bound if record.conversation_id.as_ref() == Some(conversation_id) => {
                 BindOutcome::Bound(record)
             }
             SessionStatus::Bound => BindOutcome::Replayed,
@@ -194,7 +199,7 @@ impl SessionStore for MemoryStore {
 
     async fn rotate_session(
         &self,
-        old_hash: &str,
+        old_hash: &SessionHash,
         subject_key: &str,
         new: &SessionRecord,
         grace_until: i64,
@@ -232,13 +237,13 @@ impl SessionStore for MemoryStore {
 
     async fn record_conversation(
         &self,
-        session_hash: &str,
-        conversation_id: &str,
+        session_hash: &SessionHash,
+        conversation_id: &GenesysId,
     ) -> Result<(), StoreError> {
         let now = self.clock.now_secs();
         match self.lock().live(&session_pk(session_hash), now) {
             Some(Item::Session { record, .. }) => {
-                record.initiated_conversation = Some(conversation_id.to_owned());
+                record.initiated_conversation = Some(*conversation_id);
                 Ok(())
             }
             Some(_) => Err(StoreError::Corrupt("not a session item".into())),
@@ -248,11 +253,16 @@ impl SessionStore for MemoryStore {
 }
 
 /// Marks the live session at `session_hash` bound to `conversation_id`; the caller checked it.
-fn bind(items: &mut Items, session_hash: &str, conversation_id: &str, now: i64) -> BindOutcome {
+fn bind(
+    items: &mut Items,
+    session_hash: &SessionHash,
+    conversation_id: &GenesysId,
+    now: i64,
+) -> BindOutcome {
     match items.live(&session_pk(session_hash), now) {
         Some(Item::Session { record, .. }) => {
             record.status = SessionStatus::Bound;
-            record.conversation_id = Some(conversation_id.to_owned());
+            record.conversation_id = Some(*conversation_id);
             record.grace_until = None;
             BindOutcome::Bound(record.clone())
         }
@@ -306,7 +316,7 @@ impl IdempotencyStore for MemoryStore {
         key: &str,
         fingerprint: &str,
         now_secs: i64,
-        ttl_secs: i64,
+        claim_until: i64,
     ) -> Result<IdempotencyBegin, StoreError> {
         let pk = idem_pk(key);
         let mut items = self.lock();
@@ -330,7 +340,7 @@ impl IdempotencyStore for MemoryStore {
                 let item = Item::Idempotency {
                     fingerprint: fingerprint.to_owned(),
                     response: None,
-                    ttl: now_secs.saturating_add(ttl_secs),
+                    ttl: claim_until,
                 };
                 items.put(pk, item, now_secs);
                 Ok(IdempotencyBegin::Started)
@@ -338,11 +348,18 @@ impl IdempotencyStore for MemoryStore {
         }
     }
 
-    async fn complete(&self, key: &str, status: u16, body: &[u8]) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        key: &str,
+        status: u16,
+        sealed_body: &[u8],
+        keep_until: i64,
+    ) -> Result<(), StoreError> {
         let now = self.clock.now_secs();
         match self.lock().live(&idem_pk(key), now) {
-            Some(Item::Idempotency { response, .. }) if response.is_none() => {
-                *response = Some((status, body.to_vec()));
+            Some(Item::Idempotency { response, ttl, .. }) if response.is_none() => {
+                *response = Some((status, sealed_body.to_vec()));
+                *ttl = keep_until;
                 Ok(())
             }
             _ => Err(StoreError::Conflict),

@@ -1,93 +1,34 @@
-//! Pieces the browser-facing flows share: the ticket response, authentication, error logging.
+//! What the browser-facing functions share: the parts that identify and admit a caller
+//! ([`Browser`]), and how an attribute that cannot be built becomes a refusal.
 
-use http::StatusCode;
-use serde::Serialize;
-use serde::ser::SerializeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::attributes::{AttributeError, Schema, Source};
-use crate::http::{ApiError, ApiResponse, json_response};
+use crate::http::{ApiError, BrowserEdge, Cors};
+use crate::ports::{Clock, RateDecision, RateLimiter};
 use crate::request::attribute_error;
-use crate::session::{AuthError, SessionVerifier, VerifiedSession};
+use crate::session::{SessionKeys, SessionVerifier};
 
-use super::strategy::StrategyOutcome;
-
-/// The `201` body of an initiation or refresh.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TicketResponse {
-    /// The key of the session-hash attribute (what Messenger's `customAttributes` uses).
-    pub hash_key: String,
-    /// The new session hash.
-    pub session_hash: String,
-    /// When it stops validating, RFC 3339.
-    pub expires_at: String,
-    /// When its chain ends (no refresh after it), RFC 3339.
-    pub chain_expires_at: String,
-    /// What the strategy produced.
-    pub outcome: StrategyOutcome,
+/// What initiate and refresh-token both need: the schema, time, and who may call (the session
+/// verifier, the keys that hash subjects and mint session hashes, the allowed origins).
+#[derive(Debug, Clone)]
+pub struct Browser {
+    /// The attribute schema.
+    pub schema: Arc<Schema>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Session-hash and subject keys.
+    pub keys: Arc<SessionKeys>,
+    /// Session token verification.
+    pub verifier: Arc<SessionVerifier>,
+    /// Allowed browser origins.
+    pub cors: Cors,
 }
 
-impl Serialize for TicketResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        match &self.outcome {
-            StrategyOutcome::Messenger => {
-                map.serialize_entry("strategy", "messenger")?;
-                map.serialize_entry("sessionHash", &self.session_hash)?;
-                map.serialize_entry("expiresAt", &self.expires_at)?;
-                map.serialize_entry("chainExpiresAt", &self.chain_expires_at)?;
-                let custom = std::collections::BTreeMap::from([(
-                    self.hash_key.as_str(),
-                    self.session_hash.as_str(),
-                )]);
-                map.serialize_entry("customAttributes", &custom)?;
-            }
-            StrategyOutcome::Conversation(created) => {
-                map.serialize_entry("strategy", "initiation-api")?;
-                map.serialize_entry("conversationId", &created.conversation_id)?;
-                map.serialize_entry("token", created.token.expose())?;
-                map.serialize_entry("sessionHash", &self.session_hash)?;
-                map.serialize_entry("expiresAt", &self.expires_at)?;
-                map.serialize_entry("chainExpiresAt", &self.chain_expires_at)?;
-            }
-        }
-        map.end()
-    }
-}
-
-impl TicketResponse {
-    /// `201 Created` with the body.
-    pub fn into_response(self) -> ApiResponse {
-        json_response(StatusCode::CREATED, &self)
-    }
-}
-
-/// RFC 3339 UTC for a Unix time.
-pub(crate) fn rfc3339(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
-/// Verifies the bearer session token; every failure is the same 401 to the client, the cause
-/// goes to the log.
-pub(crate) async fn authenticate(
-    verifier: &SessionVerifier,
-    token: &str,
-) -> Result<VerifiedSession, ApiError> {
-    match verifier.verify(token).await {
-        Ok(session) => Ok(session),
-        Err(AuthError::JwksUnavailable(source)) => Err(ApiError::Unavailable {
-            what: "identity provider keys",
-            source: Some(Box::new(source)),
-        }),
-        Err(e) => {
-            tracing::warn!(reason = %e, "session token refused");
-            Err(ApiError::InvalidSession)
-        }
+impl Browser {
+    pub(crate) fn edge(&self) -> BrowserEdge {
+        BrowserEdge::new(self.cors.clone(), self.verifier.clone(), self.keys.clone())
     }
 }
 
@@ -125,19 +66,21 @@ pub(crate) fn attribute_failure(schema: &Schema, errors: &[AttributeError]) -> A
     ApiError::SessionContext(key.to_owned())
 }
 
-/// Logs an error once, with its cause chain, at a level matching who is at fault.
-pub(crate) fn log_error(route: &'static str, e: &ApiError) {
-    let mut chain = String::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        chain.push_str(": ");
-        chain.push_str(&s.to_string());
-        source = s.source();
-    }
-    let status = e.status().as_u16();
-    if status >= 500 {
-        tracing::error!(route, status, error = %e, cause = %chain, "request failed");
-    } else {
-        tracing::info!(route, status, error = %e, "request refused");
+/// Counts one attempt against `key`'s limit: `429` with `Retry-After` once it is reached.
+pub(crate) async fn within_limit(
+    rate: &dyn RateLimiter,
+    key: &str,
+    limit: u32,
+    window_secs: u64,
+    now: i64,
+) -> Result<(), ApiError> {
+    match rate.hit(key, limit, window_secs, now).await? {
+        RateDecision::Allowed => Ok(()),
+        RateDecision::Limited { retry_after_secs } => {
+            tracing::info!(retry_after_secs, "rate limited");
+            Err(ApiError::RateLimited {
+                retry_after: Duration::from_secs(retry_after_secs),
+            })
+        }
     }
 }

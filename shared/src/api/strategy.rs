@@ -16,9 +16,8 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 
 use crate::attributes::AttributeSet;
-use crate::genesys::GenesysError;
-use crate::payload::{InitialMessage, InitiationBody, RoutingTarget};
-use crate::ports::{CreatedConversation, GenesysGateway};
+use crate::payload::{GenesysId, InitialMessage, InitiationBody, RoutingTarget};
+use crate::ports::{CreatedConversation, GatewayError, GenesysGateway};
 
 /// Budget of the strategy's Genesys calls unless configured (milliseconds).
 pub const DEFAULT_GENESYS_DEADLINE_MS: i64 = 5000;
@@ -77,11 +76,12 @@ pub trait InitiationStrategy: Send + Sync + Debug {
         attributes: &AttributeSet,
         message: Option<&InitialMessage>,
         deadline: Instant,
-    ) -> Result<StrategyOutcome, GenesysError>;
+    ) -> Result<StrategyOutcome, GatewayError>;
 
     /// Ends a conversation [`InitiationStrategy::start`] created, before a refresh replaces its
     /// ticket: a chain never holds two live conversations.
-    async fn end(&self, conversation_id: &str, deadline: Instant) -> Result<(), GenesysError>;
+    async fn end(&self, conversation_id: &GenesysId, deadline: Instant)
+    -> Result<(), GatewayError>;
 }
 
 /// The `messenger` strategy.
@@ -99,11 +99,15 @@ impl InitiationStrategy for MessengerStrategy {
         _attributes: &AttributeSet,
         _message: Option<&InitialMessage>,
         _deadline: Instant,
-    ) -> Result<StrategyOutcome, GenesysError> {
+    ) -> Result<StrategyOutcome, GatewayError> {
         Ok(StrategyOutcome::Messenger)
     }
 
-    async fn end(&self, _conversation_id: &str, _deadline: Instant) -> Result<(), GenesysError> {
+    async fn end(
+        &self,
+        _conversation_id: &GenesysId,
+        _deadline: Instant,
+    ) -> Result<(), GatewayError> {
         Ok(())
     }
 }
@@ -133,13 +137,17 @@ impl InitiationStrategy for InitiationApiStrategy {
         attributes: &AttributeSet,
         message: Option<&InitialMessage>,
         deadline: Instant,
-    ) -> Result<StrategyOutcome, GenesysError> {
+    ) -> Result<StrategyOutcome, GatewayError> {
         let body = InitiationBody::new(&self.target, attributes, message);
         let created = self.gateway.create_conversation(&body, deadline).await?;
         Ok(StrategyOutcome::Conversation(created))
     }
 
-    async fn end(&self, conversation_id: &str, deadline: Instant) -> Result<(), GenesysError> {
+    async fn end(
+        &self,
+        conversation_id: &GenesysId,
+        deadline: Instant,
+    ) -> Result<(), GatewayError> {
         self.gateway
             .disconnect_conversation(conversation_id, deadline)
             .await

@@ -3,35 +3,11 @@
 //! configuration table and the template tests all read these rows; defaults come from the
 //! constants of the modules that use them, so each is written once.
 
+pub use crate::api::Function;
 use crate::api::{initiate, refresh, risk, strategy, validate};
 use crate::ports::DEFAULT_SECRETS_CACHE_TTL_SECS;
 use crate::session::{DEFAULT_ALGORITHMS, DEFAULT_LEEWAY_SECS};
 use crate::tickets;
-
-/// A function that reads configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Function {
-    /// `POST /v1/initiations`.
-    Initiate,
-    /// `POST /v1/initiations/refresh`.
-    Refresh,
-    /// The validate-session data action.
-    Validate,
-}
-
-impl Function {
-    /// All of them.
-    pub const ALL: [Self; 3] = [Self::Initiate, Self::Refresh, Self::Validate];
-
-    /// The crate (and binary) name under `functions/`.
-    pub fn crate_name(self) -> &'static str {
-        match self {
-            Self::Initiate => "initiate",
-            Self::Refresh => "refresh-token",
-            Self::Validate => "validate-session",
-        }
-    }
-}
 
 /// What a variable's value may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

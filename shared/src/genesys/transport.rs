@@ -1,6 +1,7 @@
-//! One API call with its retries: bearer token, deadline-bounded per-attempt timeout, 401 →
-//! refresh → retry (then rotation), 429 and 5xx waits, and the rule that a create which may have
-//! reached Genesys Cloud is never sent twice.
+//! The HTTP exchange under every Genesys Cloud call: one request with a deadline-bounded
+//! timeout, a size-bounded answer, and the waits the retry policy allows (`Retry-After` for 429,
+//! backoff for 5xx and connection failures). What to retry and when a create's outcome is
+//! unknown is the caller's to decide ([`super::GenesysClient`], [`super::token::Tokens`]).
 
 use std::time::Duration;
 
@@ -11,32 +12,32 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::GenesysError;
-use super::client::GenesysClient;
-use super::retry::{fits, remaining, retry_after};
-use super::token::TokenWanted;
-use super::wire::api_error;
+use super::retry::{RetryPolicy, fits, remaining, retry_after};
+use crate::ports::SecretString;
 
 /// Largest response body read; Genesys answers here are a few kilobytes.
 const MAX_RESPONSE_BYTES: usize = 1 << 20;
 
-/// Whether a call may be repeated after its request may have reached Genesys Cloud.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Repeat {
-    /// Creates something: after sending, a lost answer is [`GenesysError::OutcomeUnknown`], and
-    /// 502/504 (a gateway that may have forwarded it) too. Only explicit refusals (401, 429, 503)
-    /// and connection failures before sending are retried.
-    Never,
-    /// Reads or merges: repeating is harmless.
-    Safe,
+/// How a request authenticates.
+#[derive(Clone, Copy)]
+pub(crate) enum Auth<'a> {
+    /// `Authorization: Bearer` with an access token.
+    Bearer(&'a SecretString),
+    /// `Authorization: Basic` with the OAuth client (the token endpoint).
+    Client {
+        id: &'a SecretString,
+        secret: &'a SecretString,
+    },
 }
 
-/// One API request.
-#[derive(Debug)]
-pub(crate) struct ApiCall {
-    pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) json: Option<Vec<u8>>,
-    pub(crate) repeat: Repeat,
+/// What is sent.
+pub(crate) enum Body<'a> {
+    /// Nothing.
+    Empty,
+    /// `application/json`.
+    Json(&'a [u8]),
+    /// `application/x-www-form-urlencoded`.
+    Form(&'a [(&'a str, &'a str)]),
 }
 
 /// A complete answer.
@@ -50,16 +51,114 @@ pub(crate) struct Answer {
 /// Why no complete answer arrived.
 #[derive(Debug)]
 pub(crate) enum ReadError {
+    /// The deadline left no time to send anything.
+    NoTime,
     /// The exchange failed; `sent` is false only when the connection was never established.
     Failed { sent: bool, error: reqwest::Error },
     /// The body exceeded [`MAX_RESPONSE_BYTES`].
     TooLarge,
 }
 
+/// The HTTP client and the retry policy, shared by API calls and token requests.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl Transport {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        request_timeout: Duration,
+        retry: RetryPolicy,
+    ) -> Self {
+        Self {
+            http,
+            request_timeout,
+            retry,
+        }
+    }
+
+    /// Sends one request, its timeout cut to what is left of `deadline`.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        auth: Auth<'_>,
+        body: Body<'_>,
+        deadline: Instant,
+    ) -> Result<Answer, ReadError> {
+        let left = remaining(deadline).ok_or(ReadError::NoTime)?;
+        let mut request = self
+            .http
+            .request(method, url)
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .timeout(left.min(self.request_timeout));
+        request = match auth {
+            Auth::Bearer(token) => request.bearer_auth(token.expose()),
+            Auth::Client { id, secret } => request.basic_auth(id.expose(), Some(secret.expose())),
+        };
+        request = match body {
+            Body::Empty => request,
+            Body::Json(json) => request
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(json.to_vec()),
+            Body::Form(form) => request.form(form),
+        };
+        read(request.send().await).await
+    }
+
+    /// The wait before retry `retry` of a failed exchange, if the policy and deadline allow one.
+    pub(crate) fn transient_wait(&self, retry: u32, deadline: Instant) -> Option<Duration> {
+        let wait = self.retry.backoff(retry);
+        (retry < self.retry.max_attempts && fits(deadline, wait)).then_some(wait)
+    }
+
+    /// The wait before retrying a 429 (its `Retry-After`) or a 502/503/504 (backoff); the error
+    /// to give up with when the policy or the deadline leaves no room.
+    pub(crate) fn throttle_wait(
+        &self,
+        status: u16,
+        headers: &HeaderMap,
+        retry: u32,
+        deadline: Instant,
+    ) -> Result<Duration, GenesysError> {
+        let policy = &self.retry;
+        if status == 429 {
+            let wait = retry_after(headers).unwrap_or(policy.default_retry_after);
+            if retry < policy.max_attempts && fits(deadline, wait) {
+                tracing::warn!(
+                    retry,
+                    wait_ms = wait.as_millis(),
+                    "genesys cloud rate limited the call; waiting as asked"
+                );
+                return Ok(wait);
+            }
+            tracing::warn!(
+                wait_ms = wait.as_millis(),
+                "genesys cloud rate limited the call past the deadline; giving up"
+            );
+            return Err(GenesysError::RateLimited {
+                retry_after: Some(wait),
+            });
+        }
+        let wait = policy.backoff(retry);
+        if retry < policy.max_attempts && fits(deadline, wait) {
+            tracing::warn!(
+                status,
+                retry,
+                wait_ms = wait.as_millis(),
+                "genesys cloud unavailable; backing off"
+            );
+            return Ok(wait);
+        }
+        tracing::warn!(status, retry, "genesys cloud unavailable; giving up");
+        Err(GenesysError::Unavailable { status })
+    }
+}
+
 /// Reads a whole answer, bounded in size.
-pub(crate) async fn read(
-    sent: Result<reqwest::Response, reqwest::Error>,
-) -> Result<Answer, ReadError> {
+async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer, ReadError> {
     let failed = |error: reqwest::Error| ReadError::Failed {
         sent: !error.is_connect(),
         error,
@@ -91,142 +190,5 @@ pub(crate) fn transport_error(error: reqwest::Error) -> GenesysError {
         GenesysError::Timeout
     } else {
         GenesysError::Transport(error)
-    }
-}
-
-impl GenesysClient {
-    /// Runs `call` until it succeeds, fails for good, or the deadline leaves no room.
-    pub(crate) async fn execute(
-        &self,
-        call: &ApiCall,
-        deadline: Instant,
-    ) -> Result<Bytes, GenesysError> {
-        let mut wanted = TokenWanted::Any;
-        let mut refusals = 0;
-        let mut retries = 0;
-        loop {
-            let token = self.access_token(wanted, deadline).await?;
-            let left = remaining(deadline).ok_or(GenesysError::Timeout)?;
-            let mut request = self
-                .http
-                .request(call.method.clone(), call.url.clone())
-                .bearer_auth(token.value.expose())
-                .header(ACCEPT, HeaderValue::from_static("application/json"))
-                .timeout(left.min(self.config.request_timeout));
-            if let Some(json) = &call.json {
-                request = request
-                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                    .body(json.clone());
-            }
-            let answer = match read(request.send().await).await {
-                Ok(answer) => answer,
-                Err(ReadError::TooLarge) => {
-                    return Err(GenesysError::Malformed(
-                        "response body too large".to_owned(),
-                    ));
-                }
-                Err(ReadError::Failed { sent, error }) => {
-                    if sent && call.repeat == Repeat::Never {
-                        tracing::warn!(%error, "genesys cloud did not answer a create; its outcome is unknown");
-                        return Err(GenesysError::OutcomeUnknown);
-                    }
-                    retries += 1;
-                    match self.transient_wait(retries, deadline) {
-                        Some(wait) => {
-                            tracing::warn!(%error, retry = retries, wait_ms = wait.as_millis(), "genesys cloud call failed; retrying");
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                        None => return Err(transport_error(error)),
-                    }
-                }
-            };
-            let status = answer.status.as_u16();
-            match status {
-                200..=299 => return Ok(answer.body),
-                401 => {
-                    refusals += 1;
-                    wanted = match refusals {
-                        1 => TokenWanted::Replacing {
-                            generation: token.generation,
-                            rotate_secret: false,
-                        },
-                        2 => TokenWanted::Replacing {
-                            generation: token.generation,
-                            rotate_secret: true,
-                        },
-                        _ => {
-                            tracing::error!("genesys cloud refused a freshly issued token");
-                            return Err(GenesysError::Auth);
-                        }
-                    };
-                    tracing::warn!(
-                        refusals,
-                        "genesys cloud refused the access token; refreshing it"
-                    );
-                }
-                502 | 504 if call.repeat == Repeat::Never => {
-                    tracing::warn!(
-                        status,
-                        "a gateway failed a create it may have forwarded; its outcome is unknown"
-                    );
-                    return Err(GenesysError::OutcomeUnknown);
-                }
-                429 | 502..=504 => {
-                    retries += 1;
-                    let wait = self.throttle_wait(status, &answer.headers, retries, deadline)?;
-                    tokio::time::sleep(wait).await;
-                }
-                _ => return Err(api_error(status, &answer.body)),
-            }
-        }
-    }
-
-    /// The wait before retry `retry` of a failed exchange, if the policy and deadline allow one.
-    pub(crate) fn transient_wait(&self, retry: u32, deadline: Instant) -> Option<Duration> {
-        let wait = self.config.retry.backoff(retry);
-        (retry < self.config.retry.max_attempts && fits(deadline, wait)).then_some(wait)
-    }
-
-    /// The wait before retrying a 429 (its `Retry-After`) or a 502/503/504 (backoff); the error
-    /// to give up with when the policy or the deadline leaves no room.
-    pub(crate) fn throttle_wait(
-        &self,
-        status: u16,
-        headers: &HeaderMap,
-        retry: u32,
-        deadline: Instant,
-    ) -> Result<Duration, GenesysError> {
-        let policy = &self.config.retry;
-        if status == 429 {
-            let wait = retry_after(headers).unwrap_or(policy.default_retry_after);
-            if retry < policy.max_attempts && fits(deadline, wait) {
-                tracing::warn!(
-                    retry,
-                    wait_ms = wait.as_millis(),
-                    "genesys cloud rate limited the call; waiting as asked"
-                );
-                return Ok(wait);
-            }
-            tracing::warn!(
-                wait_ms = wait.as_millis(),
-                "genesys cloud rate limited the call past the deadline; giving up"
-            );
-            return Err(GenesysError::RateLimited {
-                retry_after: Some(wait),
-            });
-        }
-        let wait = policy.backoff(retry);
-        if retry < policy.max_attempts && fits(deadline, wait) {
-            tracing::warn!(
-                status,
-                retry,
-                wait_ms = wait.as_millis(),
-                "genesys cloud unavailable; backing off"
-            );
-            return Ok(wait);
-        }
-        tracing::warn!(status, retry, "genesys cloud unavailable; giving up");
-        Err(GenesysError::Unavailable { status })
     }
 }

@@ -108,7 +108,10 @@ pub enum ApiError {
     NotFound,
     /// 405: wrong method on a known route.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// The `Allow` header: the methods the route takes.
+        allow: &'static str,
+    },
     /// 409: the idempotency key was used with another request, or that request still runs.
     #[error("idempotency conflict: {0}")]
     IdempotencyConflict(&'static str),
@@ -162,15 +165,18 @@ impl From<RequestError> for ApiError {
     }
 }
 
-impl From<crate::genesys::GenesysError> for ApiError {
-    fn from(e: crate::genesys::GenesysError) -> Self {
-        match e.gateway_status() {
-            504 => Self::Timeout { what: "genesys" },
-            503 => Self::Unavailable {
+/// Genesys Cloud failures: a timeout (whatever its outcome) is 504, throttling and outages 503
+/// (retry later), a refusal 502.
+impl From<crate::ports::GatewayError> for ApiError {
+    fn from(e: crate::ports::GatewayError) -> Self {
+        use crate::ports::GatewayError;
+        match e {
+            GatewayError::TimedOut { .. } => Self::Timeout { what: "genesys" },
+            GatewayError::Throttled { .. } | GatewayError::Unavailable(_) => Self::Unavailable {
                 what: "genesys",
                 source: Some(Box::new(e)),
             },
-            _ => Self::BadGateway(Box::new(e)),
+            GatewayError::Refused(_) => Self::BadGateway(Box::new(e)),
         }
     }
 }
@@ -195,7 +201,7 @@ impl ApiError {
             | Self::NotRefreshable(_)
             | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::IdempotencyConflict(_) => StatusCode::CONFLICT,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -219,7 +225,7 @@ impl ApiError {
             Self::NotRefreshable(_) => "session-not-refreshable",
             Self::OriginNotAllowed => "origin-not-allowed",
             Self::NotFound => "not-found",
-            Self::MethodNotAllowed => "method-not-allowed",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::IdempotencyConflict(_) => "idempotency-conflict",
             Self::TooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
@@ -259,7 +265,11 @@ impl ApiError {
             Self::NotRefreshable(why) => ("Session not refreshable", why.detail().to_owned(), vec![]),
             Self::OriginNotAllowed => ("Origin not allowed", "this origin may not call the API".to_owned(), vec![]),
             Self::NotFound => ("Not found", "no such route".to_owned(), vec![]),
-            Self::MethodNotAllowed => ("Method not allowed", "this route does not accept that method".to_owned(), vec![]),
+            Self::MethodNotAllowed { allow } => (
+                "Method not allowed",
+                format!("this route accepts {allow}"),
+                vec![],
+            ),
             Self::IdempotencyConflict(why) => ("Idempotency conflict", (*why).to_owned(), vec![]),
             Self::TooLarge { limit } => ("Payload too large", format!("the body is over {limit} bytes"), vec![]),
             Self::UnsupportedMediaType => (
@@ -344,6 +354,9 @@ impl ApiError {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Basic realm=\"validate-session\", charset=\"UTF-8\""),
                 );
+            }
+            Self::MethodNotAllowed { allow } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
             }
             _ => {}
         }

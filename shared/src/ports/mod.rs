@@ -8,7 +8,7 @@ mod secrets;
 mod store;
 
 pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
-pub use genesys::{CreatedConversation, GenesysGateway};
+pub use genesys::{CreatedConversation, GatewayError, GenesysGateway};
 pub use risk::{RiskContext, RiskError, RiskScorer};
 pub use secrets::{
     DEFAULT_SECRETS_CACHE_TTL_SECS, SecretError, SecretFields, SecretSource, SecretString,

@@ -7,6 +7,9 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 
+use crate::payload::GenesysId;
+use crate::session::SessionHash;
+
 /// The lifecycle of a session ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionStatus {
@@ -43,7 +46,7 @@ impl SessionStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     /// The opaque handle given to the browser.
-    pub session_hash: String,
+    pub session_hash: SessionHash,
     /// Keyed hash of the JWT subject (the raw subject is never stored).
     pub subject_key: String,
     /// Canonical attribute strings at issue time.
@@ -58,7 +61,7 @@ pub struct SessionRecord {
     /// Lifecycle status.
     pub status: SessionStatus,
     /// The conversation the first validation bound it to.
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<GenesysId>,
     /// How many refreshes led to this ticket.
     pub refresh_count: u32,
     /// When the store may delete the record (Unix seconds; DynamoDB TTL).
@@ -69,7 +72,7 @@ pub struct SessionRecord {
     pub grace_until: Option<i64>,
     /// The Genesys conversation the `initiation-api` strategy created for this ticket, so a
     /// refresh can end it before creating the next one.
-    pub initiated_conversation: Option<String>,
+    pub initiated_conversation: Option<GenesysId>,
 }
 
 /// Result of binding a session hash to a conversation.
@@ -119,7 +122,7 @@ pub enum IdempotencyBegin {
     Completed {
         /// HTTP status of the first response.
         status: u16,
-        /// Body of the first response.
+        /// Body of the first response, as sealed by the protocol.
         body: Vec<u8>,
     },
     /// The first request with this key is still running.
@@ -152,7 +155,10 @@ pub trait SessionStore: Send + Sync + Debug {
     async fn create_session(&self, record: &SessionRecord) -> Result<(), StoreError>;
 
     /// Reads a record.
-    async fn get_session(&self, session_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    async fn get_session(
+        &self,
+        session_hash: &SessionHash,
+    ) -> Result<Option<SessionRecord>, StoreError>;
 
     /// Binds an active, unexpired ticket to `conversation_id` (first use), or confirms a binding
     /// to the same conversation; atomic under concurrency: exactly one conversation wins.
@@ -163,8 +169,8 @@ pub trait SessionStore: Send + Sync + Debug {
     /// Messenger sent.
     async fn bind_session(
         &self,
-        session_hash: &str,
-        conversation_id: &str,
+        session_hash: &SessionHash,
+        conversation_id: &GenesysId,
         now_secs: i64,
     ) -> Result<BindOutcome, StoreError>;
 
@@ -173,7 +179,7 @@ pub trait SessionStore: Send + Sync + Debug {
     /// `grace_until`, for [`SessionStore::bind_session`].
     async fn rotate_session(
         &self,
-        old_hash: &str,
+        old_hash: &SessionHash,
         subject_key: &str,
         new: &SessionRecord,
         grace_until: i64,
@@ -182,8 +188,8 @@ pub trait SessionStore: Send + Sync + Debug {
     /// Records the Genesys conversation the `initiation-api` strategy created for a ticket.
     async fn record_conversation(
         &self,
-        session_hash: &str,
-        conversation_id: &str,
+        session_hash: &SessionHash,
+        conversation_id: &GenesysId,
     ) -> Result<(), StoreError>;
 }
 
@@ -200,20 +206,28 @@ pub trait RateLimiter: Send + Sync + Debug {
     ) -> Result<RateDecision, StoreError>;
 }
 
-/// Idempotency records for `Idempotency-Key`.
+/// Idempotency records for `Idempotency-Key` (the protocol is `crate::idempotency`).
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync + Debug {
-    /// Claims `key` for a request with `fingerprint` (a hash of subject + body).
+    /// Claims `key` for a request with `fingerprint` until `claim_until` (Unix seconds: the
+    /// invocation's deadline). A claim past that is free again: its holder can no longer be
+    /// running.
     async fn begin(
         &self,
         key: &str,
         fingerprint: &str,
         now_secs: i64,
-        ttl_secs: i64,
+        claim_until: i64,
     ) -> Result<IdempotencyBegin, StoreError>;
 
-    /// Stores the response of a claimed key.
-    async fn complete(&self, key: &str, status: u16, body: &[u8]) -> Result<(), StoreError>;
+    /// Stores the (sealed) response of a claimed key, kept until `keep_until` (Unix seconds).
+    async fn complete(
+        &self,
+        key: &str,
+        status: u16,
+        sealed_body: &[u8],
+        keep_until: i64,
+    ) -> Result<(), StoreError>;
 
     /// Releases a claimed key after a failure that created nothing, so a retry may proceed.
     async fn abandon(&self, key: &str) -> Result<(), StoreError>;

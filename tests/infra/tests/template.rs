@@ -511,7 +511,7 @@ async fn the_generated_session_key_is_one_the_functions_accept() {
     let generate = &t["Resources"]["SessionKeySecret"]["Properties"]["GenerateSecretString"];
     assert_eq!(
         generate["GenerateStringKey"],
-        secure_initiation::bootstrap::HMAC_KEY_FIELD
+        secure_initiation_lambda::bootstrap::HMAC_KEY_FIELD
     );
     assert_eq!(generate["ExcludePunctuation"], true);
     let len = usize::try_from(generate["PasswordLength"].as_u64().unwrap()).unwrap();
@@ -524,7 +524,7 @@ async fn the_generated_session_key_is_one_the_functions_accept() {
         .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
         .collect();
     let secrets = StaticSecrets::new().with("key", &[("hmac_key", &key)]);
-    secure_initiation::bootstrap::session_keys(&secrets, "key")
+    secure_initiation_lambda::bootstrap::session_keys(&secrets, "key")
         .await
         .unwrap();
 }

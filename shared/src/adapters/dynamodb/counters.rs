@@ -64,7 +64,7 @@ impl IdempotencyStore for DynamoStore {
         key: &str,
         fingerprint: &str,
         now_secs: i64,
-        ttl_secs: i64,
+        claim_until: i64,
     ) -> Result<IdempotencyBegin, StoreError> {
         let pk = idem_pk(key);
         // Two rounds: if the item we collided with vanishes before we read it, claim again.
@@ -74,10 +74,8 @@ impl IdempotencyStore for DynamoStore {
                 ("fingerprint".to_owned(), s(fingerprint)),
                 ("state".to_owned(), s(IN_PROGRESS)),
                 ("created_at".to_owned(), n(now_secs)),
-                (
-                    TTL_ATTRIBUTE.to_owned(),
-                    n(now_secs.saturating_add(ttl_secs)),
-                ),
+                // The claim lives until the holder's deadline, not the record's whole life.
+                (TTL_ATTRIBUTE.to_owned(), n(claim_until)),
             ]);
             let result = self
                 .client
@@ -102,20 +100,29 @@ impl IdempotencyStore for DynamoStore {
     }
 
     #[tracing::instrument(name = "store_idempotency_complete", skip_all)]
-    async fn complete(&self, key: &str, status: u16, body: &[u8]) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        key: &str,
+        status: u16,
+        sealed_body: &[u8],
+        keep_until: i64,
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(self.table.as_ref())
             .set_key(Some(Self::key(idem_pk(key))))
-            .update_expression("SET #state = :completed, status_code = :status, body = :body")
+            .update_expression(
+                "SET #state = :completed, status_code = :status, body = :body, #ttl = :keep",
+            )
             .condition_expression("#state = :in_progress AND #ttl >= :now")
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
             .expression_attribute_values(":completed", s(COMPLETED))
             .expression_attribute_values(":in_progress", s(IN_PROGRESS))
             .expression_attribute_values(":status", n(status))
-            .expression_attribute_values(":body", AttributeValue::B(Blob::new(body)))
+            .expression_attribute_values(":body", AttributeValue::B(Blob::new(sealed_body)))
+            .expression_attribute_values(":keep", n(keep_until))
             .expression_attribute_values(":now", n(self.clock.now_secs()))
             .send()
             .await;

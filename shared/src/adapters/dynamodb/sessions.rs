@@ -9,9 +9,11 @@ use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
 use super::codec::{n, optional_string, s, session_item, session_record};
 use super::{DynamoStore, is_condition_failure, store_error};
 use crate::adapters::keys::session_pk;
+use crate::payload::GenesysId;
 use crate::ports::{
     BindOutcome, RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
 };
+use crate::session::SessionHash;
 
 /// Attempts of a rotation that lost to a concurrent transaction on the same items.
 const ROTATE_ATTEMPTS: usize = 3;
@@ -38,7 +40,10 @@ impl SessionStore for DynamoStore {
     }
 
     #[tracing::instrument(name = "store_get_session", skip_all)]
-    async fn get_session(&self, session_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+    async fn get_session(
+        &self,
+        session_hash: &SessionHash,
+    ) -> Result<Option<SessionRecord>, StoreError> {
         self.get_live(session_pk(session_hash), self.clock.now_secs())
             .await?
             .map(|item| session_record(session_hash, &item))
@@ -48,8 +53,8 @@ impl SessionStore for DynamoStore {
     #[tracing::instrument(name = "store_bind_session", skip_all)]
     async fn bind_session(
         &self,
-        session_hash: &str,
-        conversation_id: &str,
+        session_hash: &SessionHash,
+        conversation_id: &GenesysId,
         now_secs: i64,
     ) -> Result<BindOutcome, StoreError> {
         let result = self
@@ -66,7 +71,7 @@ impl SessionStore for DynamoStore {
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":bound", s(SessionStatus::Bound.as_str()))
             .expression_attribute_values(":active", s(SessionStatus::Active.as_str()))
-            .expression_attribute_values(":conv", s(conversation_id))
+            .expression_attribute_values(":conv", s(conversation_id.to_string()))
             .expression_attribute_values(":now", n(now_secs))
             .return_values(ReturnValue::AllNew)
             .send()
@@ -97,8 +102,8 @@ impl SessionStore for DynamoStore {
     #[tracing::instrument(name = "store_record_conversation", skip_all)]
     async fn record_conversation(
         &self,
-        session_hash: &str,
-        conversation_id: &str,
+        session_hash: &SessionHash,
+        conversation_id: &GenesysId,
     ) -> Result<(), StoreError> {
         let result = self
             .client
@@ -107,7 +112,7 @@ impl SessionStore for DynamoStore {
             .set_key(Some(Self::key(session_pk(session_hash))))
             .update_expression("SET initiated_conversation = :conv")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":conv", s(conversation_id))
+            .expression_attribute_values(":conv", s(conversation_id.to_string()))
             .send()
             .await;
         match result {
@@ -122,7 +127,7 @@ impl SessionStore for DynamoStore {
     #[tracing::instrument(name = "store_rotate_session", skip_all)]
     async fn rotate_session(
         &self,
-        old_hash: &str,
+        old_hash: &SessionHash,
         subject_key: &str,
         new: &SessionRecord,
         grace_until: i64,
@@ -201,7 +206,7 @@ impl DynamoStore {
         &self,
         record: SessionRecord,
         successor_pk: &str,
-        conversation_id: &str,
+        conversation_id: &GenesysId,
         now: i64,
     ) -> Result<BindOutcome, StoreError> {
         let bind = Update::builder()
@@ -215,7 +220,7 @@ impl DynamoStore {
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":bound", s(SessionStatus::Bound.as_str()))
             .expression_attribute_values(":revoked", s(SessionStatus::Revoked.as_str()))
-            .expression_attribute_values(":conv", s(conversation_id))
+            .expression_attribute_values(":conv", s(conversation_id.to_string()))
             .expression_attribute_values(":now", n(now))
             .build()
             .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
@@ -246,7 +251,7 @@ impl DynamoStore {
             Ok(_) => {
                 let mut bound = record;
                 bound.status = SessionStatus::Bound;
-                bound.conversation_id = Some(conversation_id.to_owned());
+                bound.conversation_id = Some(*conversation_id);
                 bound.grace_until = None;
                 Ok(BindOutcome::Bound(bound))
             }
@@ -273,7 +278,7 @@ impl DynamoStore {
 
     fn revoke_item(
         &self,
-        old_hash: &str,
+        old_hash: &SessionHash,
         subject_key: &str,
         new: &SessionRecord,
         grace_until: i64,
@@ -313,11 +318,15 @@ impl DynamoStore {
 }
 
 /// Why a bind's condition failed, read from the record as it is now.
-fn explain_refused_bind(record: SessionRecord, conversation_id: &str, now: i64) -> BindOutcome {
+fn explain_refused_bind(
+    record: SessionRecord,
+    conversation_id: &GenesysId,
+    now: i64,
+) -> BindOutcome {
     match record.status {
         SessionStatus::Revoked => BindOutcome::Revoked,
         // A concurrent bind by the same conversation won the race: same answer as ours.
-        SessionStatus::Bound if record.conversation_id.as_deref() == Some(conversation_id) => {
+        SessionStatus::Bound if record.conversation_id.as_ref() == Some(conversation_id) => {
             BindOutcome::Bound(record)
         }
         SessionStatus::Bound => BindOutcome::Replayed,

@@ -11,9 +11,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine as _;
 use local::{Options, Store};
 use secure_initiation::adapters::DynamoStore;
+use secure_initiation::api::Handler as _;
 use secure_initiation::api::strategy::StrategyKind;
-use secure_initiation::bootstrap;
 use secure_initiation::http::ApiRequest;
+use secure_initiation_lambda::bootstrap;
 use serde_json::json;
 use test_support::moto::MotoServer;
 use test_support::serial_proxy::{FaultKind, ProxyFault, SerialProxy};
@@ -223,6 +224,7 @@ fn validation_request(user: &str, pass: &str, hash: &str) -> ApiRequest {
             .to_string()
             .into(),
         client_ip: None,
+        deadline_ms: None,
         request_id: "hardening".to_owned(),
     }
 }

@@ -1,31 +1,40 @@
 //! Cold start of each Lambda function in one call: configuration, AWS clients, secrets, the
 //! handler. Everything here runs once per container; handlers borrow what it builds.
 //!
-//! [`initiate`], [`refresh`] and [`validate`] load the AWS configuration from the Lambda
-//! environment; the `*_with` variants take it from the caller, so tests can point a cold start
-//! at moto (or at nothing) without touching the process environment.
+//! [`initiate`], [`refresh`] and [`validate`] read the process environment and load the AWS
+//! configuration from it; the `*_with` variants take both from the caller, so tests can point a
+//! cold start at moto (or at nothing) without touching the process environment.
 
 use std::sync::Arc;
 
 use base64::Engine as _;
 
-use crate::adapters::{
+use secure_initiation::adapters::{
     AwsRoots, DynamoStore, HttpRiskScorer, SecretsManagerConfig, SecretsManagerSource,
 };
-use crate::api::risk::RuleScorer;
-use crate::api::strategy::{InitiationApiStrategy, InitiationStrategy, MessengerStrategy};
-use crate::api::{DataActionCredential, InitiateHandler, RefreshHandler, ValidateHandler};
-use crate::attributes::{Schema, SchemaError};
-use crate::config::{
-    BrowserConfig, ConfigError, EnvSource, GenesysConfig, InitiateConfig, RefreshConfig,
-    RiskConfig, StrategyConfig, ValidateConfig,
+use secure_initiation::api::risk::RuleScorer;
+use secure_initiation::api::strategy::{
+    InitiationApiStrategy, InitiationStrategy, MessengerStrategy,
 };
-use crate::genesys::{GenesysClient, GenesysClientConfig, GenesysConfigError, GenesysEndpoints};
-use crate::ports::{
+use secure_initiation::api::{
+    Browser, DataActionCredential, InitiateHandler, InitiatePorts, RefreshHandler, RefreshPorts,
+    ValidateHandler, ValidatePorts,
+};
+use secure_initiation::attributes::{Schema, SchemaError};
+use secure_initiation::config::{
+    BrowserConfig, ConfigError, GenesysConfig, InitiateConfig, RefreshConfig, RiskConfig,
+    StrategyConfig, ValidateConfig,
+};
+use secure_initiation::env::{EnvSource, ProcessEnv};
+use secure_initiation::genesys::{
+    GenesysClient, GenesysClientConfig, GenesysConfigError, GenesysEndpoints,
+};
+use secure_initiation::http::ApiError;
+use secure_initiation::ports::{
     Clock, GenesysGateway, RiskError, RiskScorer, SecretError, SecretSource, SystemClock,
 };
-use crate::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
-use crate::tls::TlsRootsError;
+use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
+use secure_initiation::tls::TlsRootsError;
 
 /// Field of the session-key secret holding the HMAC key (base64).
 pub const HMAC_KEY_FIELD: &str = "hmac_key";
@@ -62,6 +71,9 @@ pub enum InitError {
     /// The roots the AWS SDK's HTTPS client trusts.
     #[error("AWS TLS roots: {0}")]
     TlsRoots(#[from] TlsRootsError),
+    /// A handler could not be assembled.
+    #[error("handler: {0}")]
+    Handler(#[from] ApiError),
 }
 
 /// What every function builds first.
@@ -170,14 +182,14 @@ pub async fn warm_up_genesys(
     }
 }
 
-struct Browser {
-    keys: Arc<SessionKeys>,
-    verifier: Arc<SessionVerifier>,
+/// What initiate and refresh-token build alike.
+struct BrowserParts {
+    browser: Browser,
     store: DynamoStore,
     strategy: Arc<dyn InitiationStrategy>,
 }
 
-async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<Browser, InitError> {
+async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<BrowserParts, InitError> {
     let secrets = secrets(base, cfg.secrets_ttl);
     let keys = Arc::new(session_keys(secrets.as_ref(), &cfg.session_key_secret_id).await?);
     let mut verifier_config =
@@ -203,9 +215,14 @@ async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<Browser, InitError>
             Arc::new(InitiationApiStrategy::new(client, target.clone()))
         }
     };
-    Ok(Browser {
-        keys,
-        verifier,
+    Ok(BrowserParts {
+        browser: Browser {
+            schema: base.schema.clone(),
+            clock: base.clock.clone(),
+            keys,
+            verifier,
+            cors: cfg.cors.clone(),
+        },
         store: store(base, &cfg.table),
         strategy,
     })
@@ -220,8 +237,8 @@ fn risk_scorer(cfg: &RiskConfig) -> Result<Arc<dyn RiskScorer>, InitError> {
 }
 
 /// Builds the initiate function from the environment.
-pub async fn initiate(env: &(impl EnvSource + ?Sized)) -> Result<InitiateHandler, InitError> {
-    initiate_with(env, lambda_sdk_config(env).await?).await
+pub async fn initiate() -> Result<InitiateHandler, InitError> {
+    initiate_with(&ProcessEnv, lambda_sdk_config(&ProcessEnv).await?).await
 }
 
 /// Builds the initiate function from `env` with the given AWS configuration.
@@ -231,26 +248,21 @@ pub async fn initiate_with(
 ) -> Result<InitiateHandler, InitError> {
     let cfg = InitiateConfig::from_env(env)?;
     let base = base(sdk)?;
-    let b = browser(&base, &cfg.browser).await?;
-    let risk = risk_scorer(&cfg.browser.risk)?;
-    Ok(InitiateHandler {
-        schema: base.schema,
-        clock: base.clock,
-        keys: b.keys,
-        verifier: b.verifier,
-        sessions: Arc::new(b.store.clone()),
-        rate: Arc::new(b.store.clone()),
-        idempotency: Arc::new(b.store),
-        risk,
-        strategy: b.strategy,
-        cors: cfg.browser.cors,
-        settings: cfg.settings,
-    })
+    let parts = browser(&base, &cfg.browser).await?;
+    let store = Arc::new(parts.store);
+    let ports = InitiatePorts {
+        sessions: store.clone(),
+        rate: store.clone(),
+        idempotency: store,
+        risk: risk_scorer(&cfg.browser.risk)?,
+        strategy: parts.strategy,
+    };
+    Ok(InitiateHandler::new(parts.browser, ports, cfg.settings)?)
 }
 
 /// Builds the refresh-token function from the environment.
-pub async fn refresh(env: &(impl EnvSource + ?Sized)) -> Result<RefreshHandler, InitError> {
-    refresh_with(env, lambda_sdk_config(env).await?).await
+pub async fn refresh() -> Result<RefreshHandler, InitError> {
+    refresh_with(&ProcessEnv, lambda_sdk_config(&ProcessEnv).await?).await
 }
 
 /// Builds the refresh-token function from `env` with the given AWS configuration.
@@ -260,24 +272,20 @@ pub async fn refresh_with(
 ) -> Result<RefreshHandler, InitError> {
     let cfg = RefreshConfig::from_env(env)?;
     let base = base(sdk)?;
-    let b = browser(&base, &cfg.browser).await?;
-    Ok(RefreshHandler {
-        schema: base.schema,
-        clock: base.clock,
-        keys: b.keys,
-        verifier: b.verifier,
-        sessions: Arc::new(b.store.clone()),
-        rate: Arc::new(b.store),
+    let parts = browser(&base, &cfg.browser).await?;
+    let store = Arc::new(parts.store);
+    let ports = RefreshPorts {
+        sessions: store.clone(),
+        rate: store,
         risk: risk_scorer(&cfg.browser.risk)?,
-        strategy: b.strategy,
-        cors: cfg.browser.cors,
-        settings: cfg.settings,
-    })
+        strategy: parts.strategy,
+    };
+    Ok(RefreshHandler::new(parts.browser, ports, cfg.settings))
 }
 
 /// Builds the validate-session function from the environment.
-pub async fn validate(env: &(impl EnvSource + ?Sized)) -> Result<ValidateHandler, InitError> {
-    validate_with(env, lambda_sdk_config(env).await?).await
+pub async fn validate() -> Result<ValidateHandler, InitError> {
+    validate_with(&ProcessEnv, lambda_sdk_config(&ProcessEnv).await?).await
 }
 
 /// Builds the validate-session function from `env` with the given AWS configuration.
@@ -298,13 +306,15 @@ pub async fn validate_with(
         }
         None => None,
     };
-    let sessions = Arc::new(store(&base, &cfg.table));
-    Ok(ValidateHandler {
-        schema: base.schema,
-        clock: base.clock,
-        sessions,
+    let ports = ValidatePorts {
+        sessions: Arc::new(store(&base, &cfg.table)),
         gateway,
         credential: DataActionCredential::new(secrets, cfg.data_action_secret_id),
-        settings: cfg.settings,
-    })
+    };
+    Ok(ValidateHandler::new(
+        base.schema,
+        base.clock,
+        ports,
+        cfg.settings,
+    ))
 }
