@@ -10,11 +10,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::conversation::{Conversation, Participant};
 use crate::errors::{
     FieldProblem, bad_credentials, genesys_error, genesys_error_with, not_found,
     unsupported_media_type,
 };
-use crate::state::{Conversation, Participant, SandboxState};
+use crate::state::SandboxState;
 use crate::validate;
 
 /// `POST /api/v2/webmessaging/widgets/{widgetId}/conversations`.
