@@ -440,6 +440,7 @@ export function createSecureMessaging(options) {
       const fresh = await initiate(lastRequest);
       if (active) return;
       await setAttributes(fresh.customAttributes);
+      emit({ type: 'handed-off', strategy: fresh.strategy });
       if (!active) keepFresh(fresh);
     } catch (e) {
       emit({ type: 'error', error: asError(e) });
@@ -558,6 +559,15 @@ export function createSecureMessaging(options) {
     },
 
     /**
+     * Re-checks the ticket Messenger holds and refreshes it now if it is due. The client does
+     * this on its own timer and when the page becomes visible; call it after moving a demo's
+     * clock, or when the site knows the device woke up.
+     */
+    check() {
+      if (live) keepFresh(live.t);
+    },
+
+    /**
      * Starts the secure chat: gets (or reuses, refreshing if needed) a ticket and hands it to
      * the widget. With Messenger, a conversation that already runs (restored after a reload)
      * or a ticket already handed over is not initiated again: Messenger is only opened.
@@ -591,13 +601,14 @@ export function createSecureMessaging(options) {
     },
 
     /**
-     * Forgets the tickets held (e.g. on sign-out) and stops keeping one fresh. A ticket
-     * Messenger holds but has not sent is overwritten with empty values, so a message written
-     * after sign-out carries no one's context.
+     * Forgets the tickets held (e.g. on sign-out), stops keeping one fresh and prepares none
+     * when the conversation ends. A ticket Messenger holds but has not sent is overwritten with
+     * empty values, so a message written after sign-out carries no one's context.
      */
     clear() {
       const held = live?.t;
       ticket = null;
+      engaged = false;
       stopLive();
       if (held && !active) {
         const blank = Object.fromEntries(Object.keys(held.customAttributes ?? {}).map((k) => [k, '']));

@@ -333,17 +333,18 @@ impl SandboxState {
             let book = &mut data.messenger;
             book.record_conversation_event(conversation_id, "conversationDisconnected", by, &now);
             if let Some(session_id) = book.record_outbound(conversation_id, message.clone()) {
-                self.push(session_id, message);
+                self.push(session_id, conversation_id, message);
             }
         }
         Some(conversation)
     }
 
-    fn push(&self, session_id: String, message: WireMessage) {
+    fn push(&self, session_id: String, conversation_id: &str, message: WireMessage) {
         // No receiver (no guest listening) is not an error: the guest reads the state when it
         // configures its session again.
         let _ = self.inner.pushes.send(Push {
             session_id,
+            conversation_id: conversation_id.to_owned(),
             message,
         });
     }
@@ -510,7 +511,7 @@ impl SandboxState {
             .data()
             .messenger
             .record_outbound(conversation_id, message.clone())?;
-        self.push(session_id, message.clone());
+        self.push(session_id, conversation_id, message.clone());
         Some(message)
     }
 

@@ -1,12 +1,14 @@
 //! Development-only routes: the demo page and the stand-ins it needs to show the whole flow on
 //! one machine. None of this is deployed; the Lambda functions have no such routes.
 //!
-//! - `GET /` and `GET /web/...`: the demo page and the browser reference client (`web/`),
-//!   embedded in the binary.
-//! - `GET /dev/genesys-stand-in.js`: a stand-in for Genesys Messenger's `Genesys()` command
-//!   queue. It records `Database.set` custom attributes and, on `Messenger.open`, starts a
-//!   conversation in the sandbox (`/sandbox/_sandbox/messenger/start`) with exactly those.
-//! - `GET /dev/stack`: the strategy and the development Messenger deployment id.
+//! - `GET /` and `GET /web/...`: the demo page, its modules and the browser reference client
+//!   (`web/`), embedded in the binary.
+//! - `GET /dev/genesys-stand-in.js`: a stand-in for Genesys Messenger's script. It keeps a
+//!   guest session in the sandbox (`/sandbox/_sandbox/messenger/...`) and, like Messenger,
+//!   sends the `Database.set` custom attributes with the customer's first message, which starts
+//!   the conversation; the sandbox then runs [`StackFlow`] once.
+//! - `GET /dev/stack`: the strategy and the development Messenger deployment (id, custom-data
+//!   budget, autostart).
 //! - `POST /dev/architect/run` with `{"conversationId"}`: does what an Architect inbound
 //!   message flow does: Get Participant Data `session_hash` of the customer, then Call Data
 //!   Action validate-session (through the real HTTP handler, with the Basic credential, which
@@ -31,36 +33,46 @@ use crate::routes::into_axum;
 use crate::wiring::{DEV_WIDGET_ID, Stack};
 
 const INDEX_HTML: &str = include_str!("../../../web/demo/index.html");
-const DEMO_JS: &str = include_str!("../../../web/demo/demo.js");
-const DEMO_CSS: &str = include_str!("../../../web/demo/demo.css");
 const STAND_IN_JS: &str = include_str!("../../../web/demo/genesys-stand-in.js");
 const CLIENT_JS: &str = include_str!("../../../web/secure-messaging.js");
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The demo page's modules and style under `/web/demo/`: one line per file (a new section of
+/// the page is a new module here and an import in `demo.js`).
+const DEMO_ASSETS: &[(&str, &str, &str)] = &[
+    ("demo.js", JS, include_str!("../../../web/demo/demo.js")),
+    ("dom.js", JS, include_str!("../../../web/demo/dom.js")),
+    ("messenger.js", JS, include_str!("../../../web/demo/messenger.js")),
+    ("log.js", JS, include_str!("../../../web/demo/log.js")),
+    ("lifecycle.js", JS, include_str!("../../../web/demo/lifecycle.js")),
+    ("conversation.js", JS, include_str!("../../../web/demo/conversation.js")),
+    ("attack.js", JS, include_str!("../../../web/demo/attack.js")),
+    (
+        "demo.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/demo/demo.css"),
+    ),
+];
 
 /// Only same-origin scripts, styles and requests; no inline script, no framing.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
                    img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub(crate) fn routes() -> Router<Arc<Stack>> {
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(|| asset("text/html; charset=utf-8", INDEX_HTML)))
-        .route(
-            "/web/secure-messaging.js",
-            get(|| asset("text/javascript; charset=utf-8", CLIENT_JS)),
-        )
-        .route(
-            "/web/demo/demo.js",
-            get(|| asset("text/javascript; charset=utf-8", DEMO_JS)),
-        )
-        .route(
-            "/web/demo/demo.css",
-            get(|| asset("text/css; charset=utf-8", DEMO_CSS)),
-        )
-        .route(
-            "/dev/genesys-stand-in.js",
-            get(|| asset("text/javascript; charset=utf-8", STAND_IN_JS)),
-        )
+        .route("/web/secure-messaging.js", get(|| asset(JS, CLIENT_JS)))
+        .route("/dev/genesys-stand-in.js", get(|| asset(JS, STAND_IN_JS)))
         .route("/dev/stack", get(stack_info))
-        .route("/dev/architect/run", post(architect_run))
+        .route("/dev/architect/run", post(architect_run));
+    for &(file, content_type, body) in DEMO_ASSETS {
+        router = router.route(
+            &format!("/web/demo/{file}"),
+            get(move || asset(content_type, body)),
+        );
+    }
+    router
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -259,6 +271,21 @@ mod tests {
     fn the_page_loads_only_same_origin_modules() {
         assert!(INDEX_HTML.contains(r#"<script type="module" src="/web/demo/demo.js">"#));
         assert!(!INDEX_HTML.contains("<script>"), "no inline script (CSP)");
-        assert!(DEMO_JS.contains("from '/web/secure-messaging.js'"));
+        let demo_js = DEMO_ASSETS
+            .iter()
+            .find(|(file, _, _)| *file == "demo.js")
+            .map(|(_, _, body)| *body)
+            .unwrap();
+        assert!(demo_js.contains("from '/web/secure-messaging.js'"));
+        // Every module the page imports is served.
+        for (_, _, body) in DEMO_ASSETS {
+            for import in body.lines().filter_map(|l| l.split("from './").nth(1)) {
+                let file = import.split('\'').next().unwrap();
+                assert!(
+                    DEMO_ASSETS.iter().any(|(f, _, _)| *f == file),
+                    "`{file}` is imported but not served"
+                );
+            }
+        }
     }
 }

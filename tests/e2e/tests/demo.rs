@@ -97,6 +97,8 @@ async fn the_demo_page_and_client_are_served_with_a_strict_content_security_poli
         ("/", "text/html; charset=utf-8"),
         ("/web/secure-messaging.js", "text/javascript; charset=utf-8"),
         ("/web/demo/demo.js", "text/javascript; charset=utf-8"),
+        ("/web/demo/dom.js", "text/javascript; charset=utf-8"),
+        ("/web/demo/lifecycle.js", "text/javascript; charset=utf-8"),
         ("/web/demo/demo.css", "text/css; charset=utf-8"),
         ("/dev/genesys-stand-in.js", "text/javascript; charset=utf-8"),
     ] {

@@ -226,7 +226,7 @@ test('after a conversation ends a fresh ticket waits in Messenger for the next f
   await ctx.advance(50_000);
   assert.deepEqual(refreshes(ctx.api).map((c) => c.body), [{ sessionHash: 'h2' }], 'kept fresh again');
   assert.deepEqual(types(ctx.events), [
-    'initiated', 'handed-off', 'conversation-started', 'conversation-ended', 'initiated', 'refreshed',
+    'initiated', 'handed-off', 'conversation-started', 'conversation-ended', 'initiated', 'handed-off', 'refreshed',
   ]);
   assert.equal(ctx.events[3].how, 'disconnected');
 });
@@ -267,5 +267,30 @@ test('clear stops the refreshing and blanks the hash Messenger holds', async () 
   await flush();
   assert.deepEqual(ctx.messenger.sets(), [{ session_hash: 'h1' }, { session_hash: '' }]);
   await ctx.advance(10 * 60_000);
+  assert.equal(ctx.api.calls.length, 1);
+});
+
+test('check refreshes a due ticket at once and leaves a fresh one alone', async () => {
+  const ctx = setup({
+    '/v1/initiations': [messengerTicket('h1', T0)],
+    '/v1/initiations/refresh': [messengerTicket('h2', T0 + 55_000)],
+  });
+  await ctx.client.start();
+  ctx.client.check();
+  await ctx.advance(0);
+  assert.equal(refreshes(ctx.api).length, 0);
+  ctx.clock.now += 55_000; // a demo moved its clock; the timer has not fired
+  ctx.client.check();
+  await ctx.advance(0);
+  assert.equal(refreshes(ctx.api).length, 1);
+});
+
+test('after clear an ended conversation gets no fresh ticket', async () => {
+  const ctx = setup({ '/v1/initiations': [messengerTicket('h1', T0)] });
+  await ctx.client.start();
+  ctx.messenger.publish('Conversations.started');
+  ctx.client.clear();
+  ctx.messenger.publish('MessagingService.conversationCleared');
+  await flush();
   assert.equal(ctx.api.calls.length, 1);
 });

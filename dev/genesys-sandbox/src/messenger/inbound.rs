@@ -53,6 +53,7 @@ pub(crate) struct GuestSessionState {
 #[derive(Debug, Clone)]
 pub(crate) struct Push {
     pub(crate) session_id: String,
+    pub(crate) conversation_id: String,
     pub(crate) message: WireMessage,
 }
 
@@ -107,6 +108,7 @@ pub(crate) fn receive(
             // Other tabs of the same session learn it from their event stream.
             push = Some(Push {
                 session_id,
+                conversation_id: id.clone(),
                 message: WireMessage::presence("Outbound", Presence::Clear, now),
             });
         }

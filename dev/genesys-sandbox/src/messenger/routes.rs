@@ -11,7 +11,7 @@
 //! | `GET /_sandbox/messenger/deployments/{id}/config` | the deployment configuration (autostart) |
 //! | `POST /_sandbox/messenger/sessions` `{deploymentId, token}` | `configureSession` → `SessionResponse` |
 //! | `POST /_sandbox/messenger/messages` `{token, message}` | `onMessage` (a `Text`, or an `Event` with `Presence` `Join` (autostart) or `Clear`) |
-//! | `POST /_sandbox/messenger/events` `{token}` | the socket's pushes, as `text/event-stream` |
+//! | `POST /_sandbox/messenger/events` `{token}` | the socket's pushes, as `text/event-stream`: first `session` `{conversation}`, then `message` `{conversationId, message}` |
 //! | `GET /api/v2/webmessaging/messages` (guest bearer) | the Platform API's history of the session |
 //! | `GET /_sandbox/messenger/sessions` | admin: every session with its messages and events |
 //! | `GET`/`PUT /_sandbox/messenger/deployment` | admin: `{maxCustomDataBytes, autostart}` |
@@ -164,7 +164,10 @@ fn stream(
                     Ok(push) if push.session_id == session_id => {
                         let event = Event::default()
                             .event("message")
-                            .json_data(&push.message)
+                            .json_data(json!({
+                                "conversationId": push.conversation_id,
+                                "message": push.message,
+                            }))
                             .unwrap_or_default();
                         return Some((Ok(event), receiver));
                     }

@@ -327,10 +327,11 @@ async fn an_agent_disconnect_reaches_the_guest_and_the_next_message_starts_a_new
         .json()
         .await
         .unwrap();
-    let (kind, message) = events.next().await;
+    let (kind, pushed) = events.next().await;
     assert_eq!(kind, "message");
-    assert_eq!(message, agent);
-    assert_eq!(message["direction"], "Outbound");
+    assert_eq!(pushed["conversationId"], first_id.as_str());
+    assert_eq!(pushed["message"], agent);
+    assert_eq!(agent["direction"], "Outbound");
 
     let response = http()
         .post(format!(
@@ -340,7 +341,8 @@ async fn an_agent_disconnect_reaches_the_guest_and_the_next_message_starts_a_new
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let (_, message) = events.next().await;
+    let (_, pushed) = events.next().await;
+    let message = &pushed["message"];
     assert_eq!(message["type"], "Event");
     assert_eq!(message["events"][0]["presence"]["type"], "Disconnect");
     assert_eq!(message["direction"], "Outbound");
@@ -385,8 +387,12 @@ async fn a_disconnect_through_the_platform_api_reaches_the_guest_too() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let (_, message) = events.next().await;
-    assert_eq!(message["events"][0]["presence"]["type"], "Disconnect");
+    let (_, pushed) = events.next().await;
+    assert_eq!(pushed["conversationId"], id.as_str());
+    assert_eq!(
+        pushed["message"]["events"][0]["presence"]["type"],
+        "Disconnect"
+    );
 }
 
 #[tokio::test]
