@@ -189,7 +189,7 @@ export function createSecureMessaging(options) {
    * @param {string} what
    * @returns {Promise<T>}
    */
-  const withDeadline = async (work, what) => {
+  const withDeadline = (work, what) => {
     const controller = new AbortController();
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     let timer;
@@ -199,11 +199,7 @@ export function createSecureMessaging(options) {
         reject(new SecureMessagingError('timeout', `${what} took longer than ${timeoutMs} ms`));
       }, timeoutMs);
     });
-    try {
-      return await Promise.race([work(controller.signal), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return /** @type {Promise<T>} */ (Promise.race([work(controller.signal), expired])).finally(() => clearTimeout(timer));
   };
 
   /**
@@ -224,7 +220,7 @@ export function createSecureMessaging(options) {
       try {
         token = await options.getSessionToken({ renew });
       } catch (cause) {
-        throw new SecureMessagingError('unauthorized', 'the site could not provide a session token', { cause });
+        throw new SecureMessagingError('unauthorized', 'the site gave no session token', { cause });
       }
       if (typeof token !== 'string' || token === '') {
         throw new SecureMessagingError('unauthorized', 'no session token: sign in first');

@@ -1,6 +1,7 @@
 // What Genesys received and what the inbound flow's data action answered. A Messenger
-// conversation is read from the sandbox when Messenger reports it started (the flow ran when
-// its first message arrived, and its record is on the conversation); a conversation the backend
+// conversation is read from the sandbox when Messenger reports it started or restored it after
+// a reload (the flow ran when its first message arrived, and its record is on the
+// conversation); a conversation the backend
 // created (initiation-api) is validated through the local stack's "Architect" route.
 // Dispatches `conversation` events: `{kind, conversation, output, status, sessionHash}` where
 // `kind` is `genuine`, `tampered` or `replayed`; the hash stays in the page's memory only.
@@ -38,7 +39,8 @@ export function mountConversation({ bus, emit }) {
   }
 
   bus.addEventListener('messenger', ({ detail: { name, data } }) => {
-    if (name === 'Conversations.started' && data.conversationId) {
+    // A reload restores a running conversation: show it as it was validated (no flow run).
+    if ((name === 'Conversations.started' || name === 'MessagingService.restored') && data.conversationId) {
       show(data.conversationId).catch((e) => emit('note', { text: `Error: ${e.message}`, type: 'error' }));
     }
   });

@@ -43,10 +43,22 @@ const JS: &str = "text/javascript; charset=utf-8";
 const DEMO_ASSETS: &[(&str, &str, &str)] = &[
     ("demo.js", JS, include_str!("../../../web/demo/demo.js")),
     ("dom.js", JS, include_str!("../../../web/demo/dom.js")),
-    ("messenger.js", JS, include_str!("../../../web/demo/messenger.js")),
+    (
+        "messenger.js",
+        JS,
+        include_str!("../../../web/demo/messenger.js"),
+    ),
     ("log.js", JS, include_str!("../../../web/demo/log.js")),
-    ("lifecycle.js", JS, include_str!("../../../web/demo/lifecycle.js")),
-    ("conversation.js", JS, include_str!("../../../web/demo/conversation.js")),
+    (
+        "lifecycle.js",
+        JS,
+        include_str!("../../../web/demo/lifecycle.js"),
+    ),
+    (
+        "conversation.js",
+        JS,
+        include_str!("../../../web/demo/conversation.js"),
+    ),
     ("attack.js", JS, include_str!("../../../web/demo/attack.js")),
     (
         "demo.css",
