@@ -443,12 +443,14 @@ export function createSecureMessaging(options) {
     }
   };
 
-  /** @type {GenesysCommand | null} */
-  let listening = null;
-  /** Subscribes to Messenger's lifecycle once per `Genesys` function (its queue replays). */
+  let listening = false;
+  /**
+   * Subscribes to Messenger's lifecycle once: through the snippet's queue when Messenger has
+   * not loaded yet (the script replays queued subscriptions), else directly.
+   */
   const listen = (/** @type {GenesysCommand | undefined} */ g = genesys()) => {
-    if (typeof g !== 'function' || listening === g) return;
-    listening = g;
+    if (typeof g !== 'function' || listening) return;
+    listening = true;
     /** @param {string} name @param {(e: any) => void} fn */
     const on = (name, fn) => g('subscribe', name, fn);
     on('Conversations.started', started);
