@@ -55,7 +55,8 @@ test('the first message 5 minutes after the hand-over validates: valid true', as
   assert.equal(verdict.valid, 'true', `reason: ${verdict.reason}`);
   assert.equal(verdict.reason, 'ok');
 
-  const refreshed = refreshes(demo);
+  // A 401 is the development session token expiring (5 minutes): the client renewed it.
+  const refreshed = refreshes(demo).filter((x) => x.status !== 401);
   assert.ok(refreshed.length >= 5 && refreshed.length <= 7, `about one refresh per 50 s: ${refreshed.length}`);
   assert.ok(refreshed.every((x) => x.status === 201), JSON.stringify(refreshed.map((x) => x.status)));
   const conversation = await sandbox(stack.base, `/conversations/${await conversationShown(page)}`);
@@ -65,8 +66,9 @@ test('the first message 5 minutes after the hand-over validates: valid true', as
   assert.ok(types.indexOf('conversation-started') > types.lastIndexOf('refreshed'));
 
   // The ticket is spent: no more refreshes.
+  const before = refreshes(demo).length;
   await advance(demo, 120, 20);
-  assert.equal(refreshes(demo).length, refreshed.length);
+  assert.equal(refreshes(demo).length, before);
 
   const jwt = initiations(demo)[0].authorization.replace(/^Bearer /, '');
   const hashes = Object.fromEntries(demo.exchanges.filter((x) => x.status === 201).map((x, i) => [`hash ${i}`, x.body.sessionHash]));
@@ -91,11 +93,13 @@ test('the first message 16 minutes after the hand-over is expired, and the clien
   const verdict = await firstMessage(page);
   assert.equal(verdict.valid, 'false');
   assert.equal(verdict.reason, 'expired');
-  // Refreshed all along, and nothing after the give-up.
-  const refreshed = refreshes(demo);
-  assert.ok(refreshed.length >= 15 && refreshed.length <= 20, `refreshes: ${refreshed.length}`);
-  assert.ok(refreshed.every((x) => x.status === 201), JSON.stringify(refreshed.map((x) => x.status)));
-  assert.deepEqual(problems, []);
+  // Refreshed all along (a 401 is the development session token expiring every 5 minutes, which
+  // the client renewed), and nothing after the give-up.
+  const refreshed = refreshes(demo).filter((x) => x.status !== 401);
+  assert.ok(refreshed.length >= 16 && refreshed.length <= 19, `refreshes: ${refreshed.length}`);
+  assert.ok(refreshed.every((x) => x.status === 201), JSON.stringify(refreshes(demo).map((x) => x.status)));
+  assert.ok((await eventTypes(page)).includes('session-token-renewed'));
+  assert.deepEqual(problems.filter((p) => !p.includes('status of 401')), []);
   await demo.context.close();
 });
 
