@@ -125,12 +125,46 @@ pub struct Stack {
     pub(crate) clock: OffsetClock,
     pub(crate) credential: (String, String),
     pub(crate) strategy: StrategyKind,
+    /// The in-memory store, when that is the backend (`GET /dev/store` counts its sessions).
+    pub(crate) memory: Option<MemoryStore>,
 }
 
 fn dev_session_key() -> Result<Vec<u8>, StackError> {
     let mut key = vec![0u8; 32];
     aws_lc_rs::rand::fill(&mut key).map_err(|_| StackError::Build("no randomness".to_owned()))?;
     Ok(key)
+}
+
+/// The store ports over one backend.
+struct Stores {
+    sessions: Arc<dyn SessionStore>,
+    rate: Arc<dyn RateLimiter>,
+    idempotency: Arc<dyn IdempotencyStore>,
+    /// The in-memory store itself, when it is the backend.
+    memory: Option<MemoryStore>,
+}
+
+fn stores(store: &Store, clock: &Arc<dyn Clock>) -> Stores {
+    match store {
+        Store::Memory => {
+            let store = MemoryStore::new(clock.clone());
+            Stores {
+                sessions: Arc::new(store.clone()),
+                rate: Arc::new(store.clone()),
+                idempotency: Arc::new(store.clone()),
+                memory: Some(store),
+            }
+        }
+        Store::Dynamo { client, table } => {
+            let store = DynamoStore::new(client.clone(), table.clone(), clock.clone());
+            Stores {
+                sessions: Arc::new(store.clone()),
+                rate: Arc::new(store.clone()),
+                idempotency: Arc::new(store),
+                memory: None,
+            }
+        }
+    }
 }
 
 /// Builds every component; `addr` is where the stack listens (the sandbox and the identity
@@ -191,28 +225,12 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         .map_err(build_err)?,
     );
 
-    let (sessions, rate, idempotency): (
-        Arc<dyn SessionStore>,
-        Arc<dyn RateLimiter>,
-        Arc<dyn IdempotencyStore>,
-    ) = match &options.store {
-        Store::Memory => {
-            let store = MemoryStore::new(shared_clock.clone());
-            (
-                Arc::new(store.clone()),
-                Arc::new(store.clone()),
-                Arc::new(store),
-            )
-        }
-        Store::Dynamo { client, table } => {
-            let store = DynamoStore::new(client.clone(), table.clone(), shared_clock.clone());
-            (
-                Arc::new(store.clone()),
-                Arc::new(store.clone()),
-                Arc::new(store),
-            )
-        }
-    };
+    let Stores {
+        sessions,
+        rate,
+        idempotency,
+        memory,
+    } = stores(&options.store, &shared_clock);
 
     let strategy: Arc<dyn InitiationStrategy> = match options.strategy {
         StrategyKind::Messenger => Arc::new(MessengerStrategy),
@@ -228,6 +246,10 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             Arc::new(InitiationApiStrategy::new(gateway.clone(), target))
         }
     };
+    let risk: Arc<dyn RiskScorer> = options
+        .risk_scorer
+        .clone()
+        .unwrap_or_else(|| Arc::new(RuleScorer));
     let cors = Cors::new(vec![
         base.clone(),
         format!("http://localhost:{}", addr.port()),
@@ -240,12 +262,9 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             keys: keys.clone(),
             verifier: verifier.clone(),
             sessions: sessions.clone(),
-            rate,
+            rate: rate.clone(),
             idempotency,
-            risk: options
-                .risk_scorer
-                .clone()
-                .unwrap_or_else(|| Arc::new(RuleScorer)),
+            risk: risk.clone(),
             strategy: strategy.clone(),
             cors: cors.clone(),
             settings: options.initiate,
@@ -256,6 +275,8 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             keys,
             verifier,
             sessions: sessions.clone(),
+            rate: rate.clone(),
+            risk: risk.clone(),
             strategy,
             cors,
             settings: options.refresh,
@@ -276,5 +297,6 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         clock,
         credential: (user, pass),
         strategy: options.strategy,
+        memory,
     })
 }
