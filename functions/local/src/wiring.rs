@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genesys_sandbox::idp::DevIdp;
-use genesys_sandbox::{SandboxConfig, SandboxState};
+use genesys_sandbox::{MessengerDeployment, SandboxConfig, SandboxState};
 use secure_initiation::adapters::{DynamoStore, MemoryStore, StaticSecrets};
 use secure_initiation::api::risk::RuleScorer;
 use secure_initiation::api::strategy::{
@@ -74,6 +74,9 @@ pub struct Options {
     pub store: Store,
     /// The risk scorer. Default: the rule-based scorer (tests plug in an HTTP scorer).
     pub risk_scorer: Option<Arc<dyn RiskScorer>>,
+    /// The sandbox's Messenger deployment: custom-data budget (default 2048 bytes) and
+    /// autostart (default off).
+    pub messenger: MessengerDeployment,
 }
 
 impl Default for Options {
@@ -91,6 +94,7 @@ impl Default for Options {
             },
             store: Store::Memory,
             risk_scorer: None,
+            messenger: MessengerDeployment::default(),
         }
     }
 }
@@ -206,7 +210,10 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         .map_err(build_err)?,
     );
 
-    let sandbox = SandboxState::new(&SandboxConfig::default());
+    let sandbox = SandboxState::new(&SandboxConfig {
+        messenger: options.messenger,
+        ..SandboxConfig::default()
+    });
     let sandbox_base = format!("{base}/sandbox");
     let endpoints = GenesysEndpoints::custom(&sandbox_base, &sandbox_base).map_err(build_err)?;
     let gateway: Arc<dyn GenesysGateway> = Arc::new(
