@@ -1,7 +1,8 @@
 //! `cargo run -p local` — the whole stack on http://127.0.0.1:3000.
 //!
 //! Options: `--port N` (0 picks a free port), `--strategy messenger|initiation-api`,
-//! `--data-action-credential USER:PASS`, `--no-write-back`.
+//! `--data-action-credential USER:PASS`, `--no-write-back`, and the sandbox's Messenger
+//! deployment: `--max-custom-data-bytes N` (default 2048), `--messenger-autostart`.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool reports on the terminal
 
 use std::process::ExitCode;
@@ -11,7 +12,8 @@ use secure_initiation::api::strategy::StrategyKind;
 use secure_initiation::telemetry::{self, LogFormat};
 
 const USAGE: &str = "usage: local [--port N] [--strategy messenger|initiation-api] \
-                     [--data-action-credential USER:PASS] [--no-write-back]";
+                     [--data-action-credential USER:PASS] [--no-write-back] \
+                     [--max-custom-data-bytes N] [--messenger-autostart]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options::default();
@@ -43,6 +45,17 @@ fn parse_args() -> Result<Options, String> {
                 options.data_action_credential = (user.to_owned(), pass.to_owned());
             }
             "--no-write-back" => options.write_back = false,
+            "--max-custom-data-bytes" => {
+                let v = value("--max-custom-data-bytes")?;
+                options.messenger.max_custom_data_bytes = v
+                    .parse()
+                    .ok()
+                    .filter(|n: &usize| *n > 0)
+                    .ok_or_else(|| {
+                        format!("`--max-custom-data-bytes` = `{v}`: expected a whole number of bytes, at least 1")
+                    })?;
+            }
+            "--messenger-autostart" => options.messenger.autostart = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -77,6 +90,16 @@ async fn main() -> ExitCode {
     println!("  validate-session    POST {base}/v1/session-validations   (Basic {user}:{pass})");
     println!("  dev identity        GET  {base}/dev/login?sub=alice&tier=2&geo=na-east");
     println!("  Genesys sandbox     {base}/sandbox/_sandbox/requests");
+    println!(
+        "  Messenger           deployment {}: maxCustomDataBytes {}, autostart {}",
+        local::DEV_WIDGET_ID,
+        options.messenger.max_custom_data_bytes,
+        if options.messenger.autostart {
+            "on"
+        } else {
+            "off"
+        }
+    );
     println!("  Architect (dev)     POST {base}/dev/architect/run   {{\"conversationId\": ..}}");
     println!();
     println!("try:");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genesys_sandbox::idp::DevIdp;
-use genesys_sandbox::{SandboxConfig, SandboxState};
+use genesys_sandbox::{MessengerDeployment, SandboxConfig, SandboxState};
 use secure_initiation::adapters::{DynamoStore, MemoryStore, StaticSecrets};
 use secure_initiation::api::risk::RuleScorer;
 use secure_initiation::api::strategy::{
@@ -75,6 +75,9 @@ pub struct Options {
     pub store: Store,
     /// The risk scorer. Default: the rule-based scorer (tests plug in an HTTP scorer).
     pub risk_scorer: Option<Arc<dyn RiskScorer>>,
+    /// The sandbox's Messenger deployment: custom-data budget (default 2048 bytes) and
+    /// autostart (default off).
+    pub messenger: MessengerDeployment,
 }
 
 impl Default for Options {
@@ -92,6 +95,7 @@ impl Default for Options {
             },
             store: Store::Memory,
             risk_scorer: None,
+            messenger: MessengerDeployment::default(),
         }
     }
 }
@@ -175,7 +179,10 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     let (user, pass) = options.data_action_credential.clone();
     let secrets = dev_secrets(&user, &pass);
     let (idp, verifier) = identity(&base, &clock)?;
-    let sandbox = SandboxState::new(&SandboxConfig::default());
+    let sandbox = SandboxState::new(&SandboxConfig {
+        messenger: options.messenger,
+        ..SandboxConfig::default()
+    });
     let gateway = sandbox_gateway(&base, &secrets, &shared_clock)?;
     let stores = stores(&options.store, &shared_clock);
     let browser = Browser {

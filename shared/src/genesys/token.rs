@@ -245,10 +245,7 @@ impl Tokens {
                 .send(
                     Method::POST,
                     self.settings.url.clone(),
-                    Auth::Client {
-                        id,
-                        secret,
-                    },
+                    Auth::Client { id, secret },
                     Body::Form(&[("grant_type", "client_credentials")]),
                     deadline,
                 )

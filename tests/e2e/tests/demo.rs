@@ -1,29 +1,84 @@
-//! The local stack's development-only routes behind the demo page: its assets, the Messenger
-//! stand-in's conversation start and the "Architect" route that calls validate-session.
+//! The local stack's development-only routes behind the demo page: its assets, Messenger's
+//! guest sessions in the sandbox with the inbound flow that validates a conversation when its
+//! first message arrives, and the "Architect" route that calls validate-session.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use common::{TestApp, spawn_app};
-use local::Options;
+use genesys_sandbox::MessengerDeployment;
+use local::{DEV_WIDGET_ID, Options};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn messenger_start(app: &TestApp, session_hash: &str) -> String {
-    let started: Value = app
+/// A Messenger guest session: what the stand-in keeps in the browser.
+async fn guest(app: &TestApp) -> String {
+    let token = uuid::Uuid::new_v4().to_string();
+    let session: Value = app
         .http
-        .post(app.url("/sandbox/_sandbox/messenger/start"))
-        .json(&json!({
-            "deploymentId": "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37",
-            "customAttributes": {"session_hash": session_hash},
-        }))
+        .post(app.url("/sandbox/_sandbox/messenger/sessions"))
+        .json(&json!({"deploymentId": DEV_WIDGET_ID, "token": token}))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    started["conversationId"].as_str().unwrap().to_owned()
+    assert_eq!(session["newSession"], true);
+    token
+}
+
+/// The guest writes, with `attributes` travelling beside the message; answers the sandbox's
+/// reply (`conversationId`, `newConversation`).
+async fn say(app: &TestApp, token: &str, text: &str, attributes: Option<Value>) -> Value {
+    let mut message = json!({"type": "Text", "text": text});
+    if let Some(a) = attributes {
+        message["channel"] = json!({"metadata": {"customAttributes": a}});
+    }
+    let response = app
+        .http
+        .post(app.url("/sandbox/_sandbox/messenger/messages"))
+        .json(&json!({"token": token, "message": message}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// A conversation started by a first message carrying `session_hash`.
+async fn messenger_start(app: &TestApp, session_hash: &str) -> String {
+    let token = guest(app).await;
+    let reply = say(
+        app,
+        &token,
+        "Where is my order?",
+        Some(json!({"session_hash": session_hash})),
+    )
+    .await;
+    reply["conversationId"].as_str().unwrap().to_owned()
+}
+
+async fn conversation(app: &TestApp, id: &str) -> Value {
+    app.http
+        .get(app.url(&format!("/sandbox/_sandbox/conversations/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn stats(app: &TestApp) -> Value {
+    app.http
+        .get(app.url("/sandbox/_sandbox/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 async fn architect_run(app: &TestApp, conversation_id: &str) -> reqwest::Response {
@@ -42,6 +97,8 @@ async fn the_demo_page_and_client_are_served_with_a_strict_content_security_poli
         ("/", "text/html; charset=utf-8"),
         ("/web/secure-messaging.js", "text/javascript; charset=utf-8"),
         ("/web/demo/demo.js", "text/javascript; charset=utf-8"),
+        ("/web/demo/dom.js", "text/javascript; charset=utf-8"),
+        ("/web/demo/lifecycle.js", "text/javascript; charset=utf-8"),
         ("/web/demo/demo.css", "text/css; charset=utf-8"),
         ("/dev/genesys-stand-in.js", "text/javascript; charset=utf-8"),
     ] {
@@ -65,6 +122,121 @@ async fn the_demo_page_and_client_are_served_with_a_strict_content_security_poli
         .await
         .unwrap();
     assert_eq!(stack["strategy"], "messenger");
+    assert_eq!(
+        stack["messenger"],
+        json!({"deploymentId": DEV_WIDGET_ID, "maxCustomDataBytes": 2048, "autostart": false})
+    );
+}
+
+#[tokio::test]
+async fn the_first_message_runs_the_inbound_flow_once_and_it_validates_the_hash_it_carried() {
+    let app = spawn_app(Options::default()).await;
+    let token = app.login("hana").await;
+    let ticket = app.initiate(&token).await;
+    let hash = ticket["sessionHash"].as_str().unwrap();
+    let guest = guest(&app).await;
+    let started = say(&app, &guest, "hi", Some(json!({"session_hash": hash}))).await;
+    assert_eq!(started["newConversation"], true);
+    let id = started["conversationId"].as_str().unwrap();
+
+    let read = conversation(&app, id).await;
+    let flow = &read["inboundFlow"];
+    assert_eq!(flow["steps"][0]["name"], "getParticipantData");
+    assert_eq!(
+        flow["steps"][0]["detail"],
+        json!({"attribute": "session_hash", "set": true})
+    );
+    let call = &flow["steps"][1];
+    assert_eq!(call["name"], "callData");
+    assert_eq!(call["detail"]["action"], "validate-session");
+    assert_eq!(call["detail"]["path"], "success");
+    assert_eq!(call["detail"]["output"]["valid"], true);
+    assert_eq!(call["detail"]["output"]["priority_tier"], "2");
+    assert!(
+        flow.get("queue").is_none(),
+        "today's flow transfers nowhere"
+    );
+    assert!(
+        !flow.to_string().contains(hash),
+        "the flow record never holds the hash"
+    );
+    let customer = read["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["purpose"] == "customer")
+        .unwrap();
+    assert_eq!(customer["attributes"]["geo_segment"], "na-east");
+
+    // Later messages, and a reload (the session configured again), start no flow run.
+    say(&app, &guest, "anyone?", None).await;
+    let resumed: Value = app
+        .http
+        .post(app.url("/sandbox/_sandbox/messenger/sessions"))
+        .json(&json!({"deploymentId": DEV_WIDGET_ID, "token": guest}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resumed["newSession"], false);
+    assert_eq!(resumed["conversation"]["id"], id);
+    assert_eq!(stats(&app).await["flowRuns"], 1);
+
+    // Ended by an agent, then the same hash again: a new conversation, a second flow run, and
+    // the hash (bound to the first conversation) is replayed.
+    let ended = app
+        .http
+        .post(app.url(&format!("/sandbox/_sandbox/conversations/{id}/disconnect")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), StatusCode::OK);
+    let again = say(&app, &guest, "back", Some(json!({"session_hash": hash}))).await;
+    assert_eq!(again["newConversation"], true);
+    let second = conversation(&app, again["conversationId"].as_str().unwrap()).await;
+    assert_eq!(
+        second["inboundFlow"]["steps"][1]["detail"]["output"]["reason"],
+        "replayed"
+    );
+    assert_eq!(stats(&app).await["flowRuns"], 2);
+}
+
+#[tokio::test]
+async fn the_messenger_deployment_settings_are_options_of_the_stack() {
+    let app = spawn_app(Options {
+        messenger: MessengerDeployment {
+            max_custom_data_bytes: 100,
+            autostart: true,
+        },
+        ..Options::default()
+    })
+    .await;
+    let stack: Value = app
+        .http
+        .get(app.url("/dev/stack"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stack["messenger"]["maxCustomDataBytes"], 100);
+    assert_eq!(stack["messenger"]["autostart"], true);
+    let guest = guest(&app).await;
+    let over = app
+        .http
+        .post(app.url("/sandbox/_sandbox/messenger/messages"))
+        .json(
+            &json!({"token": guest, "message": {"type": "Text", "text": "hi",
+            "channel": {"metadata": {"customAttributes": {"session_hash": "x".repeat(100)}}}}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(over.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(stats(&app).await["conversations"], 0);
 }
 
 #[tokio::test]
@@ -109,19 +281,13 @@ async fn architect_answers_invalid_for_a_forged_or_missing_hash() {
         "nothing written for a forged hash"
     );
 
-    let started: Value = app
-        .http
-        .post(app.url("/sandbox/_sandbox/messenger/start"))
-        .json(&json!({
-            "deploymentId": "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37",
-            "customAttributes": {},
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let guest = guest(&app).await;
+    let started = say(&app, &guest, "no attributes", None).await;
+    assert_eq!(
+        conversation(&app, started["conversationId"].as_str().unwrap()).await["inboundFlow"]["steps"]
+            [0]["detail"]["set"],
+        false
+    );
     let run: Value = architect_run(&app, started["conversationId"].as_str().unwrap())
         .await
         .json()
