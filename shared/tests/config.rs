@@ -46,8 +46,8 @@ fn defaults_are_the_documented_ones() {
     let cfg = InitiateConfig::from_env(&browser_env()).unwrap();
     assert_eq!(cfg.browser.strategy, StrategyConfig::Messenger);
     assert_eq!(cfg.settings.ticket.ttl_secs, 60);
-    assert_eq!(cfg.settings.rate_limit, 5);
-    assert_eq!(cfg.settings.rate_window_secs, 60);
+    assert_eq!(cfg.settings.rate.per_window, 5);
+    assert_eq!(cfg.settings.rate.window_secs, 60);
     assert_eq!(cfg.browser.risk.policy.on_failure, FailPolicy::Closed);
     assert_eq!(
         cfg.browser.cors.origins(),

@@ -14,9 +14,8 @@ use secure_initiation::api::strategy::{
     InitiationApiStrategy, InitiationStrategy, MessengerStrategy, StrategyKind,
 };
 use secure_initiation::api::{
-    Browser, DataActionCredential, InitiateHandler, InitiatePorts, InitiateSettings,
-    RefreshHandler, RefreshPorts, RefreshSettings, ValidateHandler, ValidatePorts,
-    ValidateSettings,
+    Browser, BrowserPorts, BrowserSettings, DataActionCredential, InitiateHandler, RefreshHandler,
+    ValidateHandler, ValidatePorts, ValidateSettings,
 };
 use secure_initiation::attributes::Schema;
 use secure_initiation::genesys::{GenesysClient, GenesysClientConfig, GenesysEndpoints};
@@ -66,9 +65,9 @@ pub struct Options {
     /// Write attributes back onto the participant. Default on.
     pub write_back: bool,
     /// Initiation rules (rate limit, risk, tickets).
-    pub initiate: InitiateSettings,
+    pub initiate: BrowserSettings,
     /// Refresh rules.
-    pub refresh: RefreshSettings,
+    pub refresh: BrowserSettings,
     /// Validation rules.
     pub validate: ValidateSettings,
     /// The store.
@@ -87,8 +86,8 @@ impl Default for Options {
             strategy: StrategyKind::Messenger,
             data_action_credential: ("architect".to_owned(), "local-dev-only".to_owned()),
             write_back: true,
-            initiate: InitiateSettings::default(),
-            refresh: RefreshSettings::default(),
+            initiate: BrowserSettings::initiate(),
+            refresh: BrowserSettings::refresh(),
             validate: ValidateSettings {
                 write_back: true,
                 ..ValidateSettings::default()
@@ -200,28 +199,20 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         .risk_scorer
         .clone()
         .unwrap_or_else(|| Arc::new(RuleScorer));
+    let ports = BrowserPorts {
+        sessions: stores.sessions.clone(),
+        rate: stores.rate.clone(),
+        risk,
+        strategy,
+    };
     let initiate = InitiateHandler::new(
         browser.clone(),
-        InitiatePorts {
-            sessions: stores.sessions.clone(),
-            rate: stores.rate.clone(),
-            idempotency: stores.idempotency.clone(),
-            risk: risk.clone(),
-            strategy: strategy.clone(),
-        },
+        ports.clone(),
+        stores.idempotency.clone(),
         options.initiate,
     )
     .map_err(build_err)?;
-    let refresh = RefreshHandler::new(
-        browser,
-        RefreshPorts {
-            sessions: stores.sessions.clone(),
-            rate: stores.rate.clone(),
-            risk,
-            strategy,
-        },
-        options.refresh,
-    );
+    let refresh = RefreshHandler::new(browser, ports, options.refresh);
     let validate = ValidateHandler::new(
         schema.clone(),
         shared_clock,

@@ -17,8 +17,8 @@ use secure_initiation::api::strategy::{
     InitiationApiStrategy, InitiationStrategy, MessengerStrategy,
 };
 use secure_initiation::api::{
-    Browser, DataActionCredential, InitiateHandler, InitiatePorts, RefreshHandler, RefreshPorts,
-    ValidateHandler, ValidatePorts,
+    Browser, BrowserPorts, DataActionCredential, InitiateHandler, RefreshHandler, ValidateHandler,
+    ValidatePorts,
 };
 use secure_initiation::attributes::{Schema, SchemaError};
 use secure_initiation::config::{
@@ -247,17 +247,8 @@ pub async fn initiate_with(
     sdk: aws_config::SdkConfig,
 ) -> Result<InitiateHandler, InitError> {
     let cfg = InitiateConfig::from_env(env)?;
-    let base = base(sdk)?;
-    let parts = browser(&base, &cfg.browser).await?;
-    let store = Arc::new(parts.store);
-    let ports = InitiatePorts {
-        sessions: store.clone(),
-        rate: store.clone(),
-        idempotency: store,
-        risk: risk_scorer(&cfg.browser.risk)?,
-        strategy: parts.strategy,
-    };
-    Ok(InitiateHandler::new(parts.browser, ports, cfg.settings)?)
+    let (browser, ports, store) = browser_function(sdk, &cfg.browser).await?;
+    Ok(InitiateHandler::new(browser, ports, store, cfg.settings)?)
 }
 
 /// Builds the refresh-token function from the environment.
@@ -271,16 +262,26 @@ pub async fn refresh_with(
     sdk: aws_config::SdkConfig,
 ) -> Result<RefreshHandler, InitError> {
     let cfg = RefreshConfig::from_env(env)?;
+    let (browser, ports, _) = browser_function(sdk, &cfg.browser).await?;
+    Ok(RefreshHandler::new(browser, ports, cfg.settings))
+}
+
+/// What initiate and refresh-token build alike: the caller's identity, the ports over the
+/// table (returned once more as the idempotency store initiate needs) and the strategy.
+async fn browser_function(
+    sdk: aws_config::SdkConfig,
+    cfg: &BrowserConfig,
+) -> Result<(Browser, BrowserPorts, Arc<DynamoStore>), InitError> {
     let base = base(sdk)?;
-    let parts = browser(&base, &cfg.browser).await?;
+    let parts = browser(&base, cfg).await?;
     let store = Arc::new(parts.store);
-    let ports = RefreshPorts {
+    let ports = BrowserPorts {
         sessions: store.clone(),
-        rate: store,
-        risk: risk_scorer(&cfg.browser.risk)?,
+        rate: store.clone(),
+        risk: risk_scorer(&cfg.risk)?,
         strategy: parts.strategy,
     };
-    Ok(RefreshHandler::new(parts.browser, ports, cfg.settings))
+    Ok((parts.browser, ports, store))
 }
 
 /// Builds the validate-session function from the environment.

@@ -9,8 +9,8 @@ use secure_initiation::adapters::{MemoryStore, StaticSecrets};
 use secure_initiation::api::risk::RuleScorer;
 use secure_initiation::api::strategy::MessengerStrategy;
 use secure_initiation::api::{
-    Browser, DataActionCredential, InitiateHandler, InitiatePorts, InitiateSettings,
-    ValidateHandler, ValidatePorts, ValidateSettings,
+    Browser, BrowserPorts, BrowserSettings, DataActionCredential, InitiateHandler, ValidateHandler,
+    ValidatePorts, ValidateSettings,
 };
 use secure_initiation::attributes::Schema;
 use secure_initiation::http::Cors;
@@ -94,14 +94,13 @@ fn initiate() -> InitiateHandler {
         verifier: Arc::new(verifier),
         cors: Cors::new(vec!["https://shop.example.com".to_owned()]),
     };
-    let ports = InitiatePorts {
+    let ports = BrowserPorts {
         sessions: store.clone(),
         rate: store.clone(),
-        idempotency: store,
         risk: Arc::new(RuleScorer),
         strategy: Arc::new(MessengerStrategy),
     };
-    InitiateHandler::new(browser, ports, InitiateSettings::default()).unwrap()
+    InitiateHandler::new(browser, ports, store, BrowserSettings::initiate()).unwrap()
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ use aws_lc_rs::digest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::ports::RateDecision;
 use crate::session::SessionHash;
 
 /// `session#<digest>`: records are keyed by the SHA-256 of the session hash, never the hash
@@ -15,7 +16,7 @@ pub(crate) fn session_pk(session_hash: &SessionHash) -> String {
 }
 
 /// `rate#<subject_key>#<window index>`.
-pub(crate) fn rate_pk(subject_key: &str, window: i64) -> String {
+fn rate_pk(subject_key: &str, window: i64) -> String {
     format!("rate#{subject_key}#{window}")
 }
 
@@ -24,15 +25,45 @@ pub(crate) fn idem_pk(key: &str) -> String {
     format!("idem#{key}")
 }
 
+/// One rate-limit hit's window: its counter's key and TTL, and the answer once the count is at
+/// its limit.
+pub(crate) struct RateWindow {
+    pub(crate) pk: String,
+    pub(crate) ttl: i64,
+    pub(crate) limited: RateDecision,
+}
+
+/// The window of a hit by `subject_key` at `now_secs`, or at once the refusal when `limit` is
+/// zero. Counters outlive their window by one more window, then TTL may remove them.
+pub(crate) fn rate_window(
+    subject_key: &str,
+    limit: u32,
+    window_secs: u64,
+    now_secs: i64,
+) -> Result<RateWindow, RateDecision> {
+    let (index, end) = window(now_secs, window_secs);
+    let limited = RateDecision::Limited {
+        retry_after_secs: retry_after(end, now_secs),
+    };
+    if limit == 0 {
+        return Err(limited);
+    }
+    Ok(RateWindow {
+        pk: rate_pk(subject_key, index),
+        ttl: end.saturating_add(i64::try_from(window_secs).unwrap_or(i64::MAX)),
+        limited,
+    })
+}
+
 /// The fixed window containing `now_secs`: its index and its end (Unix seconds).
-pub(crate) fn window(now_secs: i64, window_secs: u64) -> (i64, i64) {
+fn window(now_secs: i64, window_secs: u64) -> (i64, i64) {
     let len = i64::try_from(window_secs.max(1)).unwrap_or(i64::MAX);
     let index = now_secs.div_euclid(len);
     (index, index.saturating_mul(len).saturating_add(len))
 }
 
 /// Seconds until the window ends, at least one.
-pub(crate) fn retry_after(window_end: i64, now_secs: i64) -> u64 {
+fn retry_after(window_end: i64, now_secs: i64) -> u64 {
     u64::try_from(window_end.saturating_sub(now_secs))
         .unwrap_or(1)
         .max(1)

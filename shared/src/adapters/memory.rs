@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 
-use super::keys::{idem_pk, rate_pk, retry_after, session_pk, window};
+use super::keys::{idem_pk, rate_window, session_pk};
 use crate::payload::GenesysId;
 use crate::ports::{
     BindOutcome, Clock, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter,
@@ -279,34 +279,31 @@ impl RateLimiter for MemoryStore {
         window_secs: u64,
         now_secs: i64,
     ) -> Result<RateDecision, StoreError> {
-        let (index, end) = window(now_secs, window_secs);
-        let limited = RateDecision::Limited {
-            retry_after_secs: retry_after(end, now_secs),
+        let w = match rate_window(subject_key, limit, window_secs, now_secs) {
+            Ok(w) => w,
+            Err(limited) => return Ok(limited),
         };
-        if limit == 0 {
-            return Ok(limited);
-        }
-        let pk = rate_pk(subject_key, index);
         let mut items = self.lock();
-        match items.live(&pk, now_secs) {
-            Some(Item::Rate { count, .. }) if *count >= limit => Ok(limited),
+        match items.live(&w.pk, now_secs) {
+            Some(Item::Rate { count, .. }) if *count >= limit => Ok(w.limited),
             Some(Item::Rate { count, .. }) => {
                 *count += 1;
                 Ok(RateDecision::Allowed)
             }
             Some(_) => Err(StoreError::Corrupt("not a rate item".into())),
             None => {
-                let ttl = rate_ttl(end, window_secs);
-                items.put(pk, Item::Rate { count: 1, ttl }, now_secs);
+                items.put(
+                    w.pk,
+                    Item::Rate {
+                        count: 1,
+                        ttl: w.ttl,
+                    },
+                    now_secs,
+                );
                 Ok(RateDecision::Allowed)
             }
         }
     }
-}
-
-/// Rate items outlive their window by one more window, then TTL may remove them.
-pub(crate) fn rate_ttl(window_end: i64, window_secs: u64) -> i64 {
-    window_end.saturating_add(i64::try_from(window_secs).unwrap_or(i64::MAX))
 }
 
 #[async_trait]

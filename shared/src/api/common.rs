@@ -1,12 +1,80 @@
 //! What the browser-facing functions share: the parts that identify and admit a caller
-//! ([`Browser`]), and how an attribute that cannot be built becomes a refusal.
+//! ([`Browser`]), the ports and rules both apply ([`BrowserPorts`], [`BrowserSettings`]), and
+//! how an attribute that cannot be built becomes a refusal.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::risk::RiskPolicy;
+use super::strategy::InitiationStrategy;
 use crate::attributes::{AttributeError, Schema, Source};
 use crate::http::{ApiError, BrowserEdge, Cors};
-use crate::ports::{Clock, RateDecision, RateLimiter};
+use crate::ports::{Clock, RateDecision, RateLimiter, RiskScorer, SessionStore};
+use crate::tickets::TicketSettings;
+
+/// Initiations per subject per minute unless configured.
+pub const DEFAULT_INITIATE_RATE_LIMIT: u32 = 5;
+/// Refreshes per subject per minute unless configured: one open Messenger needs about 1.3.
+pub const DEFAULT_REFRESH_RATE_LIMIT: u32 = 10;
+
+/// So many attempts per subject per fixed window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Attempts allowed in one window.
+    pub per_window: u32,
+    /// The window (seconds).
+    pub window_secs: u64,
+}
+
+/// The rules initiate and refresh-token apply; each has its own rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrowserSettings {
+    /// Ticket lifetimes, maximum age and refresh count.
+    pub ticket: TicketSettings,
+    /// The function's per-subject limit.
+    pub rate: RateLimit,
+    /// Risk thresholds and failure policy (refresh scores again).
+    pub risk: RiskPolicy,
+    /// Budget for the Genesys calls of the `initiation-api` strategy.
+    pub genesys_deadline: Duration,
+}
+
+impl BrowserSettings {
+    /// initiate's defaults.
+    pub fn initiate() -> Self {
+        Self::with_limit(DEFAULT_INITIATE_RATE_LIMIT)
+    }
+
+    /// refresh-token's defaults.
+    pub fn refresh() -> Self {
+        Self::with_limit(DEFAULT_REFRESH_RATE_LIMIT)
+    }
+
+    fn with_limit(per_window: u32) -> Self {
+        Self {
+            ticket: TicketSettings::default(),
+            rate: RateLimit {
+                per_window,
+                window_secs: 60,
+            },
+            risk: RiskPolicy::default(),
+            genesys_deadline: super::strategy::default_genesys_deadline(),
+        }
+    }
+}
+
+/// The ports initiate and refresh-token both use.
+#[derive(Debug, Clone)]
+pub struct BrowserPorts {
+    /// Session records.
+    pub sessions: Arc<dyn SessionStore>,
+    /// The per-subject limit (each function counts under its own keys).
+    pub rate: Arc<dyn RateLimiter>,
+    /// Risk scorer (refresh asks it again).
+    pub risk: Arc<dyn RiskScorer>,
+    /// The configured strategy.
+    pub strategy: Arc<dyn InitiationStrategy>,
+}
 use crate::request::attribute_error;
 use crate::session::{SessionKeys, SessionVerifier};
 
@@ -70,11 +138,13 @@ pub(crate) fn attribute_failure(schema: &Schema, errors: &[AttributeError]) -> A
 pub(crate) async fn within_limit(
     rate: &dyn RateLimiter,
     key: &str,
-    limit: u32,
-    window_secs: u64,
+    limit: RateLimit,
     now: i64,
 ) -> Result<(), ApiError> {
-    match rate.hit(key, limit, window_secs, now).await? {
+    match rate
+        .hit(key, limit.per_window, limit.window_secs, now)
+        .await?
+    {
         RateDecision::Allowed => Ok(()),
         RateDecision::Limited { retry_after_secs } => {
             tracing::info!(retry_after_secs, "rate limited");

@@ -3,75 +3,27 @@
 //! strategy.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::common::{Browser, attribute_failure, within_limit};
-use super::risk::RiskPolicy;
-use super::strategy::{InitiationStrategy, StrategyOutcome};
+use super::common::{Browser, BrowserPorts, BrowserSettings, attribute_failure, within_limit};
+use super::strategy::StrategyOutcome;
 use super::{Function, Handler, TicketResponse};
 use crate::attributes::{AttributeInputs, AttributeSet};
 use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse, BrowserEdge};
 use crate::idempotency::{Created, Idempotency, IdempotencyKey, Keyed};
-use crate::ports::{IdempotencyStore, RateLimiter, RiskContext, RiskScorer, SessionStore};
+use crate::ports::{IdempotencyStore, RiskContext};
 use crate::request::InitiationRequest;
-use crate::tickets::TicketSettings;
-
-/// Initiations per subject per minute unless configured.
-pub const DEFAULT_RATE_LIMIT: u32 = 5;
-
-/// Business rules of initiation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InitiateSettings {
-    /// Ticket lifetimes.
-    pub ticket: TicketSettings,
-    /// Initiations per subject per window.
-    pub rate_limit: u32,
-    /// The window (seconds). Default 60.
-    pub rate_window_secs: u64,
-    /// Risk thresholds and failure policy.
-    pub risk: RiskPolicy,
-    /// Budget for the Genesys call of the `initiation-api` strategy.
-    pub genesys_deadline: Duration,
-}
-
-impl Default for InitiateSettings {
-    fn default() -> Self {
-        Self {
-            ticket: TicketSettings::default(),
-            rate_limit: DEFAULT_RATE_LIMIT,
-            rate_window_secs: 60,
-            risk: RiskPolicy::default(),
-            genesys_deadline: super::strategy::default_genesys_deadline(),
-        }
-    }
-}
-
-/// The ports initiate uses.
-#[derive(Debug, Clone)]
-pub struct InitiatePorts {
-    /// Session records.
-    pub sessions: Arc<dyn SessionStore>,
-    /// Per-subject rate limit.
-    pub rate: Arc<dyn RateLimiter>,
-    /// `Idempotency-Key` records.
-    pub idempotency: Arc<dyn IdempotencyStore>,
-    /// Risk scorer.
-    pub risk: Arc<dyn RiskScorer>,
-    /// The configured strategy.
-    pub strategy: Arc<dyn InitiationStrategy>,
-}
 
 /// The initiate function.
 #[derive(Debug, Clone)]
 pub struct InitiateHandler {
     browser: Browser,
     edge: BrowserEdge,
-    ports: InitiatePorts,
+    ports: BrowserPorts,
     idempotency: Idempotency,
-    settings: InitiateSettings,
+    settings: BrowserSettings,
 }
 
 #[async_trait]
@@ -91,14 +43,15 @@ impl Handler for InitiateHandler {
 }
 
 impl InitiateHandler {
-    /// The function over its ports.
+    /// The function over its ports; `idempotency` keeps the `Idempotency-Key` records.
     pub fn new(
         browser: Browser,
-        ports: InitiatePorts,
-        settings: InitiateSettings,
+        ports: BrowserPorts,
+        idempotency: Arc<dyn IdempotencyStore>,
+        settings: BrowserSettings,
     ) -> Result<Self, ApiError> {
         let idempotency = Idempotency::new(
-            ports.idempotency.clone(),
+            idempotency,
             ports.sessions.clone(),
             browser.keys.clone(),
             browser.clock.clone(),
@@ -142,16 +95,8 @@ impl InitiateHandler {
     ) -> Result<Created, ApiError> {
         let now = self.browser.clock.now_secs();
         let subject_key = admitted.subject_key.as_str();
-        let settings = &self.settings;
         let rate = self.ports.rate.as_ref();
-        within_limit(
-            rate,
-            subject_key,
-            settings.rate_limit,
-            settings.rate_window_secs,
-            now,
-        )
-        .await?;
+        within_limit(rate, subject_key, self.settings.rate, now).await?;
         let client_ip = req.client_ip.as_deref();
         let ctx = RiskContext {
             subject_key,

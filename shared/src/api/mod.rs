@@ -7,8 +7,8 @@
 
 mod common;
 mod credential;
-pub mod initiate;
-pub mod refresh;
+mod initiate;
+mod refresh;
 pub mod risk;
 pub mod strategy;
 mod ticket;
@@ -20,9 +20,12 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 
 pub use crate::tickets::TicketSettings;
-pub use common::Browser;
-pub use initiate::{InitiateHandler, InitiatePorts, InitiateSettings};
-pub use refresh::{RefreshHandler, RefreshPorts, RefreshSettings};
+pub use common::{
+    Browser, BrowserPorts, BrowserSettings, DEFAULT_INITIATE_RATE_LIMIT,
+    DEFAULT_REFRESH_RATE_LIMIT, RateLimit,
+};
+pub use initiate::InitiateHandler;
+pub use refresh::RefreshHandler;
 pub use ticket::TicketResponse;
 pub use validate::{DataActionCredential, ValidateHandler, ValidatePorts, ValidateSettings};
 

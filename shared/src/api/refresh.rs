@@ -5,75 +5,28 @@
 //! atomically with the new one's creation, with a short grace for a first message that left
 //! with it → the strategy.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::common::{Browser, attribute_failure, within_limit};
-use super::risk::RiskPolicy;
-use super::strategy::{InitiationStrategy, StrategyKind, StrategyOutcome};
+use super::common::{Browser, BrowserPorts, BrowserSettings, attribute_failure, within_limit};
+use super::strategy::{StrategyKind, StrategyOutcome};
 use super::{Function, Handler, TicketResponse};
 use crate::attributes::{AttributeInputs, AttributeSet};
 use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse, BrowserEdge, NotRefreshable};
-use crate::ports::{
-    RateLimiter, RiskContext, RiskScorer, RotateOutcome, SessionRecord, SessionStore,
-};
+use crate::ports::{RiskContext, RotateOutcome, SessionRecord};
 use crate::request::RefreshRequest;
 use crate::session::SessionHash;
-use crate::tickets::{RefreshRefusal, TicketSettings};
-
-/// Refreshes per subject per minute unless configured: one open Messenger needs about 1.3.
-pub const DEFAULT_RATE_LIMIT: u32 = 10;
-
-/// Rules of refreshing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RefreshSettings {
-    /// Ticket lifetimes, maximum age and refresh count.
-    pub ticket: TicketSettings,
-    /// Refreshes per subject per window, across all its chains.
-    pub rate_limit: u32,
-    /// The window (seconds). Default 60.
-    pub rate_window_secs: u64,
-    /// The same risk rules as initiation.
-    pub risk: RiskPolicy,
-    /// Budget for the Genesys calls of the `initiation-api` strategy.
-    pub genesys_deadline: Duration,
-}
-
-impl Default for RefreshSettings {
-    fn default() -> Self {
-        Self {
-            ticket: TicketSettings::default(),
-            rate_limit: DEFAULT_RATE_LIMIT,
-            rate_window_secs: 60,
-            risk: RiskPolicy::default(),
-            genesys_deadline: super::strategy::default_genesys_deadline(),
-        }
-    }
-}
-
-/// The ports refresh-token uses.
-#[derive(Debug, Clone)]
-pub struct RefreshPorts {
-    /// Session records.
-    pub sessions: Arc<dyn SessionStore>,
-    /// Per-subject refresh limit (its own counters, apart from initiation's).
-    pub rate: Arc<dyn RateLimiter>,
-    /// Risk scorer, asked again on every refresh.
-    pub risk: Arc<dyn RiskScorer>,
-    /// The configured strategy.
-    pub strategy: Arc<dyn InitiationStrategy>,
-}
+use crate::tickets::RefreshRefusal;
 
 /// The refresh-token function.
 #[derive(Debug, Clone)]
 pub struct RefreshHandler {
     browser: Browser,
     edge: BrowserEdge,
-    ports: RefreshPorts,
-    settings: RefreshSettings,
+    ports: BrowserPorts,
+    settings: BrowserSettings,
 }
 
 #[async_trait]
@@ -94,7 +47,7 @@ impl Handler for RefreshHandler {
 
 impl RefreshHandler {
     /// The function over its ports.
-    pub fn new(browser: Browser, ports: RefreshPorts, settings: RefreshSettings) -> Self {
+    pub fn new(browser: Browser, ports: BrowserPorts, settings: BrowserSettings) -> Self {
         Self {
             edge: browser.edge(),
             browser,
@@ -109,14 +62,7 @@ impl RefreshHandler {
         let settings = &self.settings;
         let limit_key = format!("refresh:{}", admitted.subject_key);
         let rate = self.ports.rate.as_ref();
-        within_limit(
-            rate,
-            &limit_key,
-            settings.rate_limit,
-            settings.rate_window_secs,
-            now,
-        )
-        .await?;
+        within_limit(rate, &limit_key, self.settings.rate, now).await?;
 
         let old = self.current(&admitted).await?;
         let rules = settings.ticket;

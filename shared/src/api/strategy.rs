@@ -79,9 +79,15 @@ pub trait InitiationStrategy: Send + Sync + Debug {
     ) -> Result<StrategyOutcome, GatewayError>;
 
     /// Ends a conversation [`InitiationStrategy::start`] created, before a refresh replaces its
-    /// ticket: a chain never holds two live conversations.
-    async fn end(&self, conversation_id: &GenesysId, deadline: Instant)
-    -> Result<(), GatewayError>;
+    /// ticket: a chain never holds two live conversations. A strategy that creates none has
+    /// nothing to end.
+    async fn end(
+        &self,
+        _conversation_id: &GenesysId,
+        _deadline: Instant,
+    ) -> Result<(), GatewayError> {
+        Ok(())
+    }
 }
 
 /// The `messenger` strategy.
@@ -101,14 +107,6 @@ impl InitiationStrategy for MessengerStrategy {
         _deadline: Instant,
     ) -> Result<StrategyOutcome, GatewayError> {
         Ok(StrategyOutcome::Messenger)
-    }
-
-    async fn end(
-        &self,
-        _conversation_id: &GenesysId,
-        _deadline: Instant,
-    ) -> Result<(), GatewayError> {
-        Ok(())
     }
 }
 

@@ -6,19 +6,37 @@ use jsonwebtoken::Algorithm;
 use url::Url;
 
 use super::reader::{Reader, invalid};
-use super::vars::{self, ALLOWED_ALGORITHMS};
+use super::vars::{self, ALLOWED_ALGORITHMS, Variable};
 use super::{BrowserConfig, ConfigError, GenesysConfig, JwtConfig, RiskConfig, StrategyConfig};
-use crate::api::TicketSettings;
 use crate::api::risk::{FailPolicy, RiskPolicy};
 use crate::api::strategy::StrategyKind;
+use crate::api::{BrowserSettings, RateLimit, TicketSettings};
 use crate::env::EnvSource;
 use crate::http::Cors;
 use crate::payload::{GenesysId, RoutingTarget, SkillRequirement};
 use crate::session::DEFAULT_ALGORITHMS;
 
-pub(super) fn browser<E: EnvSource + ?Sized>(
+/// A browser-facing function's configuration: the shared part and its rules, its rate limit
+/// read from `rate`.
+pub(super) fn function<E: EnvSource + ?Sized>(
     r: &Reader<'_, E>,
-) -> Result<BrowserConfig, ConfigError> {
+    rate: &Variable,
+    defaults: BrowserSettings,
+) -> Result<(BrowserConfig, BrowserSettings), ConfigError> {
+    let browser = browser(r)?;
+    let settings = BrowserSettings {
+        ticket: browser.ticket,
+        rate: RateLimit {
+            per_window: r.count(rate)?,
+            ..defaults.rate
+        },
+        risk: browser.risk.policy,
+        genesys_deadline: browser.strategy.deadline(),
+    };
+    Ok((browser, settings))
+}
+
+fn browser<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<BrowserConfig, ConfigError> {
     Ok(BrowserConfig {
         table: r.required(&vars::SESSION_TABLE)?,
         session_key_secret_id: r.required(&vars::SESSION_KEY_SECRET_ID)?,

@@ -26,7 +26,7 @@ pub use vars::{Function, Kind, VARIABLES, Variable};
 
 use crate::api::risk::RiskPolicy;
 use crate::api::strategy::StrategyKind;
-use crate::api::{InitiateSettings, RefreshSettings, TicketSettings, ValidateSettings};
+use crate::api::{BrowserSettings, TicketSettings, ValidateSettings};
 use crate::http::Cors;
 use crate::payload::RoutingTarget;
 
@@ -176,16 +176,17 @@ pub struct InitiateConfig {
     /// Shared browser-facing settings.
     pub browser: BrowserConfig,
     /// Business rules.
-    pub settings: InitiateSettings,
+    pub settings: BrowserSettings,
 }
 
-/// The refresh-token function's configuration.
+/// The refresh-token function's configuration: the same kinds of settings as initiate's, with
+/// its own rate limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshConfig {
     /// Shared browser-facing settings.
     pub browser: BrowserConfig,
     /// Rules.
-    pub settings: RefreshSettings,
+    pub settings: BrowserSettings,
 }
 
 /// The validate-session function's configuration.

@@ -4,7 +4,9 @@
 //! constants of the modules that use them, so each is written once.
 
 pub use crate::api::Function;
-use crate::api::{initiate, refresh, risk, strategy, validate};
+use crate::api::{
+    DEFAULT_INITIATE_RATE_LIMIT, DEFAULT_REFRESH_RATE_LIMIT, risk, strategy, validate,
+};
 use crate::ports::DEFAULT_SECRETS_CACHE_TTL_SECS;
 use crate::session::{DEFAULT_ALGORITHMS, DEFAULT_LEEWAY_SECS};
 use crate::tickets;
@@ -187,10 +189,10 @@ variables! {
     MAX_REFRESHES = "MAX_REFRESHES", BROWSER, "refreshes per chain",
         Kind::Integer { min: 0, max: 100, default: tickets::DEFAULT_MAX_REFRESHES as i64, note: "" };
     RATE_LIMIT_PER_MINUTE = "RATE_LIMIT_PER_MINUTE", &[I], "initiations per subject per minute",
-        Kind::Integer { min: 1, max: 10_000, default: initiate::DEFAULT_RATE_LIMIT as i64, note: "" };
+        Kind::Integer { min: 1, max: 10_000, default: DEFAULT_INITIATE_RATE_LIMIT as i64, note: "" };
     REFRESH_RATE_LIMIT_PER_MINUTE = "REFRESH_RATE_LIMIT_PER_MINUTE", &[R],
         "refreshes per subject per minute, across its chains",
-        Kind::Integer { min: 1, max: 10_000, default: refresh::DEFAULT_RATE_LIMIT as i64, note: "" };
+        Kind::Integer { min: 1, max: 10_000, default: DEFAULT_REFRESH_RATE_LIMIT as i64, note: "" };
     RISK_REFUSE_AT = "RISK_REFUSE_AT", ALL, "refuse scores at or above this",
         Kind::Integer { min: 1, max: 101, default: risk::DEFAULT_REFUSE_AT, note: "101 never refuses" };
     RISK_SCORER_URL = "RISK_SCORER_URL", BROWSER,

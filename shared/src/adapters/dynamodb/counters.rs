@@ -8,8 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::codec::{corrupt, n, number, s, string};
 use super::{DynamoStore, PARTITION_KEY, TTL_ATTRIBUTE, is_condition_failure, store_error};
-use crate::adapters::keys::{idem_pk, rate_pk, retry_after, window};
-use crate::adapters::memory::rate_ttl;
+use crate::adapters::keys::{idem_pk, rate_window};
 use crate::ports::{IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, StoreError};
 
 const IN_PROGRESS: &str = "in_progress";
@@ -25,32 +24,29 @@ impl RateLimiter for DynamoStore {
         window_secs: u64,
         now_secs: i64,
     ) -> Result<RateDecision, StoreError> {
-        let (index, end) = window(now_secs, window_secs);
-        let limited = RateDecision::Limited {
-            retry_after_secs: retry_after(end, now_secs),
+        let w = match rate_window(subject_key, limit, window_secs, now_secs) {
+            Ok(w) => w,
+            Err(limited) => return Ok(limited),
         };
-        if limit == 0 {
-            return Ok(limited);
-        }
         // One atomic increment guarded by the limit: the count never passes `limit`, and of
         // any number of concurrent hits exactly `limit` per window succeed.
         let result = self
             .client
             .update_item()
             .table_name(self.table.as_ref())
-            .set_key(Some(Self::key(rate_pk(subject_key, index))))
+            .set_key(Some(Self::key(w.pk)))
             .update_expression("SET #ttl = if_not_exists(#ttl, :ttl) ADD #count :one")
             .condition_expression("attribute_not_exists(#count) OR #count < :limit")
             .expression_attribute_names("#count", "count")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":limit", n(limit))
-            .expression_attribute_values(":ttl", n(rate_ttl(end, window_secs)))
+            .expression_attribute_values(":ttl", n(w.ttl))
             .send()
             .await;
         match result {
             Ok(_) => Ok(RateDecision::Allowed),
-            Err(err) if is_condition_failure(&err) => Ok(limited),
+            Err(err) if is_condition_failure(&err) => Ok(w.limited),
             Err(err) => Err(store_error(err)),
         }
     }
