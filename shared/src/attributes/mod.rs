@@ -1,9 +1,11 @@
 //! The typed, Participant-scoped attribute schema and the values built from it.
 
+mod definition;
 mod error;
 mod load;
 mod schema;
 mod set;
+mod source;
 mod value;
 
 pub use error::{AttributeError, SchemaError};
