@@ -82,6 +82,46 @@ fn field_values_are_checked_against_the_schema() {
     );
 }
 
+/// The field errors of `body` as (field, rule, message).
+fn field_messages(body: &[u8]) -> Vec<(String, &'static str, String)> {
+    match InitiationRequest::parse(&schema(), body) {
+        Err(RequestError::Invalid(errors)) => errors
+            .into_iter()
+            .map(|e| (e.field, e.rule, e.message))
+            .collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_float_order_id_is_refused_with_a_message_that_says_what_is_accepted() {
+    let accepted = "expected a string, or a 64-bit integer written without fraction or exponent";
+    for body in [
+        &br#"{"orderId":88472.5}"#[..],
+        br#"{"orderId":1e3}"#,
+        br#"{"orderId":8.8472e4}"#,
+        br#"{"orderId":88472.0}"#,
+        br#"{"orderId":true}"#,
+    ] {
+        assert_eq!(
+            field_messages(body),
+            vec![("orderId".into(), "type", accepted.to_owned())],
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    // A negative integer is an integer: it is taken as `-1`, and the pattern refuses it, naming
+    // the digits it accepts.
+    assert_eq!(
+        field_messages(br#"{"orderId":-1}"#),
+        vec![(
+            "orderId".into(),
+            "pattern",
+            "does not match the pattern `[0-9]{1,12}`".to_owned()
+        )]
+    );
+}
+
 #[test]
 fn a_valid_request_keeps_its_fields_and_an_integer_order_id_is_taken_losslessly() {
     let r =

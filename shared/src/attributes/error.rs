@@ -156,8 +156,9 @@ pub enum AttributeError {
         /// The attribute.
         key: String,
     },
-    /// A value of a type that cannot be converted without loss.
-    #[error("attribute `{key}`: expected a {expected}")]
+    /// A value of a type that cannot be converted without loss. The message says what is
+    /// accepted, not only the type: a string attribute takes an integer too.
+    #[error("attribute `{key}`: expected {}", accepted(*.expected))]
     WrongType {
         /// The attribute.
         key: String,
@@ -236,6 +237,21 @@ pub enum AttributeError {
         /// The limit.
         limit: usize,
     },
+}
+
+/// What a JSON value of an attribute of type `ty` may be
+/// ([`AttributeDef::parse_json`](super::AttributeDef::parse_json)): an integer has one decimal
+/// spelling, so a string attribute takes it; a fraction or an exponent has several, so it does not.
+fn accepted(ty: AttributeType) -> &'static str {
+    match ty {
+        AttributeType::String => {
+            "a string, or a 64-bit integer written without fraction or exponent"
+        }
+        AttributeType::Integer => {
+            "an integer: a whole number, or its decimal digits as a string such as `2`"
+        }
+        AttributeType::Boolean => "a boolean: `true` or `false`, as such or as a string",
+    }
 }
 
 impl AttributeError {
