@@ -105,54 +105,20 @@ impl InitiationRequest {
         let mut fields = BTreeMap::new();
         let mut initial_message = None;
         for (name, value) in object {
-            if name == INITIAL_MESSAGE_FIELD {
-                match &value {
-                    Value::Null => {}
-                    Value::String(s) => {
-                        match InitialMessage::parse(s, schema.limits().initial_message_max_chars) {
-                            Ok(m) => initial_message = Some(m),
-                            Err(e) => errors.push(message_error(&e)),
-                        }
+            let checked = if name == INITIAL_MESSAGE_FIELD {
+                parse_initial_message(schema, &value).map(|m| initial_message = m)
+            } else {
+                check_field(schema, &name, &value).map(|present| {
+                    if present {
+                        fields.insert(name, value);
                     }
-                    _ => errors.push(FieldError {
-                        field: name,
-                        rule: "type",
-                        message: "expected a string".to_owned(),
-                    }),
-                }
-                continue;
-            }
-            let Some(def) = schema.attribute_for_request_field(&name) else {
-                errors.push(FieldError {
-                    message: "this field is not accepted from the browser".to_owned(),
-                    field: name,
-                    rule: "unknown-field",
-                });
-                continue;
+                })
             };
-            if value.is_null() {
-                continue;
-            }
-            match def.parse_json(&value, schema) {
-                Ok(_) => {
-                    fields.insert(name, value);
-                }
-                Err(e) => errors.push(attribute_error(&name, &e)),
+            if let Err(e) = checked {
+                errors.push(e);
             }
         }
-        for field in schema.request_fields() {
-            if let Some(def) = schema.attribute_for_request_field(field)
-                && def.required()
-                && !fields.contains_key(field)
-                && !errors.iter().any(|e| e.field == field)
-            {
-                errors.push(FieldError {
-                    field: field.to_owned(),
-                    rule: "required",
-                    message: "a value is required".to_owned(),
-                });
-            }
-        }
+        report_missing(schema, &fields, &mut errors);
         if errors.is_empty() {
             Ok(Self {
                 fields,
@@ -188,6 +154,69 @@ impl InitiationRequest {
             );
         }
         serde_json::to_vec(&object).unwrap_or_default()
+    }
+}
+
+/// The first chat message, checked against the schema's cap (`null` is no message).
+fn parse_initial_message(
+    schema: &Schema,
+    value: &Value,
+) -> Result<Option<InitialMessage>, FieldError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => InitialMessage::parse(s, schema.limits().initial_message_max_chars)
+            .map(Some)
+            .map_err(|e| message_error(&e)),
+        _ => Err(FieldError::not_a_string(INITIAL_MESSAGE_FIELD)),
+    }
+}
+
+/// Checks request field `name` against the attribute it feeds: whether it holds a value
+/// (`null` is no value), or why it is refused.
+fn check_field(schema: &Schema, name: &str, value: &Value) -> Result<bool, FieldError> {
+    let Some(def) = schema.attribute_for_request_field(name) else {
+        return Err(FieldError {
+            field: name.to_owned(),
+            rule: "unknown-field",
+            message: "this field is not accepted from the browser".to_owned(),
+        });
+    };
+    if value.is_null() {
+        return Ok(false);
+    }
+    def.parse_json(value, schema)
+        .map(|_| true)
+        .map_err(|e| attribute_error(name, &e))
+}
+
+/// A required request field that was not sent, and was not refused for another reason.
+fn report_missing(schema: &Schema, fields: &BTreeMap<String, Value>, errors: &mut Vec<FieldError>) {
+    for field in schema.request_fields() {
+        if let Some(def) = schema.attribute_for_request_field(field)
+            && def.required()
+            && !fields.contains_key(field)
+            && !errors.iter().any(|e| e.field == field)
+        {
+            errors.push(FieldError::required(field));
+        }
+    }
+}
+
+impl FieldError {
+    fn required(field: &str) -> Self {
+        Self {
+            field: field.to_owned(),
+            rule: "required",
+            message: "a value is required".to_owned(),
+        }
+    }
+
+    fn not_a_string(field: &str) -> Self {
+        Self {
+            field: field.to_owned(),
+            rule: "type",
+            message: "expected a string".to_owned(),
+        }
     }
 }
 
@@ -230,20 +259,12 @@ fn take_string(
         Some(Value::String(s)) => Some(s),
         None | Some(Value::Null) => {
             if required {
-                errors.push(FieldError {
-                    field: field.to_owned(),
-                    rule: "required",
-                    message: "a value is required".to_owned(),
-                });
+                errors.push(FieldError::required(field));
             }
             None
         }
         Some(_) => {
-            errors.push(FieldError {
-                field: field.to_owned(),
-                rule: "type",
-                message: "expected a string".to_owned(),
-            });
+            errors.push(FieldError::not_a_string(field));
             None
         }
     }
