@@ -240,84 +240,90 @@ impl ApiError {
 
     /// The problem body: detail only where it is the client's to know.
     pub fn problem(&self) -> Problem {
-        let (title, detail, errors) = match self {
-            Self::Malformed(reason) => ("Malformed request", reason.clone(), vec![]),
-            Self::InvalidSession => (
-                "Invalid session token",
-                "the session token is missing, malformed, expired or not signed by the site's identity provider".to_owned(),
-                vec![],
-            ),
-            Self::InvalidCredential => (
-                "Invalid credential",
-                "the data action's credential is missing or wrong".to_owned(),
-                vec![],
-            ),
-            Self::RiskRefused => (
-                "Refused",
-                "this chat cannot be started now; please contact us another way".to_owned(),
-                vec![],
-            ),
-            Self::SessionContext(key) => (
-                "Session context refused",
-                format!("the signed-in session does not provide a valid `{key}`"),
-                vec![],
-            ),
-            Self::NotRefreshable(why) => ("Session not refreshable", why.detail().to_owned(), vec![]),
-            Self::OriginNotAllowed => ("Origin not allowed", "this origin may not call the API".to_owned(), vec![]),
-            Self::NotFound => ("Not found", "no such route".to_owned(), vec![]),
-            Self::MethodNotAllowed { allow } => (
-                "Method not allowed",
-                format!("this route accepts {allow}"),
-                vec![],
-            ),
-            Self::IdempotencyConflict(why) => ("Idempotency conflict", (*why).to_owned(), vec![]),
-            Self::TooLarge { limit } => ("Payload too large", format!("the body is over {limit} bytes"), vec![]),
-            Self::UnsupportedMediaType => (
-                "Unsupported media type",
-                "send the body as `application/json`".to_owned(),
-                vec![],
-            ),
-            Self::Invalid(fields) => (
-                "Invalid fields",
-                format!("{} field(s) break the schema", fields.len()),
-                fields
-                    .iter()
-                    .map(|f| ProblemField {
-                        field: f.field.clone(),
-                        rule: f.rule,
-                        detail: f.message.clone(),
-                    })
-                    .collect(),
-            ),
-            Self::RateLimited { retry_after } => (
-                "Too many requests",
-                format!("retry after {} seconds", retry_after.as_secs().max(1)),
-                vec![],
-            ),
-            Self::BadGateway(_) => ("Upstream error", "Genesys Cloud did not accept the request".to_owned(), vec![]),
-            Self::Unavailable { .. } => (
-                "Service unavailable",
-                "a dependency is unavailable; retry shortly".to_owned(),
-                vec![],
-            ),
-            Self::Timeout { .. } => (
-                "Upstream timeout",
-                "the request did not complete in time; its outcome may be unknown".to_owned(),
-                vec![],
-            ),
-            Self::Internal(_) => ("Internal error", "an unexpected error occurred".to_owned(), vec![]),
-        };
         Problem {
             type_uri: format!("{PROBLEM_TYPE_PREFIX}{}", self.slug()),
-            title,
+            title: self.title(),
             status: self.status().as_u16(),
-            detail,
-            errors,
+            detail: self.detail(),
+            errors: self.field_problems(),
             reason: match self {
                 Self::NotRefreshable(why) => Some(why.as_str()),
                 _ => None,
             },
         }
+    }
+
+    /// The problem `title`: a short summary of the type.
+    fn title(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "Malformed request",
+            Self::InvalidSession => "Invalid session token",
+            Self::InvalidCredential => "Invalid credential",
+            Self::RiskRefused => "Refused",
+            Self::SessionContext(_) => "Session context refused",
+            Self::NotRefreshable(_) => "Session not refreshable",
+            Self::OriginNotAllowed => "Origin not allowed",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
+            Self::IdempotencyConflict(_) => "Idempotency conflict",
+            Self::TooLarge { .. } => "Payload too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::Invalid(_) => "Invalid fields",
+            Self::RateLimited { .. } => "Too many requests",
+            Self::BadGateway(_) => "Upstream error",
+            Self::Unavailable { .. } => "Service unavailable",
+            Self::Timeout { .. } => "Upstream timeout",
+            Self::Internal(_) => "Internal error",
+        }
+    }
+
+    /// The problem `detail`: what the client can act on. Upstream and internal failures say
+    /// only that they happened; their cause stays in the log.
+    fn detail(&self) -> String {
+        let fixed = match self {
+            Self::Malformed(reason) => return reason.clone(),
+            Self::InvalidSession => {
+                "the session token is missing, malformed, expired or not signed by the site's identity provider"
+            }
+            Self::InvalidCredential => "the data action's credential is missing or wrong",
+            Self::RiskRefused => "this chat cannot be started now; please contact us another way",
+            Self::SessionContext(key) => {
+                return format!("the signed-in session does not provide a valid `{key}`");
+            }
+            Self::NotRefreshable(why) => why.detail(),
+            Self::OriginNotAllowed => "this origin may not call the API",
+            Self::NotFound => "no such route",
+            Self::MethodNotAllowed { allow } => return format!("this route accepts {allow}"),
+            Self::IdempotencyConflict(why) => why,
+            Self::TooLarge { limit } => return format!("the body is over {limit} bytes"),
+            Self::UnsupportedMediaType => "send the body as `application/json`",
+            Self::Invalid(fields) => return format!("{} field(s) break the schema", fields.len()),
+            Self::RateLimited { retry_after } => {
+                return format!("retry after {} seconds", retry_after.as_secs().max(1));
+            }
+            Self::BadGateway(_) => "Genesys Cloud did not accept the request",
+            Self::Unavailable { .. } => "a dependency is unavailable; retry shortly",
+            Self::Timeout { .. } => {
+                "the request did not complete in time; its outcome may be unknown"
+            }
+            Self::Internal(_) => "an unexpected error occurred",
+        };
+        fixed.to_owned()
+    }
+
+    /// `errors[]`: one entry per refused field.
+    fn field_problems(&self) -> Vec<ProblemField> {
+        let Self::Invalid(fields) = self else {
+            return Vec::new();
+        };
+        fields
+            .iter()
+            .map(|f| ProblemField {
+                field: f.field.clone(),
+                rule: f.rule,
+                detail: f.message.clone(),
+            })
+            .collect()
     }
 
     /// The full response: problem body, content type, `Cache-Control: no-store`, and
