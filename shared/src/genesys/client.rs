@@ -17,7 +17,7 @@ use super::GenesysError;
 use super::region::{GenesysConfigError, GenesysEndpoints};
 use super::retry::RetryPolicy;
 use super::token::{TokenSettings, TokenWanted, Tokens};
-use super::transport::{Auth, Body, ReadError, Transport, transport_error};
+use super::transport::{Auth, Body, Repeat, Request, Transport};
 use super::wire::{CreatedBody, api_error, parse};
 use crate::payload::{GenesysId, InitiationBody, ParticipantAttributesBody};
 use crate::ports::{
@@ -66,22 +66,11 @@ impl GenesysClientConfig {
     }
 }
 
-/// Whether a call may be repeated after its request may have reached Genesys Cloud.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Repeat {
-    /// Creates something: after sending, a lost answer is [`GenesysError::OutcomeUnknown`], and
-    /// 502/504 (a gateway that may have forwarded it) too. Only explicit refusals (401, 429, 503)
-    /// and connection failures before sending are retried.
-    Never,
-    /// Reads, merges or disconnects: repeating is harmless.
-    Safe,
-}
-
-/// One API request.
+/// One Platform API request.
 struct ApiCall<'a> {
     method: Method,
     url: Url,
-    json: Option<&'a [u8]>,
+    json: &'a [u8],
     repeat: Repeat,
 }
 
@@ -154,19 +143,14 @@ impl GenesysClient {
         body: &InitiationBody<'_>,
         deadline: Instant,
     ) -> Result<CreatedConversation, GenesysError> {
-        let widget_id = body.widget_id().to_string();
         let json = body.to_json();
         let call = ApiCall {
             method: Method::POST,
-            url: self.endpoints.api_url(&[
-                "api",
-                "v2",
-                "webmessaging",
-                "widgets",
-                &widget_id,
-                "conversations",
-            ]),
-            json: Some(&json),
+            url: self.endpoints.api_route(
+                "api/v2/webmessaging/widgets/{}/conversations",
+                &[&body.widget_id()],
+            ),
+            json: &json,
             repeat: Repeat::Never,
         };
         let answer = self.execute(&call, deadline).await?;
@@ -193,13 +177,12 @@ impl GenesysClient {
         conversation_id: &GenesysId,
         deadline: Instant,
     ) -> Result<(), GenesysError> {
-        let id = conversation_id.to_string();
         let call = ApiCall {
             method: Method::PATCH,
             url: self
                 .endpoints
-                .api_url(&["api", "v2", "conversations", "messages", &id]),
-            json: Some(br#"{"state":"disconnected"}"#),
+                .api_route("api/v2/conversations/messages/{}", &[conversation_id]),
+            json: br#"{"state":"disconnected"}"#,
             repeat: Repeat::Safe,
         };
         let answer = self.execute(&call, deadline).await?;
@@ -220,21 +203,14 @@ impl GenesysClient {
         body: &ParticipantAttributesBody,
         deadline: Instant,
     ) -> Result<(), GenesysError> {
-        let (conversation, participant) = (conversation_id.to_string(), participant_id.to_string());
         let json = body.to_json();
         let call = ApiCall {
             method: Method::PATCH,
-            url: self.endpoints.api_url(&[
-                "api",
-                "v2",
-                "conversations",
-                "messages",
-                &conversation,
-                "participants",
-                &participant,
-                "attributes",
-            ]),
-            json: Some(&json),
+            url: self.endpoints.api_route(
+                "api/v2/conversations/messages/{}/participants/{}/attributes",
+                &[conversation_id, participant_id],
+            ),
+            json: &json,
             repeat: Repeat::Safe,
         };
         self.execute(&call, deadline).await.map(drop)
@@ -252,46 +228,22 @@ impl GenesysClient {
                 .tokens
                 .access_token(&self.transport, wanted, deadline)
                 .await?;
-            let body = call.json.map_or(Body::Empty, Body::Json);
-            let sent = self
-                .transport
-                .send(
-                    call.method.clone(),
-                    call.url.clone(),
-                    Auth::Bearer(&token.value),
-                    body,
-                    deadline,
-                )
-                .await;
-            let answer = match sent {
-                Ok(answer) => answer,
-                Err(ReadError::NoTime) => return Err(GenesysError::Timeout),
-                Err(ReadError::TooLarge) => {
-                    return Err(GenesysError::Malformed(
-                        "response body too large".to_owned(),
-                    ));
-                }
-                Err(ReadError::Failed { sent, error }) => {
-                    if sent && call.repeat == Repeat::Never {
-                        tracing::warn!(%error, "genesys cloud did not answer a create; its outcome is unknown");
-                        return Err(GenesysError::OutcomeUnknown);
-                    }
-                    retries += 1;
-                    let wait = self
-                        .transport
-                        .transient_wait(retries, deadline)
-                        .ok_or_else(|| transport_error(error))?;
-                    tracing::warn!(
-                        retry = retries,
-                        wait_ms = wait.as_millis(),
-                        "genesys cloud call failed; retrying"
-                    );
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
+            let request = Request {
+                method: call.method.clone(),
+                url: &call.url,
+                auth: Auth::Bearer(&token.value),
+                body: Body::Json(call.json),
+                repeat: call.repeat,
+                what: "api call",
             };
-            let status = answer.status.as_u16();
-            match status {
+            let Some(answer) = self
+                .transport
+                .attempt(&request, &mut retries, deadline)
+                .await?
+            else {
+                continue;
+            };
+            match answer.status.as_u16() {
                 200..=299 => return Ok(answer.body),
                 401 => {
                     refusals += 1;
@@ -301,7 +253,7 @@ impl GenesysClient {
                         "genesys cloud refused the access token; refreshing it"
                     );
                 }
-                502 | 504 if call.repeat == Repeat::Never => {
+                status @ (502 | 504) if call.repeat == Repeat::Never => {
                     tracing::warn!(
                         status,
                         "a gateway failed a create it may have forwarded; its outcome is unknown"
@@ -309,13 +261,11 @@ impl GenesysClient {
                     return Err(GenesysError::OutcomeUnknown);
                 }
                 429 | 502..=504 => {
-                    retries += 1;
-                    let wait =
-                        self.transport
-                            .throttle_wait(status, &answer.headers, retries, deadline)?;
-                    tokio::time::sleep(wait).await;
+                    self.transport
+                        .wait_throttled(&answer, &mut retries, deadline)
+                        .await?;
                 }
-                _ => return Err(api_error(status, &answer.body)),
+                status => return Err(api_error(status, &answer.body)),
             }
         }
     }

@@ -9,7 +9,7 @@ use reqwest::Method;
 use tokio::time::Instant;
 use url::Url;
 
-use super::transport::{Answer, Auth, Body, ReadError, Transport, transport_error};
+use super::transport::{Auth, Body, Repeat, Request, Transport};
 use super::wire::{TokenResponse, api_error, parse};
 use super::{CLIENT_ID_FIELD, CLIENT_SECRET_FIELD, GenesysError};
 use crate::ports::{Clock, SecretSource, SecretString};
@@ -160,17 +160,8 @@ impl Tokens {
         let mut state = tokio::time::timeout_at(deadline, self.cache.refresh.lock())
             .await
             .map_err(|_| GenesysError::Timeout)?;
-        if let Some(token) = self.cache.fresh(self.clock.now_ms()) {
-            match wanted {
-                TokenWanted::Any => return Ok(token),
-                TokenWanted::Replacing {
-                    generation: refused,
-                    ..
-                } if token.generation != refused => {
-                    return Ok(token);
-                }
-                TokenWanted::Replacing { .. } => {}
-            }
+        if let Some(token) = self.fetched_meanwhile(wanted) {
+            return Ok(token);
         }
         if let TokenWanted::Replacing { generation, .. } = wanted {
             self.cache.discard(generation);
@@ -195,16 +186,34 @@ impl Tokens {
             );
             self.secrets.invalidate(&self.settings.secret_id).await;
         }
-        let (value, expires_in) = match self.fetch(transport, deadline, rotate).await {
-            Ok(fetched) => fetched,
+        match self.fetch(transport, deadline, rotate).await {
+            Ok((value, expires_in)) => Ok(self.keep(&mut state, value, expires_in)),
             Err(GenesysError::Auth) => {
                 let cooldown = i64::try_from(self.settings.auth_failure_cooldown.as_millis())
                     .unwrap_or(i64::MAX);
                 state.refused_until_ms = Some(self.clock.now_ms().saturating_add(cooldown));
-                return Err(GenesysError::Auth);
+                Err(GenesysError::Auth)
             }
-            Err(other) => return Err(other),
-        };
+            Err(other) => Err(other),
+        }
+    }
+
+    /// A token another caller fetched while this one waited for the refresh lock, if it is what
+    /// `wanted` asks for.
+    fn fetched_meanwhile(&self, wanted: TokenWanted) -> Option<Arc<CachedToken>> {
+        let token = self.cache.fresh(self.clock.now_ms())?;
+        match wanted {
+            TokenWanted::Any => Some(token),
+            TokenWanted::Replacing {
+                generation: refused,
+                ..
+            } => (token.generation != refused).then_some(token),
+        }
+    }
+
+    /// Caches a fetched token as the next generation, to be replaced `refresh_margin` before
+    /// it expires.
+    fn keep(&self, state: &mut Refresh, value: SecretString, expires_in: u64) -> Arc<CachedToken> {
         state.refused_until_ms = None;
         state.generation += 1;
         let lifetime = Duration::from_secs(expires_in);
@@ -221,7 +230,7 @@ impl Tokens {
             generation = state.generation,
             "genesys cloud access token obtained"
         );
-        Ok(token)
+        token
     }
 
     /// `POST {login}/oauth/token` with Basic client authentication. Safe to retry (it creates
@@ -239,63 +248,41 @@ impl Tokens {
             let fields = tokio::time::timeout_at(deadline, self.secrets.fields(secret_id))
                 .await
                 .map_err(|_| GenesysError::Timeout)??;
-            let id = fields.get(secret_id, CLIENT_ID_FIELD)?;
-            let secret = fields.get(secret_id, CLIENT_SECRET_FIELD)?;
-            let sent = transport
-                .send(
-                    Method::POST,
-                    self.settings.url.clone(),
-                    Auth::Client { id, secret },
-                    Body::Form(&[("grant_type", "client_credentials")]),
-                    deadline,
-                )
-                .await;
-            let Answer {
-                status,
-                headers,
-                body,
-            } = match sent {
-                Ok(answer) => answer,
-                Err(ReadError::NoTime) => return Err(GenesysError::Timeout),
-                Err(ReadError::TooLarge) => {
-                    return Err(GenesysError::Malformed(
-                        "token response: body too large".to_owned(),
-                    ));
-                }
-                Err(ReadError::Failed { error, .. }) => {
-                    retries += 1;
-                    match transport.transient_wait(retries, deadline) {
-                        Some(wait) => {
-                            tracing::warn!(%error, retry = retries, wait_ms = wait.as_millis(), "genesys token request failed; retrying");
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                        None => return Err(transport_error(error)),
-                    }
-                }
+            let request = Request {
+                method: Method::POST,
+                url: &self.settings.url,
+                auth: Auth::Client {
+                    id: fields.get(secret_id, CLIENT_ID_FIELD)?,
+                    secret: fields.get(secret_id, CLIENT_SECRET_FIELD)?,
+                },
+                body: Body::Form(&[("grant_type", "client_credentials")]),
+                repeat: Repeat::Safe,
+                what: "token request",
             };
-            match status.as_u16() {
-                200..=299 => return token_from(&body),
-                400 | 401 if !rotated => {
+            let Some(answer) = transport.attempt(&request, &mut retries, deadline).await? else {
+                continue;
+            };
+            match answer.status.as_u16() {
+                200..=299 => return token_from(&answer.body),
+                status @ (400 | 401) if !rotated => {
                     tracing::warn!(
-                        status = status.as_u16(),
+                        status,
                         %secret_id,
                         "genesys cloud refused the client credentials; re-reading them once"
                     );
                     self.secrets.invalidate(secret_id).await;
                     rotated = true;
                 }
-                400 | 401 => {
-                    tracing::error!(status = status.as_u16(), %secret_id, "genesys cloud refused the client credentials");
+                status @ (400 | 401) => {
+                    tracing::error!(status, %secret_id, "genesys cloud refused the client credentials");
                     return Err(GenesysError::Auth);
                 }
                 429 | 502..=504 => {
-                    retries += 1;
-                    let wait =
-                        transport.throttle_wait(status.as_u16(), &headers, retries, deadline)?;
-                    tokio::time::sleep(wait).await;
+                    transport
+                        .wait_throttled(&answer, &mut retries, deadline)
+                        .await?;
                 }
-                other => return Err(api_error(other, &body)),
+                status => return Err(api_error(status, &answer.body)),
             }
         }
     }

@@ -1,7 +1,8 @@
 //! The HTTP exchange under every Genesys Cloud call: one request with a deadline-bounded
 //! timeout, a size-bounded answer, and the waits the retry policy allows (`Retry-After` for 429,
-//! backoff for 5xx and connection failures). What to retry and when a create's outcome is
-//! unknown is the caller's to decide ([`super::GenesysClient`], [`super::token::Tokens`]).
+//! backoff for 5xx and connection failures). Which statuses to retry is the caller's to decide
+//! ([`super::GenesysClient`], [`super::token::Tokens`]); whether a request may be sent again
+//! once it may have reached Genesys Cloud is its [`Repeat`].
 
 use std::time::Duration;
 
@@ -30,14 +31,35 @@ pub(crate) enum Auth<'a> {
     },
 }
 
+/// Whether a request may be sent again after it may have reached Genesys Cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    /// Creates something: once sent, a lost answer is [`GenesysError::OutcomeUnknown`], and so is
+    /// a 502/504 from a gateway that may have forwarded it (the caller's rule). Only explicit
+    /// refusals (401, 429, 503) and connection failures before sending are retried.
+    Never,
+    /// Reads, merges, disconnects and token requests: repeating is harmless.
+    Safe,
+}
+
 /// What is sent.
+#[derive(Clone, Copy)]
 pub(crate) enum Body<'a> {
-    /// Nothing.
-    Empty,
     /// `application/json`.
     Json(&'a [u8]),
     /// `application/x-www-form-urlencoded`.
     Form(&'a [(&'a str, &'a str)]),
+}
+
+/// One request, as often as it is attempted.
+pub(crate) struct Request<'a> {
+    pub(crate) method: Method,
+    pub(crate) url: &'a Url,
+    pub(crate) auth: Auth<'a>,
+    pub(crate) body: Body<'a>,
+    pub(crate) repeat: Repeat,
+    /// What it is, for logs and errors (`token request`).
+    pub(crate) what: &'static str,
 }
 
 /// A complete answer.
@@ -50,7 +72,7 @@ pub(crate) struct Answer {
 
 /// Why no complete answer arrived.
 #[derive(Debug)]
-pub(crate) enum ReadError {
+enum ReadError {
     /// The deadline left no time to send anything.
     NoTime,
     /// The exchange failed; `sent` is false only when the connection was never established.
@@ -79,44 +101,94 @@ impl Transport {
         }
     }
 
-    /// Sends one request, its timeout cut to what is left of `deadline`.
-    pub(crate) async fn send(
+    /// One attempt at `request`: its answer, whatever the status; `None` once the wait before
+    /// the next attempt has passed, after an exchange that failed; or the error to give up with
+    /// (no time left, an answer too large, no retry the policy and deadline allow, or a request
+    /// that must not be repeated and may have reached Genesys Cloud). `retries` counts the
+    /// retries of the whole call.
+    pub(crate) async fn attempt(
         &self,
-        method: Method,
-        url: Url,
-        auth: Auth<'_>,
-        body: Body<'_>,
+        request: &Request<'_>,
+        retries: &mut u32,
         deadline: Instant,
-    ) -> Result<Answer, ReadError> {
+    ) -> Result<Option<Answer>, GenesysError> {
+        let error = match self.send(request, deadline).await {
+            Ok(answer) => return Ok(Some(answer)),
+            Err(ReadError::NoTime) => return Err(GenesysError::Timeout),
+            Err(ReadError::TooLarge) => {
+                let what = request.what;
+                return Err(GenesysError::Malformed(format!(
+                    "{what}: response body too large"
+                )));
+            }
+            Err(ReadError::Failed { sent, error }) => {
+                if sent && request.repeat == Repeat::Never {
+                    tracing::warn!(%error, what = request.what, "genesys cloud did not answer a create; its outcome is unknown");
+                    return Err(GenesysError::OutcomeUnknown);
+                }
+                error
+            }
+        };
+        *retries += 1;
+        let Some(wait) = self.transient_wait(*retries, deadline) else {
+            return Err(transport_error(error));
+        };
+        tracing::warn!(
+            %error,
+            what = request.what,
+            retry = *retries,
+            wait_ms = wait.as_millis(),
+            "genesys cloud request failed; retrying"
+        );
+        tokio::time::sleep(wait).await;
+        Ok(None)
+    }
+
+    /// After a 429 or a 502/503/504: waits as long as [`Self::throttle_wait`] says, counting
+    /// one more retry, or gives up with its error.
+    pub(crate) async fn wait_throttled(
+        &self,
+        answer: &Answer,
+        retries: &mut u32,
+        deadline: Instant,
+    ) -> Result<(), GenesysError> {
+        *retries += 1;
+        let status = answer.status.as_u16();
+        let wait = self.throttle_wait(status, &answer.headers, *retries, deadline)?;
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
+    /// Sends one request, its timeout cut to what is left of `deadline`.
+    async fn send(&self, request: &Request<'_>, deadline: Instant) -> Result<Answer, ReadError> {
         let left = remaining(deadline).ok_or(ReadError::NoTime)?;
-        let mut request = self
+        let mut builder = self
             .http
-            .request(method, url)
+            .request(request.method.clone(), request.url.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .timeout(left.min(self.request_timeout));
-        request = match auth {
-            Auth::Bearer(token) => request.bearer_auth(token.expose()),
-            Auth::Client { id, secret } => request.basic_auth(id.expose(), Some(secret.expose())),
+        builder = match request.auth {
+            Auth::Bearer(token) => builder.bearer_auth(token.expose()),
+            Auth::Client { id, secret } => builder.basic_auth(id.expose(), Some(secret.expose())),
         };
-        request = match body {
-            Body::Empty => request,
-            Body::Json(json) => request
+        builder = match request.body {
+            Body::Json(json) => builder
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(json.to_vec()),
-            Body::Form(form) => request.form(form),
+            Body::Form(form) => builder.form(form),
         };
-        read(request.send().await).await
+        read(builder.send().await).await
     }
 
     /// The wait before retry `retry` of a failed exchange, if the policy and deadline allow one.
-    pub(crate) fn transient_wait(&self, retry: u32, deadline: Instant) -> Option<Duration> {
+    fn transient_wait(&self, retry: u32, deadline: Instant) -> Option<Duration> {
         let wait = self.retry.backoff(retry);
         (retry < self.retry.max_attempts && fits(deadline, wait)).then_some(wait)
     }
 
     /// The wait before retrying a 429 (its `Retry-After`) or a 502/503/504 (backoff); the error
     /// to give up with when the policy or the deadline leaves no room.
-    pub(crate) fn throttle_wait(
+    fn throttle_wait(
         &self,
         status: u16,
         headers: &HeaderMap,
@@ -185,7 +257,7 @@ async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer,
 }
 
 /// A failed exchange as an error: a timeout is the deadline's doing, anything else transport.
-pub(crate) fn transport_error(error: reqwest::Error) -> GenesysError {
+fn transport_error(error: reqwest::Error) -> GenesysError {
     if error.is_timeout() {
         GenesysError::Timeout
     } else {

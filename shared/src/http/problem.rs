@@ -216,25 +216,31 @@ impl ApiError {
 
     /// The problem `type` slug.
     pub fn slug(&self) -> &'static str {
+        self.problem_type().0
+    }
+
+    /// Each variant's problem type: its slug and its `title` (a short summary of the type),
+    /// side by side.
+    fn problem_type(&self) -> (&'static str, &'static str) {
         match self {
-            Self::Malformed(_) => "malformed-request",
-            Self::InvalidSession => "invalid-session-token",
-            Self::InvalidCredential => "invalid-credential",
-            Self::RiskRefused => "risk-refused",
-            Self::SessionContext(_) => "session-context-refused",
-            Self::NotRefreshable(_) => "session-not-refreshable",
-            Self::OriginNotAllowed => "origin-not-allowed",
-            Self::NotFound => "not-found",
-            Self::MethodNotAllowed { .. } => "method-not-allowed",
-            Self::IdempotencyConflict(_) => "idempotency-conflict",
-            Self::TooLarge { .. } => "payload-too-large",
-            Self::UnsupportedMediaType => "unsupported-media-type",
-            Self::Invalid(_) => "invalid-fields",
-            Self::RateLimited { .. } => "rate-limited",
-            Self::BadGateway(_) => "upstream-error",
-            Self::Unavailable { .. } => "service-unavailable",
-            Self::Timeout { .. } => "upstream-timeout",
-            Self::Internal(_) => "internal-error",
+            Self::Malformed(_) => ("malformed-request", "Malformed request"),
+            Self::InvalidSession => ("invalid-session-token", "Invalid session token"),
+            Self::InvalidCredential => ("invalid-credential", "Invalid credential"),
+            Self::RiskRefused => ("risk-refused", "Refused"),
+            Self::SessionContext(_) => ("session-context-refused", "Session context refused"),
+            Self::NotRefreshable(_) => ("session-not-refreshable", "Session not refreshable"),
+            Self::OriginNotAllowed => ("origin-not-allowed", "Origin not allowed"),
+            Self::NotFound => ("not-found", "Not found"),
+            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            Self::IdempotencyConflict(_) => ("idempotency-conflict", "Idempotency conflict"),
+            Self::TooLarge { .. } => ("payload-too-large", "Payload too large"),
+            Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            Self::Invalid(_) => ("invalid-fields", "Invalid fields"),
+            Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
+            Self::BadGateway(_) => ("upstream-error", "Upstream error"),
+            Self::Unavailable { .. } => ("service-unavailable", "Service unavailable"),
+            Self::Timeout { .. } => ("upstream-timeout", "Upstream timeout"),
+            Self::Internal(_) => ("internal-error", "Internal error"),
         }
     }
 
@@ -242,7 +248,7 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         Problem {
             type_uri: format!("{PROBLEM_TYPE_PREFIX}{}", self.slug()),
-            title: self.title(),
+            title: self.problem_type().1,
             status: self.status().as_u16(),
             detail: self.detail(),
             errors: self.field_problems(),
@@ -250,30 +256,6 @@ impl ApiError {
                 Self::NotRefreshable(why) => Some(why.as_str()),
                 _ => None,
             },
-        }
-    }
-
-    /// The problem `title`: a short summary of the type.
-    fn title(&self) -> &'static str {
-        match self {
-            Self::Malformed(_) => "Malformed request",
-            Self::InvalidSession => "Invalid session token",
-            Self::InvalidCredential => "Invalid credential",
-            Self::RiskRefused => "Refused",
-            Self::SessionContext(_) => "Session context refused",
-            Self::NotRefreshable(_) => "Session not refreshable",
-            Self::OriginNotAllowed => "Origin not allowed",
-            Self::NotFound => "Not found",
-            Self::MethodNotAllowed { .. } => "Method not allowed",
-            Self::IdempotencyConflict(_) => "Idempotency conflict",
-            Self::TooLarge { .. } => "Payload too large",
-            Self::UnsupportedMediaType => "Unsupported media type",
-            Self::Invalid(_) => "Invalid fields",
-            Self::RateLimited { .. } => "Too many requests",
-            Self::BadGateway(_) => "Upstream error",
-            Self::Unavailable { .. } => "Service unavailable",
-            Self::Timeout { .. } => "Upstream timeout",
-            Self::Internal(_) => "Internal error",
         }
     }
 
