@@ -30,7 +30,8 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::error::{AuthError, sanitize};
-use super::jwks::{JwksSource, KeyCache};
+use super::jwks::JwksSource;
+use super::key_cache::KeyCache;
 use crate::ports::Clock;
 
 /// Default allowed algorithms.

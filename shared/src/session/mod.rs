@@ -4,6 +4,7 @@ mod error;
 mod hash;
 mod jwks;
 mod jwt;
+mod key_cache;
 mod seal;
 
 pub use error::{AuthError, JwksError};
