@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::codec::{corrupt, n, number, s, string};
-use super::{DynamoStore, PARTITION_KEY, TTL_ATTRIBUTE, is_condition_failure, store_error};
+use super::{DynamoStore, PARTITION_KEY, TTL_ATTRIBUTE, conditional};
 use crate::adapters::keys::{idem_pk, rate_window};
 use crate::ports::{IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, StoreError};
 
@@ -44,11 +44,10 @@ impl RateLimiter for DynamoStore {
             .expression_attribute_values(":ttl", n(w.ttl))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(RateDecision::Allowed),
-            Err(err) if is_condition_failure(&err) => Ok(w.limited),
-            Err(err) => Err(store_error(err)),
-        }
+        Ok(match conditional(result)? {
+            Some(_) => RateDecision::Allowed,
+            None => w.limited,
+        })
     }
 }
 
@@ -83,10 +82,8 @@ impl IdempotencyStore for DynamoStore {
                 .expression_attribute_values(":now", n(now_secs))
                 .send()
                 .await;
-            match result {
-                Ok(_) => return Ok(IdempotencyBegin::Started),
-                Err(err) if is_condition_failure(&err) => {}
-                Err(err) => return Err(store_error(err)),
+            if conditional(result)?.is_some() {
+                return Ok(IdempotencyBegin::Started);
             }
             if let Some(stored) = self.get_live(pk.clone(), now_secs).await? {
                 return explain_claimed(&stored, fingerprint);
@@ -122,11 +119,7 @@ impl IdempotencyStore for DynamoStore {
             .expression_attribute_values(":now", n(self.clock.now_secs()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Err(StoreError::Conflict),
-            Err(err) => Err(store_error(err)),
-        }
+        conditional(result)?.map(drop).ok_or(StoreError::Conflict)
     }
 
     #[tracing::instrument(name = "store_idempotency_abandon", skip_all)]
@@ -141,11 +134,9 @@ impl IdempotencyStore for DynamoStore {
             .expression_attribute_values(":in_progress", s(IN_PROGRESS))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Ok(()),
-            Err(err) => Err(store_error(err)),
-        }
+        // Nothing to release when the claim completed or expired meanwhile.
+        conditional(result)?;
+        Ok(())
     }
 }
 
