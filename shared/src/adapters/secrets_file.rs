@@ -48,6 +48,15 @@ pub enum SecretsFileError {
 
 type Secrets = HashMap<String, Arc<SecretFields>>;
 
+fn lookup(secrets: &Secrets, secret_id: &str) -> Result<Arc<SecretFields>, SecretError> {
+    secrets
+        .get(secret_id)
+        .cloned()
+        .ok_or_else(|| SecretError::NotFound {
+            secret_id: secret_id.to_owned(),
+        })
+}
+
 /// Secrets from a JSON file, read at start; `invalidate` re-reads the file, so a developer can
 /// rotate a secret by editing it. Reads are synchronous: the file is small and this is for
 /// development only.
@@ -125,14 +134,10 @@ fn load(path: &Path) -> Result<Secrets, SecretsFileError> {
 #[async_trait]
 impl SecretSource for FileSecrets {
     async fn fields(&self, secret_id: &str) -> Result<Arc<SecretFields>, SecretError> {
-        self.secrets
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(secret_id)
-            .cloned()
-            .ok_or_else(|| SecretError::NotFound {
-                secret_id: secret_id.to_owned(),
-            })
+        lookup(
+            &self.secrets.read().unwrap_or_else(PoisonError::into_inner),
+            secret_id,
+        )
     }
 
     async fn invalidate(&self, secret_id: &str) {
@@ -204,14 +209,10 @@ impl StaticSecrets {
 impl SecretSource for StaticSecrets {
     async fn fields(&self, secret_id: &str) -> Result<Arc<SecretFields>, SecretError> {
         self.reads.fetch_add(1, Ordering::Relaxed);
-        self.secrets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(secret_id)
-            .cloned()
-            .ok_or_else(|| SecretError::NotFound {
-                secret_id: secret_id.to_owned(),
-            })
+        lookup(
+            &self.secrets.lock().unwrap_or_else(PoisonError::into_inner),
+            secret_id,
+        )
     }
 
     async fn invalidate(&self, _secret_id: &str) {
