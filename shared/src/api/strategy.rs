@@ -70,13 +70,16 @@ pub trait InitiationStrategy: Send + Sync + Debug {
     /// Which strategy this is.
     fn kind(&self) -> StrategyKind;
 
-    /// Starts the conversation, if the strategy does that.
+    /// Starts the conversation, if the strategy does that. A strategy that sends nothing to
+    /// Genesys at initiation hands over the session hash alone.
     async fn start(
         &self,
-        attributes: &AttributeSet,
-        message: Option<&InitialMessage>,
-        deadline: Instant,
-    ) -> Result<StrategyOutcome, GatewayError>;
+        _attributes: &AttributeSet,
+        _message: Option<&InitialMessage>,
+        _deadline: Instant,
+    ) -> Result<StrategyOutcome, GatewayError> {
+        Ok(StrategyOutcome::Messenger)
+    }
 
     /// Ends a conversation [`InitiationStrategy::start`] created, before a refresh replaces its
     /// ticket: a chain never holds two live conversations. A strategy that creates none has
@@ -90,7 +93,8 @@ pub trait InitiationStrategy: Send + Sync + Debug {
     }
 }
 
-/// The `messenger` strategy.
+/// The `messenger` strategy: nothing reaches Genesys until Messenger sends the first message,
+/// so it starts and ends nothing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MessengerStrategy;
 
@@ -98,15 +102,6 @@ pub struct MessengerStrategy;
 impl InitiationStrategy for MessengerStrategy {
     fn kind(&self) -> StrategyKind {
         StrategyKind::Messenger
-    }
-
-    async fn start(
-        &self,
-        _attributes: &AttributeSet,
-        _message: Option<&InitialMessage>,
-        _deadline: Instant,
-    ) -> Result<StrategyOutcome, GatewayError> {
-        Ok(StrategyOutcome::Messenger)
     }
 }
 
