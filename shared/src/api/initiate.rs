@@ -7,38 +7,53 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::common::{Browser, BrowserPorts, BrowserSettings, attribute_failure, within_limit};
+use super::common::{
+    Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings, attribute_failure,
+    within_limit,
+};
 use super::strategy::StrategyOutcome;
-use super::{Function, Handler, TicketResponse};
+use super::{Function, TicketResponse};
 use crate::attributes::{AttributeInputs, AttributeSet};
-use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse, BrowserEdge};
+use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse};
 use crate::idempotency::{Created, Idempotency, IdempotencyKey, Keyed};
 use crate::ports::{IdempotencyStore, RiskContext};
 use crate::request::InitiationRequest;
 
 /// The initiate function.
+pub type InitiateHandler = BrowserHandler<InitiateFlow>;
+
+/// initiate's own part: the `Idempotency-Key` protocol around creating a ticket.
 #[derive(Debug, Clone)]
-pub struct InitiateHandler {
-    browser: Browser,
-    edge: BrowserEdge,
-    ports: BrowserPorts,
+pub struct InitiateFlow {
     idempotency: Idempotency,
-    settings: BrowserSettings,
 }
 
 #[async_trait]
-impl Handler for InitiateHandler {
-    fn function(&self) -> Function {
-        Function::Initiate
-    }
+impl BrowserFlow for InitiateFlow {
+    const FUNCTION: Function = Function::Initiate;
 
-    #[tracing::instrument(name = "initiate", skip_all, fields(subject = tracing::field::Empty))]
-    async fn handle(&self, req: ApiRequest) -> ApiResponse {
-        if let Some(preflight) = self.edge.preflight(&req) {
-            return preflight;
-        }
-        let result = self.run(&req).await;
-        self.edge.respond("initiate", &req, result)
+    async fn run(handler: &InitiateHandler, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let schema = &handler.browser.schema;
+        let admitted = handler
+            .edge
+            .admit(req, |body| InitiationRequest::parse(schema, body))
+            .await?;
+        let Some(key) = IdempotencyKey::from_headers(&req.headers)? else {
+            return Ok(handler.create(req, &admitted).await?.response);
+        };
+        let canonical = admitted.body.canonical();
+        let keyed = Keyed {
+            key: &key,
+            subject_key: &admitted.subject_key,
+            request: &canonical,
+            deadline_ms: req.deadline_ms,
+            ticket_ttl_secs: handler.settings.ticket.ttl_secs,
+        };
+        handler
+            .flow
+            .idempotency
+            .run(&keyed, || handler.create(req, &admitted))
+            .await
     }
 }
 
@@ -56,35 +71,8 @@ impl InitiateHandler {
             browser.keys.clone(),
             browser.clock.clone(),
         )?;
-        Ok(Self {
-            edge: browser.edge(),
-            browser,
-            ports,
-            idempotency,
-            settings,
-        })
-    }
-
-    async fn run(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let schema = &self.browser.schema;
-        let admitted = self
-            .edge
-            .admit(req, |body| InitiationRequest::parse(schema, body))
-            .await?;
-        let Some(key) = IdempotencyKey::from_headers(&req.headers)? else {
-            return Ok(self.create(req, &admitted).await?.response);
-        };
-        let canonical = admitted.body.canonical();
-        let keyed = Keyed {
-            key: &key,
-            subject_key: &admitted.subject_key,
-            request: &canonical,
-            deadline_ms: req.deadline_ms,
-            ticket_ttl_secs: self.settings.ticket.ttl_secs,
-        };
-        self.idempotency
-            .run(&keyed, || self.create(req, &admitted))
-            .await
+        let flow = InitiateFlow { idempotency };
+        Ok(Self::with_flow(browser, ports, settings, flow))
     }
 
     /// Rate limit → risk → attributes → store → strategy.

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 pub use crate::tickets::TicketSettings;
 pub use common::{
-    Browser, BrowserPorts, BrowserSettings, DEFAULT_INITIATE_RATE_LIMIT,
+    Browser, BrowserHandler, BrowserPorts, BrowserSettings, DEFAULT_INITIATE_RATE_LIMIT,
     DEFAULT_REFRESH_RATE_LIMIT, RateLimit,
 };
 pub use initiate::InitiateHandler;
@@ -56,6 +56,15 @@ impl Function {
             Self::Initiate => "initiate",
             Self::Refresh => "refresh-token",
             Self::Validate => "validate-session",
+        }
+    }
+
+    /// The short name in its logs' `route` and its span (`initiate`, `refresh`, `validate`).
+    pub fn log_name(self) -> &'static str {
+        match self {
+            Self::Initiate => "initiate",
+            Self::Refresh => "refresh",
+            Self::Validate => "validate",
         }
     }
 }

@@ -10,95 +10,82 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::common::{Browser, BrowserPorts, BrowserSettings, attribute_failure, within_limit};
+use super::common::{
+    Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings, attribute_failure,
+    within_limit,
+};
 use super::strategy::{StrategyKind, StrategyOutcome};
-use super::{Function, Handler, TicketResponse};
+use super::{Function, TicketResponse};
 use crate::attributes::{AttributeInputs, AttributeSet};
-use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse, BrowserEdge, NotRefreshable};
+use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse, NotRefreshable};
 use crate::ports::{RiskContext, RotateOutcome, SessionRecord};
 use crate::request::RefreshRequest;
 use crate::session::SessionHash;
 use crate::tickets::RefreshRefusal;
 
 /// The refresh-token function.
-#[derive(Debug, Clone)]
-pub struct RefreshHandler {
-    browser: Browser,
-    edge: BrowserEdge,
-    ports: BrowserPorts,
-    settings: BrowserSettings,
-}
+pub type RefreshHandler = BrowserHandler<RefreshFlow>;
+
+/// refresh-token's own part: the chain's rules and the rotation.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshFlow;
 
 #[async_trait]
-impl Handler for RefreshHandler {
-    fn function(&self) -> Function {
-        Function::Refresh
-    }
+impl BrowserFlow for RefreshFlow {
+    const FUNCTION: Function = Function::Refresh;
 
-    #[tracing::instrument(name = "refresh", skip_all, fields(subject = tracing::field::Empty))]
-    async fn handle(&self, req: ApiRequest) -> ApiResponse {
-        if let Some(preflight) = self.edge.preflight(&req) {
-            return preflight;
+    async fn run(handler: &RefreshHandler, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let admitted = handler.edge.admit(req, RefreshRequest::parse).await?;
+        let now = handler.browser.clock.now_secs();
+        let settings = &handler.settings;
+        let limit_key = format!("refresh:{}", admitted.subject_key);
+        let rate = handler.ports.rate.as_ref();
+        within_limit(rate, &limit_key, handler.settings.rate, now).await?;
+
+        let old = handler.current(&admitted).await?;
+        let rules = settings.ticket;
+        let refresh = rules.check_refresh(&old, now).map_err(refusal)?;
+        let hash = handler.edge.keys().mint();
+        let attributes = handler.attributes(req, &admitted, &old, &hash, now).await?;
+        let new = rules.successor(&old, refresh, hash, attributes.to_canonical_map(), now);
+        handler.end_previous_conversation(&old).await?;
+        handler.rotate(&old, &new, rules.grace_until(now)).await?;
+        let deadline = Instant::now() + settings.genesys_deadline;
+        let strategy = handler.ports.strategy.as_ref();
+        let outcome = super::start_strategy(strategy, &attributes, None, deadline).await?;
+        if let StrategyOutcome::Conversation(created) = &outcome {
+            super::record_conversation(handler.ports.sessions.as_ref(), &new, created).await;
         }
-        let result = self.run(&req).await;
-        self.edge.respond("refresh", &req, result)
+        tracing::info!(refresh_count = new.refresh_count, "session refreshed");
+        let schema = &handler.browser.schema;
+        Ok(TicketResponse::for_ticket(schema, &new, &rules, outcome).into_response())
     }
 }
 
 impl RefreshHandler {
     /// The function over its ports.
     pub fn new(browser: Browser, ports: BrowserPorts, settings: BrowserSettings) -> Self {
-        Self {
-            edge: browser.edge(),
-            browser,
-            ports,
-            settings,
-        }
+        Self::with_flow(browser, ports, settings, RefreshFlow)
     }
 
-    async fn run(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let admitted = self.edge.admit(req, RefreshRequest::parse).await?;
-        let now = self.browser.clock.now_secs();
-        let settings = &self.settings;
-        let limit_key = format!("refresh:{}", admitted.subject_key);
-        let rate = self.ports.rate.as_ref();
-        within_limit(rate, &limit_key, self.settings.rate, now).await?;
-
-        let old = self.current(&admitted).await?;
-        let rules = settings.ticket;
-        let refresh = rules.check_refresh(&old, now).map_err(refusal)?;
-        let hash = self.edge.keys().mint();
-        let attributes = self.attributes(req, &admitted, &old, &hash, now).await?;
-        let new = rules.successor(&old, refresh, hash, attributes.to_canonical_map(), now);
-        self.end_previous_conversation(&old).await?;
+    /// Revokes `old` and stores `new` in one step; a ticket that changed since it was read
+    /// cannot be refreshed.
+    async fn rotate(
+        &self,
+        old: &SessionRecord,
+        new: &SessionRecord,
+        grace_until: i64,
+    ) -> Result<(), ApiError> {
         let rotated = self
             .ports
             .sessions
-            .rotate_session(
-                &old.session_hash,
-                &old.subject_key,
-                &new,
-                rules.grace_until(now),
-            )
+            .rotate_session(&old.session_hash, &old.subject_key, new, grace_until)
             .await?;
         match rotated {
-            RotateOutcome::Rotated => {}
-            RotateOutcome::NotFound => {
-                return Err(ApiError::NotRefreshable(NotRefreshable::Unknown));
-            }
-            RotateOutcome::NotActive => {
-                return Err(ApiError::NotRefreshable(NotRefreshable::Replaced));
-            }
+            RotateOutcome::Rotated => Ok(()),
+            RotateOutcome::NotFound => Err(ApiError::NotRefreshable(NotRefreshable::Unknown)),
+            RotateOutcome::NotActive => Err(ApiError::NotRefreshable(NotRefreshable::Replaced)),
         }
-        let deadline = Instant::now() + settings.genesys_deadline;
-        let strategy = self.ports.strategy.as_ref();
-        let outcome = super::start_strategy(strategy, &attributes, None, deadline).await?;
-        if let StrategyOutcome::Conversation(created) = &outcome {
-            super::record_conversation(self.ports.sessions.as_ref(), &new, created).await;
-        }
-        tracing::info!(refresh_count = new.refresh_count, "session refreshed");
-        let schema = &self.browser.schema;
-        Ok(TicketResponse::for_ticket(schema, &new, &rules, outcome).into_response())
     }
 
     /// The caller's ticket: a malformed, unknown or someone else's hash answers alike.
