@@ -1,10 +1,14 @@
-//! Partition keys shared by the store adapters.
+//! What the store adapters share: their partition keys, and rate limiting over the one atomic
+//! step each backend makes itself ([`WindowCounter`]).
 
+use std::fmt::Debug;
+
+use async_trait::async_trait;
 use aws_lc_rs::digest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::ports::RateDecision;
+use crate::ports::{RateDecision, RateLimiter, StoreError};
 use crate::session::SessionHash;
 
 /// `session#<digest>`: records are keyed by the SHA-256 of the session hash, never the hash
@@ -35,7 +39,7 @@ pub(crate) struct RateWindow {
 
 /// The window of a hit by `subject_key` at `now_secs`, or at once the refusal when `limit` is
 /// zero. Counters outlive their window by one more window, then TTL may remove them.
-pub(crate) fn rate_window(
+fn rate_window(
     subject_key: &str,
     limit: u32,
     window_secs: u64,
@@ -53,6 +57,41 @@ pub(crate) fn rate_window(
         ttl: end.saturating_add(i64::try_from(window_secs).unwrap_or(i64::MAX)),
         limited,
     })
+}
+
+/// The step of rate limiting a backend makes atomically: counting one hit in a window. Every
+/// backend is a [`RateLimiter`] through it, so the windows and the zero limit are one rule.
+#[async_trait]
+pub(crate) trait WindowCounter: Send + Sync + Debug {
+    /// Adds one to `window`'s counter unless it already holds `limit`: whether it did.
+    async fn count_hit(
+        &self,
+        window: RateWindow,
+        limit: u32,
+        now_secs: i64,
+    ) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+impl<T: WindowCounter> RateLimiter for T {
+    async fn hit(
+        &self,
+        subject_key: &str,
+        limit: u32,
+        window_secs: u64,
+        now_secs: i64,
+    ) -> Result<RateDecision, StoreError> {
+        let window = match rate_window(subject_key, limit, window_secs, now_secs) {
+            Ok(window) => window,
+            Err(limited) => return Ok(limited),
+        };
+        let limited = window.limited;
+        Ok(if self.count_hit(window, limit, now_secs).await? {
+            RateDecision::Allowed
+        } else {
+            limited
+        })
+    }
 }
 
 /// The fixed window containing `now_secs`: its index and its end (Unix seconds).

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 
-use super::keys::{idem_pk, rate_window, session_pk};
+use super::keys::{RateWindow, WindowCounter, idem_pk, session_pk};
 use crate::payload::GenesysId;
 use crate::ports::{
-    BindOutcome, Clock, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter,
-    RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
+    BindOutcome, Clock, IdempotencyBegin, IdempotencyStore, RotateOutcome, SessionRecord,
+    SessionStatus, SessionStore, StoreError,
 };
 use crate::session::SessionHash;
 
@@ -271,36 +271,28 @@ fn bind(
 }
 
 #[async_trait]
-impl RateLimiter for MemoryStore {
-    async fn hit(
+impl WindowCounter for MemoryStore {
+    async fn count_hit(
         &self,
-        subject_key: &str,
+        window: RateWindow,
         limit: u32,
-        window_secs: u64,
         now_secs: i64,
-    ) -> Result<RateDecision, StoreError> {
-        let w = match rate_window(subject_key, limit, window_secs, now_secs) {
-            Ok(w) => w,
-            Err(limited) => return Ok(limited),
-        };
+    ) -> Result<bool, StoreError> {
         let mut items = self.lock();
-        match items.live(&w.pk, now_secs) {
-            Some(Item::Rate { count, .. }) if *count >= limit => Ok(w.limited),
+        match items.live(&window.pk, now_secs) {
+            Some(Item::Rate { count, .. }) if *count >= limit => Ok(false),
             Some(Item::Rate { count, .. }) => {
                 *count += 1;
-                Ok(RateDecision::Allowed)
+                Ok(true)
             }
             Some(_) => Err(StoreError::Corrupt("not a rate item".into())),
             None => {
-                items.put(
-                    w.pk,
-                    Item::Rate {
-                        count: 1,
-                        ttl: w.ttl,
-                    },
-                    now_secs,
-                );
-                Ok(RateDecision::Allowed)
+                let item = Item::Rate {
+                    count: 1,
+                    ttl: window.ttl,
+                };
+                items.put(window.pk, item, now_secs);
+                Ok(true)
             }
         }
     }

@@ -1,4 +1,5 @@
-//! [`RateLimiter`] and [`IdempotencyStore`] on DynamoDB.
+//! Rate-limit counters (the [`WindowCounter`] behind [`crate::ports::RateLimiter`]) and the
+//! [`IdempotencyStore`] on DynamoDB.
 
 use std::collections::HashMap;
 
@@ -8,46 +9,38 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::codec::{corrupt, n, number, s, string};
 use super::{DynamoStore, PARTITION_KEY, TTL_ATTRIBUTE, conditional};
-use crate::adapters::keys::{idem_pk, rate_window};
-use crate::ports::{IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, StoreError};
+use crate::adapters::keys::{RateWindow, WindowCounter, idem_pk};
+use crate::ports::{IdempotencyBegin, IdempotencyStore, StoreError};
 
 const IN_PROGRESS: &str = "in_progress";
 const COMPLETED: &str = "completed";
 
 #[async_trait]
-impl RateLimiter for DynamoStore {
+impl WindowCounter for DynamoStore {
     #[tracing::instrument(name = "store_rate_hit", skip_all)]
-    async fn hit(
+    async fn count_hit(
         &self,
-        subject_key: &str,
+        window: RateWindow,
         limit: u32,
-        window_secs: u64,
-        now_secs: i64,
-    ) -> Result<RateDecision, StoreError> {
-        let w = match rate_window(subject_key, limit, window_secs, now_secs) {
-            Ok(w) => w,
-            Err(limited) => return Ok(limited),
-        };
+        _now_secs: i64,
+    ) -> Result<bool, StoreError> {
         // One atomic increment guarded by the limit: the count never passes `limit`, and of
         // any number of concurrent hits exactly `limit` per window succeed.
         let result = self
             .client
             .update_item()
             .table_name(self.table.as_ref())
-            .set_key(Some(Self::key(w.pk)))
+            .set_key(Some(Self::key(window.pk)))
             .update_expression("SET #ttl = if_not_exists(#ttl, :ttl) ADD #count :one")
             .condition_expression("attribute_not_exists(#count) OR #count < :limit")
             .expression_attribute_names("#count", "count")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":limit", n(limit))
-            .expression_attribute_values(":ttl", n(w.ttl))
+            .expression_attribute_values(":ttl", n(window.ttl))
             .send()
             .await;
-        Ok(match conditional(result)? {
-            Some(_) => RateDecision::Allowed,
-            None => w.limited,
-        })
+        Ok(conditional(result)?.is_some())
     }
 }
 
