@@ -27,7 +27,9 @@ use std::sync::Arc;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::http::{ApiError, ApiResponse, bytes_response};
-use crate::ports::{Clock, IdempotencyBegin, IdempotencyStore, SessionStatus, SessionStore};
+use crate::ports::{
+    Clock, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, SessionStatus, SessionStore,
+};
 use crate::session::{Sealer, SessionHash, SessionKeys};
 
 /// Longest `Idempotency-Key` accepted.
@@ -134,11 +136,13 @@ impl Idempotency {
         let claim_until = keyed
             .deadline_ms
             .map_or(now + DEFAULT_CLAIM_SECS, |ms| ms.div_euclid(1000) + 1);
-        match self
-            .store
-            .begin(&record, &fingerprint, now, claim_until)
-            .await?
-        {
+        let claim = IdempotencyClaim {
+            key: &record,
+            fingerprint: &fingerprint,
+            now_secs: now,
+            until: claim_until,
+        };
+        match self.store.begin(&claim).await? {
             IdempotencyBegin::Started => {}
             IdempotencyBegin::Completed { status, body } => {
                 return self.replay(&record, status, &body, now).await;

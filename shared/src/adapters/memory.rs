@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use super::keys::{RateWindow, WindowCounter, idem_pk, session_pk};
 use crate::payload::GenesysId;
 use crate::ports::{
-    BindOutcome, Clock, IdempotencyBegin, IdempotencyStore, RotateOutcome, SessionRecord,
-    SessionStatus, SessionStore, StoreError,
+    BindOutcome, Clock, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, RotateOutcome,
+    SessionRecord, SessionStatus, SessionStore, StoreError,
 };
 use crate::session::SessionHash;
 
@@ -300,21 +300,15 @@ impl WindowCounter for MemoryStore {
 
 #[async_trait]
 impl IdempotencyStore for MemoryStore {
-    async fn begin(
-        &self,
-        key: &str,
-        fingerprint: &str,
-        now_secs: i64,
-        claim_until: i64,
-    ) -> Result<IdempotencyBegin, StoreError> {
-        let pk = idem_pk(key);
+    async fn begin(&self, claim: &IdempotencyClaim<'_>) -> Result<IdempotencyBegin, StoreError> {
+        let pk = idem_pk(claim.key);
         let mut items = self.lock();
-        match items.live(&pk, now_secs) {
+        match items.live(&pk, claim.now_secs) {
             Some(Item::Idempotency {
                 fingerprint: stored,
                 response,
                 ..
-            }) => Ok(if stored != fingerprint {
+            }) => Ok(if stored != claim.fingerprint {
                 IdempotencyBegin::Mismatch
             } else if let Some((status, body)) = response {
                 IdempotencyBegin::Completed {
@@ -327,11 +321,11 @@ impl IdempotencyStore for MemoryStore {
             Some(_) => Err(StoreError::Corrupt("not an idempotency item".into())),
             None => {
                 let item = Item::Idempotency {
-                    fingerprint: fingerprint.to_owned(),
+                    fingerprint: claim.fingerprint.to_owned(),
                     response: None,
-                    ttl: claim_until,
+                    ttl: claim.until,
                 };
-                items.put(pk, item, now_secs);
+                items.put(pk, item, claim.now_secs);
                 Ok(IdempotencyBegin::Started)
             }
         }

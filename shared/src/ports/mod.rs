@@ -14,6 +14,6 @@ pub use secrets::{
     DEFAULT_SECRETS_CACHE_TTL_SECS, SecretError, SecretFields, SecretSource, SecretString,
 };
 pub use store::{
-    BindOutcome, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, RotateOutcome,
-    SessionRecord, SessionStatus, SessionStore, StoreError,
+    BindOutcome, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, RateDecision, RateLimiter,
+    RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
 };

@@ -113,6 +113,20 @@ pub enum RateDecision {
     },
 }
 
+/// A request's claim on its idempotency record. The parts are named: two strings and two times
+/// would otherwise travel side by side, and a swapped pair would still compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdempotencyClaim<'a> {
+    /// The record's key (already scoped to the subject).
+    pub key: &'a str,
+    /// The request's fingerprint: the same key with another one is a mismatch.
+    pub fingerprint: &'a str,
+    /// The request's time (Unix seconds): a record expired by then counts as absent.
+    pub now_secs: i64,
+    /// When the claim lapses (Unix seconds): the invocation's deadline.
+    pub until: i64,
+}
+
 /// An idempotency key's state when a request arrives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyBegin {
@@ -209,16 +223,9 @@ pub trait RateLimiter: Send + Sync + Debug {
 /// Idempotency records for `Idempotency-Key` (the protocol is `crate::idempotency`).
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync + Debug {
-    /// Claims `key` for a request with `fingerprint` until `claim_until` (Unix seconds: the
-    /// invocation's deadline). A claim past that is free again: its holder can no longer be
-    /// running.
-    async fn begin(
-        &self,
-        key: &str,
-        fingerprint: &str,
-        now_secs: i64,
-        claim_until: i64,
-    ) -> Result<IdempotencyBegin, StoreError>;
+    /// Claims `claim.key` for a request with `claim.fingerprint` until `claim.until`. A claim
+    /// past that is free again: its holder can no longer be running.
+    async fn begin(&self, claim: &IdempotencyClaim<'_>) -> Result<IdempotencyBegin, StoreError>;
 
     /// Stores the (sealed) response of a claimed key, kept until `keep_until` (Unix seconds).
     async fn complete(

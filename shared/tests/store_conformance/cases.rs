@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use secure_initiation::payload::GenesysId;
 use secure_initiation::ports::{
-    BindOutcome, IdempotencyBegin, RateDecision, RotateOutcome, SessionRecord, SessionStatus,
-    StoreError,
+    BindOutcome, IdempotencyBegin, IdempotencyClaim, RateDecision, RotateOutcome, SessionRecord,
+    SessionStatus, StoreError,
 };
 use secure_initiation::session::SessionKeys;
 
@@ -21,6 +21,21 @@ fn conv(id: &str) -> GenesysId {
 }
 /// A rotation whose old ticket gets no grace (it ended before the case's first bind).
 const NO_GRACE: i64 = NOW - 1;
+
+/// A claim on `key` by the request `fingerprint` at `now_secs`, lapsing at `until`.
+fn claim<'a>(
+    key: &'a str,
+    fingerprint: &'a str,
+    now_secs: i64,
+    until: i64,
+) -> IdempotencyClaim<'a> {
+    IdempotencyClaim {
+        key,
+        fingerprint,
+        now_secs,
+        until,
+    }
+}
 
 fn keys() -> SessionKeys {
     SessionKeys::from_secret(&[42u8; 32]).unwrap()
@@ -388,14 +403,17 @@ pub async fn a_limit_of_zero_allows_nothing(b: Backend) {
 pub async fn a_completed_idempotency_key_replays_its_response(b: Backend) {
     let key = "user-1:9f0c";
     assert_eq!(
-        b.store.begin(key, "fp-1", NOW, NOW + 3600).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+            .await
+            .unwrap(),
         IdempotencyBegin::Started
     );
     let body = br#"{"sessionHash":"x"}"#.to_vec();
     b.store.complete(key, 201, &body, NOW + 3600).await.unwrap();
     let replay = b
         .store
-        .begin(key, "fp-1", NOW + 10, NOW + 10 + 3600)
+        .begin(&claim(key, "fp-1", NOW + 10, NOW + 10 + 3600))
         .await
         .unwrap();
     assert_eq!(replay, IdempotencyBegin::Completed { status: 201, body });
@@ -403,24 +421,36 @@ pub async fn a_completed_idempotency_key_replays_its_response(b: Backend) {
 
 pub async fn an_idempotency_key_reused_for_another_request_is_a_mismatch(b: Backend) {
     let key = "user-1:9f0c";
-    b.store.begin(key, "fp-1", NOW, NOW + 3600).await.unwrap();
+    b.store
+        .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+        .await
+        .unwrap();
     assert_eq!(
-        b.store.begin(key, "fp-2", NOW, NOW + 3600).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-2", NOW, NOW + 3600))
+            .await
+            .unwrap(),
         IdempotencyBegin::Mismatch
     );
     b.store.complete(key, 201, b"{}", NOW + 3600).await.unwrap();
     assert_eq!(
-        b.store.begin(key, "fp-2", NOW, NOW + 3600).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-2", NOW, NOW + 3600))
+            .await
+            .unwrap(),
         IdempotencyBegin::Mismatch
     );
 }
 
 pub async fn an_idempotency_key_still_running_answers_in_progress(b: Backend) {
     let key = "user-1:9f0c";
-    b.store.begin(key, "fp-1", NOW, NOW + 3600).await.unwrap();
+    b.store
+        .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+        .await
+        .unwrap();
     let second = b
         .store
-        .begin(key, "fp-1", NOW + 1, NOW + 1 + 3600)
+        .begin(&claim(key, "fp-1", NOW + 1, NOW + 1 + 3600))
         .await
         .unwrap();
     assert_eq!(second, IdempotencyBegin::InProgress);
@@ -428,10 +458,16 @@ pub async fn an_idempotency_key_still_running_answers_in_progress(b: Backend) {
 
 pub async fn an_abandoned_idempotency_key_can_be_claimed_again(b: Backend) {
     let key = "user-1:9f0c";
-    b.store.begin(key, "fp-1", NOW, NOW + 3600).await.unwrap();
+    b.store
+        .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+        .await
+        .unwrap();
     b.store.abandon(key).await.unwrap();
     assert_eq!(
-        b.store.begin(key, "fp-1", NOW, NOW + 3600).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+            .await
+            .unwrap(),
         IdempotencyBegin::Started
     );
     // Abandoning a key nobody holds is harmless.
@@ -440,13 +476,20 @@ pub async fn an_abandoned_idempotency_key_can_be_claimed_again(b: Backend) {
 
 pub async fn abandoning_a_completed_key_keeps_its_response(b: Backend) {
     let key = "user-1:9f0c";
-    b.store.begin(key, "fp-1", NOW, NOW + 3600).await.unwrap();
+    b.store
+        .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+        .await
+        .unwrap();
     b.store
         .complete(key, 201, b"first", NOW + 3600)
         .await
         .unwrap();
     b.store.abandon(key).await.unwrap();
-    let replay = b.store.begin(key, "fp-1", NOW, NOW + 3600).await.unwrap();
+    let replay = b
+        .store
+        .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+        .await
+        .unwrap();
     assert_eq!(
         replay,
         IdempotencyBegin::Completed {
@@ -458,7 +501,10 @@ pub async fn abandoning_a_completed_key_keeps_its_response(b: Backend) {
 
 pub async fn an_expired_idempotency_key_can_be_claimed_again(b: Backend) {
     let key = "user-1:9f0c";
-    b.store.begin(key, "fp-1", NOW, NOW + 60).await.unwrap();
+    b.store
+        .begin(&claim(key, "fp-1", NOW, NOW + 60))
+        .await
+        .unwrap();
     b.store
         .complete(key, 201, b"first", NOW + 60)
         .await
@@ -466,7 +512,10 @@ pub async fn an_expired_idempotency_key_can_be_claimed_again(b: Backend) {
     let later = NOW + 61;
     b.clock.set_ms(later * 1000);
     assert_eq!(
-        b.store.begin(key, "fp-2", later, later + 60).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-2", later, later + 60))
+            .await
+            .unwrap(),
         IdempotencyBegin::Started
     );
 }
@@ -478,7 +527,10 @@ pub async fn completing_an_unclaimed_key_conflicts(b: Backend) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict), "{err:?}");
-    b.store.begin("claimed", "fp", NOW, NOW + 60).await.unwrap();
+    b.store
+        .begin(&claim("claimed", "fp", NOW, NOW + 60))
+        .await
+        .unwrap();
     b.store
         .complete("claimed", 201, b"{}", NOW + 3600)
         .await
@@ -680,13 +732,16 @@ pub async fn a_claim_whose_holder_vanished_is_free_after_its_deadline_and_not_be
     // The holder's invocation must have answered by NOW + 15; it timed out or aborted without
     // completing or releasing the key.
     assert_eq!(
-        b.store.begin(key, "fp-1", NOW, NOW + 15).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-1", NOW, NOW + 15))
+            .await
+            .unwrap(),
         IdempotencyBegin::Started
     );
     b.clock.set_ms((NOW + 15) * 1000);
     assert_eq!(
         b.store
-            .begin(key, "fp-1", NOW + 15, NOW + 30)
+            .begin(&claim(key, "fp-1", NOW + 15, NOW + 30))
             .await
             .unwrap(),
         IdempotencyBegin::InProgress,
@@ -695,7 +750,7 @@ pub async fn a_claim_whose_holder_vanished_is_free_after_its_deadline_and_not_be
     b.clock.set_ms((NOW + 16) * 1000);
     assert_eq!(
         b.store
-            .begin(key, "fp-1", NOW + 16, NOW + 31)
+            .begin(&claim(key, "fp-1", NOW + 16, NOW + 31))
             .await
             .unwrap(),
         IdempotencyBegin::Started,
@@ -709,7 +764,7 @@ pub async fn a_claim_whose_holder_vanished_is_free_after_its_deadline_and_not_be
     b.clock.set_ms((NOW + 70) * 1000);
     assert!(matches!(
         b.store
-            .begin(key, "fp-1", NOW + 70, NOW + 85)
+            .begin(&claim(key, "fp-1", NOW + 70, NOW + 85))
             .await
             .unwrap(),
         IdempotencyBegin::Completed { status: 201, .. }

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::codec::{corrupt, n, number, s, string};
 use super::{DynamoStore, PARTITION_KEY, TTL_ATTRIBUTE, conditional};
 use crate::adapters::keys::{RateWindow, WindowCounter, idem_pk};
-use crate::ports::{IdempotencyBegin, IdempotencyStore, StoreError};
+use crate::ports::{IdempotencyBegin, IdempotencyClaim, IdempotencyStore, StoreError};
 
 const IN_PROGRESS: &str = "in_progress";
 const COMPLETED: &str = "completed";
@@ -47,23 +47,17 @@ impl WindowCounter for DynamoStore {
 #[async_trait]
 impl IdempotencyStore for DynamoStore {
     #[tracing::instrument(name = "store_idempotency_begin", skip_all)]
-    async fn begin(
-        &self,
-        key: &str,
-        fingerprint: &str,
-        now_secs: i64,
-        claim_until: i64,
-    ) -> Result<IdempotencyBegin, StoreError> {
-        let pk = idem_pk(key);
+    async fn begin(&self, claim: &IdempotencyClaim<'_>) -> Result<IdempotencyBegin, StoreError> {
+        let pk = idem_pk(claim.key);
         // Two rounds: if the item we collided with vanishes before we read it, claim again.
         for _ in 0..2 {
             let item = HashMap::from([
                 (PARTITION_KEY.to_owned(), s(pk.clone())),
-                ("fingerprint".to_owned(), s(fingerprint)),
+                ("fingerprint".to_owned(), s(claim.fingerprint)),
                 ("state".to_owned(), s(IN_PROGRESS)),
-                ("created_at".to_owned(), n(now_secs)),
+                ("created_at".to_owned(), n(claim.now_secs)),
                 // The claim lives until the holder's deadline, not the record's whole life.
-                (TTL_ATTRIBUTE.to_owned(), n(claim_until)),
+                (TTL_ATTRIBUTE.to_owned(), n(claim.until)),
             ]);
             let result = self
                 .client
@@ -72,14 +66,14 @@ impl IdempotencyStore for DynamoStore {
                 .set_item(Some(item))
                 .condition_expression("attribute_not_exists(pk) OR #ttl < :now")
                 .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-                .expression_attribute_values(":now", n(now_secs))
+                .expression_attribute_values(":now", n(claim.now_secs))
                 .send()
                 .await;
             if conditional(result)?.is_some() {
                 return Ok(IdempotencyBegin::Started);
             }
-            if let Some(stored) = self.get_live(pk.clone(), now_secs).await? {
-                return explain_claimed(&stored, fingerprint);
+            if let Some(stored) = self.get_live(pk.clone(), claim.now_secs).await? {
+                return explain_claimed(&stored, claim.fingerprint);
             }
         }
         Ok(IdempotencyBegin::InProgress)
