@@ -1,11 +1,15 @@
 //! Cold start of each Lambda function in one call: configuration, AWS clients, secrets, the
 //! handler. Everything here runs once per container; handlers borrow what it builds.
 //!
-//! [`initiate`], [`refresh`] and [`validate`] read the process environment and load the AWS
-//! configuration from it; the `*_with` variants take both from the caller, so tests can point a
-//! cold start at moto (or at nothing) without touching the process environment.
+//! Each handler is a [`ColdStart`]. [`initiate`], [`refresh`] and [`validate`] (the functions'
+//! `main`s call them) read the process environment and load the AWS configuration from it;
+//! [`cold_start_with`] takes both from the caller, so tests can point a cold start at moto (or at
+//! nothing) without touching the process environment.
 
+use std::future::Future;
 use std::sync::Arc;
+
+use aws_config::SdkConfig;
 
 use base64::Engine as _;
 
@@ -79,16 +83,14 @@ pub enum InitError {
 /// What every function builds first.
 #[derive(Debug, Clone)]
 struct Base {
-    sdk: aws_config::SdkConfig,
+    sdk: SdkConfig,
     clock: Arc<dyn Clock>,
     schema: Arc<Schema>,
 }
 
 /// Region, credentials and `AWS_ENDPOINT_URL` from the Lambda environment; the HTTPS client
 /// trusts the Amazon Trust Services roots, or `AWS_CA_BUNDLE` (see [`AwsRoots`]).
-pub async fn lambda_sdk_config(
-    env: &(impl EnvSource + ?Sized),
-) -> Result<aws_config::SdkConfig, InitError> {
+pub async fn lambda_sdk_config(env: &(impl EnvSource + ?Sized)) -> Result<SdkConfig, InitError> {
     let http = AwsRoots::from_env(env)?.https_client()?;
     Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(http)
@@ -96,7 +98,7 @@ pub async fn lambda_sdk_config(
         .await)
 }
 
-fn base(sdk: aws_config::SdkConfig) -> Result<Base, InitError> {
+fn base(sdk: SdkConfig) -> Result<Base, InitError> {
     Ok(Base {
         sdk,
         clock: Arc::new(SystemClock),
@@ -236,40 +238,66 @@ fn risk_scorer(cfg: &RiskConfig) -> Result<Arc<dyn RiskScorer>, InitError> {
     })
 }
 
-/// Builds the initiate function from the environment.
-pub async fn initiate() -> Result<InitiateHandler, InitError> {
-    initiate_with(&ProcessEnv, lambda_sdk_config(&ProcessEnv).await?).await
+/// A function's cold start: its configuration read from `env`, then its handler built over AWS
+/// clients from `sdk`. The cold start runs before the function's own current-thread runtime
+/// serves anything, so its future need not be `Send`.
+pub trait ColdStart: Sized {
+    /// Builds the handler; a bad variable or an unreadable secret fails, naming it.
+    fn build(
+        env: &(impl EnvSource + ?Sized),
+        sdk: SdkConfig,
+    ) -> impl Future<Output = Result<Self, InitError>>;
 }
 
-/// Builds the initiate function from `env` with the given AWS configuration.
-pub async fn initiate_with(
+/// Builds function `H` from the process environment, with the AWS configuration it names.
+pub async fn cold_start<H: ColdStart>() -> Result<H, InitError> {
+    cold_start_with(&ProcessEnv, lambda_sdk_config(&ProcessEnv).await?).await
+}
+
+/// Builds function `H` from `env` with the given AWS configuration.
+pub async fn cold_start_with<H: ColdStart>(
     env: &(impl EnvSource + ?Sized),
-    sdk: aws_config::SdkConfig,
-) -> Result<InitiateHandler, InitError> {
-    let cfg = InitiateConfig::from_env(env)?;
-    let (browser, ports, store) = browser_function(sdk, &cfg.browser).await?;
-    Ok(InitiateHandler::new(browser, ports, store, cfg.settings)?)
+    sdk: SdkConfig,
+) -> Result<H, InitError> {
+    H::build(env, sdk).await
+}
+
+/// Builds the initiate function from the environment.
+pub async fn initiate() -> Result<InitiateHandler, InitError> {
+    cold_start().await
 }
 
 /// Builds the refresh-token function from the environment.
 pub async fn refresh() -> Result<RefreshHandler, InitError> {
-    refresh_with(&ProcessEnv, lambda_sdk_config(&ProcessEnv).await?).await
+    cold_start().await
 }
 
-/// Builds the refresh-token function from `env` with the given AWS configuration.
-pub async fn refresh_with(
-    env: &(impl EnvSource + ?Sized),
-    sdk: aws_config::SdkConfig,
-) -> Result<RefreshHandler, InitError> {
-    let cfg = RefreshConfig::from_env(env)?;
-    let (browser, ports, _) = browser_function(sdk, &cfg.browser).await?;
-    Ok(RefreshHandler::new(browser, ports, cfg.settings))
+/// Builds the validate-session function from the environment.
+pub async fn validate() -> Result<ValidateHandler, InitError> {
+    cold_start().await
+}
+
+impl ColdStart for InitiateHandler {
+    async fn build(env: &(impl EnvSource + ?Sized), sdk: SdkConfig) -> Result<Self, InitError> {
+        let cfg = InitiateConfig::from_env(env)?;
+        let (browser, ports, store) = browser_function(sdk, &cfg.browser).await?;
+        Ok(Self::new(browser, ports, store, cfg.settings)?)
+    }
+}
+
+/// refresh-token takes no `Idempotency-Key`: the table serves it sessions and rate counters.
+impl ColdStart for RefreshHandler {
+    async fn build(env: &(impl EnvSource + ?Sized), sdk: SdkConfig) -> Result<Self, InitError> {
+        let cfg = RefreshConfig::from_env(env)?;
+        let (browser, ports, _) = browser_function(sdk, &cfg.browser).await?;
+        Ok(Self::new(browser, ports, cfg.settings))
+    }
 }
 
 /// What initiate and refresh-token build alike: the caller's identity, the ports over the
 /// table (returned once more as the idempotency store initiate needs) and the strategy.
 async fn browser_function(
-    sdk: aws_config::SdkConfig,
+    sdk: SdkConfig,
     cfg: &BrowserConfig,
 ) -> Result<(Browser, BrowserPorts, Arc<DynamoStore>), InitError> {
     let base = base(sdk)?;
@@ -284,38 +312,31 @@ async fn browser_function(
     Ok((parts.browser, ports, store))
 }
 
-/// Builds the validate-session function from the environment.
-pub async fn validate() -> Result<ValidateHandler, InitError> {
-    validate_with(&ProcessEnv, lambda_sdk_config(&ProcessEnv).await?).await
-}
-
-/// Builds the validate-session function from `env` with the given AWS configuration.
-pub async fn validate_with(
-    env: &(impl EnvSource + ?Sized),
-    sdk: aws_config::SdkConfig,
-) -> Result<ValidateHandler, InitError> {
-    let cfg = ValidateConfig::from_env(env)?;
-    let base = base(sdk)?;
-    let secrets = secrets(&base, cfg.secrets_ttl);
-    // Read the credential now: a missing secret fails the cold start, not the first call.
-    secrets.fields(&cfg.data_action_secret_id).await?;
-    let gateway: Option<Arc<dyn GenesysGateway>> = match &cfg.genesys {
-        Some(genesys) => {
-            let client = genesys_client(genesys, secrets.clone(), base.clock.clone())?;
-            warm_up_genesys(&client, genesys, cfg.settings.deadline).await;
-            Some(Arc::new(client))
-        }
-        None => None,
-    };
-    let ports = ValidatePorts {
-        sessions: Arc::new(store(&base, &cfg.table)),
-        gateway,
-        credential: DataActionCredential::new(secrets, cfg.data_action_secret_id),
-    };
-    Ok(ValidateHandler::new(
-        base.schema,
-        base.clock,
-        ports,
-        cfg.settings,
-    ))
+impl ColdStart for ValidateHandler {
+    async fn build(env: &(impl EnvSource + ?Sized), sdk: SdkConfig) -> Result<Self, InitError> {
+        let cfg = ValidateConfig::from_env(env)?;
+        let base = base(sdk)?;
+        let secrets = secrets(&base, cfg.secrets_ttl);
+        // Read the credential now: a missing secret fails the cold start, not the first call.
+        secrets.fields(&cfg.data_action_secret_id).await?;
+        let gateway: Option<Arc<dyn GenesysGateway>> = match &cfg.genesys {
+            Some(genesys) => {
+                let client = genesys_client(genesys, secrets.clone(), base.clock.clone())?;
+                warm_up_genesys(&client, genesys, cfg.settings.deadline).await;
+                Some(Arc::new(client))
+            }
+            None => None,
+        };
+        let ports = ValidatePorts {
+            sessions: Arc::new(store(&base, &cfg.table)),
+            gateway,
+            credential: DataActionCredential::new(secrets, cfg.data_action_secret_id),
+        };
+        Ok(ValidateHandler::new(
+            base.schema,
+            base.clock,
+            ports,
+            cfg.settings,
+        ))
+    }
 }
