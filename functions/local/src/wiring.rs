@@ -194,7 +194,37 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             format!("http://localhost:{}", addr.port()),
         ]),
     };
-    let strategy = strategy(options.strategy, &gateway)?;
+    let (initiate, refresh) = browser_handlers(options, browser, &stores, &gateway)?;
+    let validate_ports = ValidatePorts {
+        sessions: stores.sessions.clone(),
+        gateway: Some(gateway),
+        credential: DataActionCredential::new(secrets, DATA_ACTION_SECRET),
+    };
+    let validate_settings = ValidateSettings {
+        write_back: options.write_back,
+        ..options.validate
+    };
+    Ok(Stack {
+        schema: schema.clone(),
+        initiate,
+        refresh,
+        validate: ValidateHandler::new(schema, shared_clock, validate_ports, validate_settings),
+        idp,
+        sandbox,
+        clock,
+        credential: (user, pass),
+        strategy: options.strategy,
+        memory: stores.memory,
+    })
+}
+
+/// initiate and refresh-token over the same ports, each with its own rules.
+fn browser_handlers(
+    options: &Options,
+    browser: Browser,
+    stores: &Stores,
+    gateway: &Arc<dyn GenesysGateway>,
+) -> Result<(InitiateHandler, RefreshHandler), StackError> {
     let risk: Arc<dyn RiskScorer> = options
         .risk_scorer
         .clone()
@@ -203,7 +233,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         sessions: stores.sessions.clone(),
         rate: stores.rate.clone(),
         risk,
-        strategy,
+        strategy: strategy(options.strategy, gateway)?,
     };
     let initiate = InitiateHandler::new(
         browser.clone(),
@@ -213,31 +243,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     )
     .map_err(build_err)?;
     let refresh = RefreshHandler::new(browser, ports, options.refresh);
-    let validate = ValidateHandler::new(
-        schema.clone(),
-        shared_clock,
-        ValidatePorts {
-            sessions: stores.sessions.clone(),
-            gateway: Some(gateway),
-            credential: DataActionCredential::new(secrets, DATA_ACTION_SECRET),
-        },
-        ValidateSettings {
-            write_back: options.write_back,
-            ..options.validate
-        },
-    );
-    Ok(Stack {
-        schema: schema.clone(),
-        initiate,
-        refresh,
-        validate,
-        idp,
-        sandbox,
-        clock,
-        credential: (user, pass),
-        strategy: options.strategy,
-        memory: stores.memory,
-    })
+    Ok((initiate, refresh))
 }
 
 /// The sandbox's OAuth client and the data-action credential.
