@@ -9,6 +9,7 @@
 pub mod adapters;
 pub mod api;
 pub mod attributes;
+pub mod clock;
 pub mod config;
 pub mod env;
 pub mod generate;

@@ -19,7 +19,7 @@ use jsonwebtoken::jwk::{
 use url::Url;
 
 use super::error::{AuthError, JwksError, sanitize};
-use crate::ports::Clock;
+use crate::clock::Clock;
 
 /// The largest JWKS document accepted; real ones are a few KiB.
 pub const MAX_JWKS_BYTES: usize = 64 * 1024;
