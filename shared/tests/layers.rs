@@ -43,7 +43,11 @@ fn imports() -> Vec<(String, String, String)> {
     rust_files(&src, &mut files);
     let mut out = Vec::new();
     for file in files {
-        let relative = file.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        let relative = file
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let module = relative
             .split('/')
             .next()
