@@ -20,7 +20,7 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 log "generated artifacts are fresh"
-cargo run --quiet -p secure-initiation --bin generate-artifacts -- --check
+cargo run --quiet -p genesys-as-code --bin generate-artifacts -- --check
 
 log "doc tests"
 cargo test --workspace --doc --quiet

@@ -1,5 +1,5 @@
 # Generated from config/attributes.toml by
-# `cargo run -p secure-initiation --bin generate-artifacts`; do not edit by hand.
+# `cargo run -p genesys-as-code --bin generate-artifacts`; do not edit by hand.
 #
 # The validate-session data action for both integration types (integrations.tf). The
 # same actions as ../data-actions/*.json. Changing a contract makes Genesys Cloud

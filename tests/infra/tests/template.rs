@@ -11,7 +11,7 @@ use common::{read, root, yaml_file};
 use secure_initiation::adapters::StaticSecrets;
 use secure_initiation::adapters::dynamodb::{PARTITION_KEY, TTL_ATTRIBUTE};
 use secure_initiation::config::{InitiateConfig, RefreshConfig, ValidateConfig, variables};
-use secure_initiation::generate::data_actions::DATA_ACTION_TIMEOUT_SECS;
+use genesys_as_code::generate::data_actions::DATA_ACTION_TIMEOUT_SECS;
 use serde_json::{Value, json};
 
 fn template() -> Value {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use secure_initiation::attributes::Schema;
-use secure_initiation::generate;
+use genesys_as_code::generate;
 
 fn main() -> ExitCode {
     match run() {
@@ -22,7 +22,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<ExitCode, String> {
     let mut check = false;
-    let mut root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut schema_path = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -79,7 +79,7 @@ fn run() -> Result<ExitCode, String> {
     }
     if check && stale > 0 {
         println!(
-            "{stale} generated file(s) are stale: run `cargo run -p secure-initiation --bin generate-artifacts`"
+            "{stale} generated file(s) are stale: run `cargo run -p genesys-as-code --bin generate-artifacts`"
         );
         return Ok(ExitCode::FAILURE);
     }

@@ -3,7 +3,7 @@
 //! ([`data_actions`]) and their CX-as-Code Terraform ([`terraform`]), the Architect expressions
 //! and the README's attribute table.
 //!
-//! `cargo run -p secure-initiation --bin generate-artifacts` writes them; a test fails when the
+//! `cargo run -p genesys-as-code --bin generate-artifacts` writes them; a test fails when the
 //! committed copies are stale.
 
 pub mod data_actions;
@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::attributes::{AttributeDef, AttributeType, Schema, Source};
-use crate::payload::{ParticipantUpdate, ValidationReason};
+use secure_initiation::attributes::{AttributeDef, AttributeType, Schema, Source};
+use secure_initiation::payload::{ParticipantUpdate, ValidationReason};
 
 /// Marks the start of the generated table in README.md.
 pub const README_START: &str = "<!-- generated:attributes:start -->";
@@ -242,7 +242,7 @@ pub fn attribute_table(schema: &Schema) -> String {
 
 /// The Markdown table of environment variables and which function reads each.
 pub fn configuration_table() -> String {
-    use crate::config::{VARIABLES, variables};
+    use secure_initiation::config::{VARIABLES, variables};
     let mut out = String::from(
         "| variable | initiate | refresh-token | validate-session | accepts |\n|---|---|---|---|---|\n",
     );

@@ -12,7 +12,7 @@ use super::data_actions::{
     translation_map_defaults, web_services_request_template, web_services_success_template,
 };
 use super::{input_contract, output_contract};
-use crate::attributes::Schema;
+use secure_initiation::attributes::Schema;
 
 /// Path of the generated Terraform.
 pub const TERRAFORM_ACTIONS_PATH: &str = "infra/genesys/terraform/actions.tf";
@@ -113,7 +113,7 @@ fn header(out: &mut String, resource: &str, enable: &str, integration: &str) {
 pub fn terraform_actions(schema: &Schema) -> String {
     let mut out = String::from(
         "# Generated from config/attributes.toml by\n\
-         # `cargo run -p secure-initiation --bin generate-artifacts`; do not edit by hand.\n\
+         # `cargo run -p genesys-as-code --bin generate-artifacts`; do not edit by hand.\n\
          #\n\
          # The validate-session data action for both integration types (integrations.tf). The\n\
          # same actions as ../data-actions/*.json. Changing a contract makes Genesys Cloud\n\
