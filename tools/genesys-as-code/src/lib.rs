@@ -8,4 +8,5 @@
 //! This crate is tooling: it depends on the contract (`secure-initiation`) without its AWS
 //! adapters, and no Lambda binary depends on it.
 
+pub mod archy;
 pub mod generate;
