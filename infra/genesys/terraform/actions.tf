@@ -19,7 +19,7 @@ resource "genesyscloud_integration_action" "validate_session_web_services" {
       "description": "Asks the backend whether a session hash read from the participant data is genuine, and binds it to this conversation.",
       "properties": {
         "conversationId": {
-          "description": "Conversation.Id of the conversation asking.",
+          "description": "Message.ConversationId of the conversation asking.",
           "type": "string"
         },
         "participantId": {
@@ -143,7 +143,7 @@ resource "genesyscloud_integration_action" "validate_session_aws_lambda" {
       "description": "Asks the backend whether a session hash read from the participant data is genuine, and binds it to this conversation.",
       "properties": {
         "conversationId": {
-          "description": "Conversation.Id of the conversation asking.",
+          "description": "Message.ConversationId of the conversation asking.",
           "type": "string"
         },
         "participantId": {

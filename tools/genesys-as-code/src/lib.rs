@@ -10,3 +10,4 @@
 
 pub mod archy;
 pub mod generate;
+pub mod routing;

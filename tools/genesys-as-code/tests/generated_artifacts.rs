@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
-use secure_initiation::attributes::Schema;
 use genesys_as_code::generate;
+use genesys_as_code::routing::Routing;
+use secure_initiation::attributes::Schema;
 
 fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
@@ -15,7 +16,12 @@ fn root() -> &'static Path {
 fn committed_artifacts_match_the_schema() {
     let text = std::fs::read_to_string(root().join("config/attributes.toml")).unwrap();
     let schema = Schema::from_toml(&text).unwrap();
-    for artifact in generate::artifacts(&schema) {
+    let routing = Routing::from_toml(
+        &std::fs::read_to_string(root().join("config/routing.toml")).unwrap(),
+        &schema,
+    )
+    .unwrap();
+    for artifact in generate::all_artifacts(&schema, &routing) {
         let on_disk = std::fs::read_to_string(root().join(artifact.path)).unwrap_or_default();
         assert!(
             on_disk == artifact.contents,

@@ -457,9 +457,15 @@ mod tests {
         );
         assert_eq!(
             parse("IsNotSetOrEmpty(State.session_hash)").unwrap(),
-            Expr::Call("IsNotSetOrEmpty".into(), vec![Expr::Var("State.session_hash".into())])
+            Expr::Call(
+                "IsNotSetOrEmpty".into(),
+                vec![Expr::Var("State.session_hash".into())]
+            )
         );
-        assert_eq!(parse("not State.valid").unwrap(), Expr::Not(Box::new(Expr::Var("State.valid".into()))));
+        assert_eq!(
+            parse("not State.valid").unwrap(),
+            Expr::Not(Box::new(Expr::Var("State.valid".into())))
+        );
     }
 
     #[test]
@@ -467,8 +473,16 @@ mod tests {
         let src = "Trim(Append(\n    ToDisplayString(Append(\"Hi \", State.Name, \", \")), \n    If(IsNotSetOrEmpty(State.Name), \"\", \" \")))";
         let e = parse(src).unwrap();
         assert!(e.functions().contains(&"Append"));
-        assert_eq!(parse(r#"State.TheIntent=="Check Order Status""#).unwrap().variables(), vec!["State.TheIntent"]);
-        assert_eq!(parse(r#""say \"hi\"""#).unwrap(), Expr::Str("say \"hi\"".into()));
+        assert_eq!(
+            parse(r#"State.TheIntent=="Check Order Status""#)
+                .unwrap()
+                .variables(),
+            vec!["State.TheIntent"]
+        );
+        assert_eq!(
+            parse(r#""say \"hi\"""#).unwrap(),
+            Expr::Str("say \"hi\"".into())
+        );
     }
 
     #[test]

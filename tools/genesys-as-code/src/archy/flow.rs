@@ -642,10 +642,7 @@ impl Flow {
                     .and_then(Node::as_str)
                     .unwrap_or("state")
                     .to_owned(),
-                ref_id: state
-                    .get("refId")
-                    .and_then(Node::as_str)
-                    .map(str::to_owned),
+                ref_id: state.get("refId").and_then(Node::as_str).map(str::to_owned),
                 line: state.line,
                 actions: reader.actions(state.get("actions")),
             });
@@ -689,10 +686,7 @@ impl Flow {
 
     /// A declared variable's type.
     pub fn variable(&self, name: &str) -> Option<VarType> {
-        self.variables
-            .iter()
-            .find(|v| v.name == name)
-            .map(|v| v.ty)
+        self.variables.iter().find(|v| v.name == name).map(|v| v.ty)
     }
 }
 

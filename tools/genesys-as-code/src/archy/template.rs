@@ -19,7 +19,9 @@ pub struct Placeholder {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
     /// A placeholder has no substitution (the interpreter needs every value).
-    #[error("line {line}: placeholder `{{{{{name}}}}}` has no substitution (give it with --set {name}=VALUE)")]
+    #[error(
+        "line {line}: placeholder `{{{{{name}}}}}` has no substitution (give it with --set {name}=VALUE)"
+    )]
     Missing {
         /// The placeholder.
         name: String,
@@ -60,12 +62,14 @@ pub fn stand_in(name: &str) -> String {
 
 /// Shows stand-ins as the placeholders they replace, for messages.
 pub fn display(text: &str) -> String {
-    text.replace(STAND_IN_OPEN, "{{").replace(STAND_IN_CLOSE, "}}")
+    text.replace(STAND_IN_OPEN, "{{")
+        .replace(STAND_IN_CLOSE, "}}")
 }
 
 /// Whether `text` is exactly one unfilled placeholder; its name.
 pub fn unfilled_name(text: &str) -> Option<&str> {
-    text.strip_prefix(STAND_IN_OPEN)?.strip_suffix(STAND_IN_CLOSE)
+    text.strip_prefix(STAND_IN_OPEN)?
+        .strip_suffix(STAND_IN_CLOSE)
 }
 
 /// Whether `text` holds an unfilled placeholder anywhere.
@@ -161,11 +165,22 @@ mod tests {
         assert_eq!(
             placeholders(raw).unwrap(),
             vec![
-                Placeholder { name: "integration_category".into(), line: 2 },
-                Placeholder { name: "flow_name".into(), line: 3 },
+                Placeholder {
+                    name: "integration_category".into(),
+                    line: 2
+                },
+                Placeholder {
+                    name: "flow_name".into(),
+                    line: 3
+                },
             ]
         );
-        let filled = fill(raw, &subs(&[("integration_category", "Web"), ("flow_name", "F")]), Unfilled::Refuse).unwrap();
+        let filled = fill(
+            raw,
+            &subs(&[("integration_category", "Web"), ("flow_name", "F")]),
+            Unfilled::Refuse,
+        )
+        .unwrap();
         assert_eq!(filled, "category:\n  Web:\n    name: \"F\"\n");
         let stood = fill(raw, &subs(&[]), Unfilled::StandIn).unwrap();
         let doc = crate::archy::yaml::parse(&stood).unwrap();
@@ -178,7 +193,13 @@ mod tests {
     #[test]
     fn a_missing_substitution_is_refused_with_its_line() {
         let err = fill("a: 1\nb: {{queue}}\n", &subs(&[]), Unfilled::Refuse).unwrap_err();
-        assert_eq!(err, TemplateError::Missing { name: "queue".into(), line: 2 });
+        assert_eq!(
+            err,
+            TemplateError::Missing {
+                name: "queue".into(),
+                line: 2
+            }
+        );
         assert!(fill("a: {{x\n", &subs(&[]), Unfilled::StandIn).is_err());
         assert!(fill("a: {{x}}\n", &subs(&[("x", "1\n2")]), Unfilled::Refuse).is_err());
     }

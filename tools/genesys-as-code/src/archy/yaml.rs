@@ -263,8 +263,18 @@ mod tests {
         assert_eq!(a.get("b").unwrap().line, 2);
         let c = a.get("c").unwrap().as_seq().unwrap();
         assert_eq!((c[0].line, c[1].line), (4, 5));
-        assert_eq!(c[1].value, Value::Scalar { text: "y".into(), quoted: true });
-        assert_eq!(doc.get("no").unwrap().as_str(), Some("yes"), "YAML 1.2: a key stays text");
+        assert_eq!(
+            c[1].value,
+            Value::Scalar {
+                text: "y".into(),
+                quoted: true
+            }
+        );
+        assert_eq!(
+            doc.get("no").unwrap().as_str(),
+            Some("yes"),
+            "YAML 1.2: a key stays text"
+        );
         assert_eq!(doc.as_map().unwrap()[1].line, 6);
     }
 
@@ -275,7 +285,10 @@ mod tests {
         let dup = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(dup.line, 3);
         assert!(dup.message.contains("duplicate key `a`"));
-        assert_eq!(parse("").unwrap_err().message, "the file holds no YAML document");
+        assert_eq!(
+            parse("").unwrap_err().message,
+            "the file holds no YAML document"
+        );
     }
 
     #[test]
