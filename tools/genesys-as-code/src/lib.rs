@@ -9,5 +9,7 @@
 //! adapters, and no Lambda binary depends on it.
 
 pub mod archy;
+pub mod data_action;
 pub mod generate;
+pub mod interpret;
 pub mod routing;
