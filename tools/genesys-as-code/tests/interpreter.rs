@@ -14,10 +14,13 @@ use genesys_as_code::routing::Routing;
 use secure_initiation::attributes::Schema;
 use serde_json::{Map, Value, json};
 
+/// A data action call: category, action, inputs, timeout.
+type Call = (String, String, BTreeMap<String, String>, Option<Duration>);
+
 #[derive(Debug, Default)]
 struct Recorded {
     set: Vec<(String, String, usize)>,
-    calls: Vec<(String, String, BTreeMap<String, String>, Option<Duration>)>,
+    calls: Vec<Call>,
     transfer: Option<(String, usize)>,
     disconnected: Option<usize>,
 }
