@@ -7,10 +7,9 @@
 //!   queue. It records `Database.set` custom attributes and, on `Messenger.open`, starts a
 //!   conversation in the sandbox (`/sandbox/_sandbox/messenger/start`) with exactly those.
 //! - `GET /dev/stack`: the strategy and the development Messenger deployment id.
-//! - `POST /dev/architect/run` with `{"conversationId"}`: does what an Architect inbound
-//!   message flow does: Get Participant Data `session_hash` of the customer, then Call Data
-//!   Action validate-session (through the real HTTP handler, with the Basic credential, which
-//!   stays in this process) and answers what the flow would branch on.
+//! - `POST /dev/architect/run` with `{"conversationId"}`: runs the generated inbound message
+//!   flow on that conversation (`architect.rs`), once, and answers the path it took: every
+//!   step, the participant data it set (and at which step) and the queue it transferred to.
 
 use std::sync::Arc;
 
@@ -18,12 +17,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine as _;
-use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, header};
-use secure_initiation::http::{ApiError, ApiRequest};
+use http::{HeaderValue, header};
+use secure_initiation::http::ApiError;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::routes::into_axum;
 use crate::wiring::{DEV_WIDGET_ID, Stack};
@@ -95,7 +92,8 @@ struct ArchitectRun {
     conversation_id: String,
 }
 
-/// Runs the inbound message flow's validation steps for one sandbox conversation.
+/// Runs the inbound message flow (`architect.rs`) on one sandbox conversation, as Genesys does
+/// when its first message arrives; once per conversation.
 async fn architect_run(State(stack): State<Arc<Stack>>, Json(run): Json<ArchitectRun>) -> Response {
     let Some(conversation) = stack.sandbox.conversation(&run.conversation_id) else {
         return problem(ApiError::NotFound);
@@ -103,52 +101,17 @@ async fn architect_run(State(stack): State<Arc<Stack>>, Json(run): Json<Architec
     let Some(customer) = conversation.customer() else {
         return problem(ApiError::Internal("no customer participant".to_owned()));
     };
-    let key = stack.validate.schema.session_hash_key();
-    // Get Participant Data: an unset attribute reads as an empty string in Architect.
-    let session_hash = customer.attributes.get(key).cloned().unwrap_or_default();
-    let input = json!({
-        "sessionHash": session_hash,
-        "conversationId": conversation.id,
-        "participantId": customer.id,
-    });
-
-    let (user, pass) = &stack.credential;
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    match HeaderValue::from_str(&format!("Basic {basic}")) {
-        Ok(v) => headers.insert(header::AUTHORIZATION, v),
-        Err(_) => return problem(ApiError::Internal("credential header".to_owned())),
-    };
-    let request = ApiRequest {
-        method: Method::POST,
-        path: "/v1/session-validations".to_owned(),
-        headers,
-        body: Bytes::from(input.to_string()),
-        client_ip: None,
-        request_id: format!("architect-{}", conversation.id),
-    };
-    let response = stack.validate.handle(request).await;
-    let status = response.status().as_u16();
-    let output: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
-    let after = stack
-        .sandbox
-        .participant_attributes(&conversation.id, &customer.id)
-        .unwrap_or_default();
-    Json(json!({
-        "conversationId": conversation.id,
-        "participantData": { key: session_hash },
-        "dataAction": {
-            "path": if (200..300).contains(&status) { "success" } else { "failure" },
-            "status": status,
-            "output": output,
-        },
-        "participantAttributesAfter": after,
-    }))
-    .into_response()
+    let record = stack
+        .flow
+        .run(
+            &conversation.id,
+            customer.attributes.clone(),
+            &stack.validate,
+            &stack.credential,
+            &stack.sandbox,
+        )
+        .await;
+    Json(record).into_response()
 }
 
 fn problem(e: ApiError) -> Response {

@@ -6,6 +6,7 @@
 //!
 //! Tests start it in-process with [`spawn`] and talk to it over real HTTP.
 
+mod architect;
 mod demo;
 mod routes;
 mod wiring;
@@ -13,6 +14,7 @@ mod wiring;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use architect::FlowOptions;
 pub use wiring::{Options, StackError, Store};
 
 use genesys_sandbox::SandboxState;

@@ -1,7 +1,10 @@
 //! `cargo run -p local` — the whole stack on http://127.0.0.1:3000.
 //!
 //! Options: `--port N` (0 picks a free port), `--strategy messenger|initiation-api`,
-//! `--data-action-credential USER:PASS`, `--no-write-back`.
+//! `--data-action-credential USER:PASS`, `--no-write-back`, and for the inbound message flow
+//! `--flow FILE` (default: the committed infra/genesys/flows/secure-inbound-message.yaml),
+//! `--routing FILE` (the routing rules the flow was generated from, for its queue names) and
+//! `--flow-set NAME=VALUE` (a substitution, repeatable).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool reports on the terminal
 
 use std::process::ExitCode;
@@ -11,7 +14,8 @@ use secure_initiation::api::strategy::StrategyKind;
 use secure_initiation::telemetry::{self, LogFormat};
 
 const USAGE: &str = "usage: local [--port N] [--strategy messenger|initiation-api] \
-                     [--data-action-credential USER:PASS] [--no-write-back]";
+                     [--data-action-credential USER:PASS] [--no-write-back] \
+                     [--flow FILE] [--routing FILE] [--flow-set NAME=VALUE ...]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options::default();
@@ -43,6 +47,16 @@ fn parse_args() -> Result<Options, String> {
                 options.data_action_credential = (user.to_owned(), pass.to_owned());
             }
             "--no-write-back" => options.write_back = false,
+            "--flow" => options.flow.file = Some(value("--flow")?.into()),
+            "--routing" => options.flow.routing = Some(value("--routing")?.into()),
+            "--flow-set" => {
+                let v = value("--flow-set")?;
+                let (name, val) = v
+                    .split_once('=')
+                    .filter(|(n, _)| !n.is_empty())
+                    .ok_or("`--flow-set` expects NAME=VALUE")?;
+                options.flow.set.insert(name.to_owned(), val.to_owned());
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -77,7 +91,16 @@ async fn main() -> ExitCode {
     println!("  validate-session    POST {base}/v1/session-validations   (Basic {user}:{pass})");
     println!("  dev identity        GET  {base}/dev/login?sub=alice&tier=2&geo=na-east");
     println!("  Genesys sandbox     {base}/sandbox/_sandbox/requests");
-    println!("  Architect (dev)     POST {base}/dev/architect/run   {{\"conversationId\": ..}}");
+    println!(
+        "  inbound flow        {}",
+        options.flow.file.as_ref().map_or_else(
+            || "infra/genesys/flows/secure-inbound-message.yaml".to_owned(),
+            |p| p.display().to_string()
+        )
+    );
+    println!(
+        "  Architect (dev)     POST {base}/dev/architect/run   {{\"conversationId\": ..}}  (runs the flow once)"
+    );
     println!();
     println!("try:");
     println!(

@@ -27,6 +27,8 @@ use secure_initiation::ports::{
 };
 use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
 
+use crate::architect::{FlowOptions, InboundFlow};
+
 /// Secret id of the sandbox's client credentials.
 pub const GENESYS_SECRET: &str = "dev/genesys";
 /// Secret id of the data-action credential.
@@ -74,6 +76,8 @@ pub struct Options {
     pub store: Store,
     /// The risk scorer. Default: the rule-based scorer (tests plug in an HTTP scorer).
     pub risk_scorer: Option<Arc<dyn RiskScorer>>,
+    /// The inbound message flow. Default: the committed generated flow.
+    pub flow: FlowOptions,
 }
 
 impl Default for Options {
@@ -91,6 +95,7 @@ impl Default for Options {
             },
             store: Store::Memory,
             risk_scorer: None,
+            flow: FlowOptions::default(),
         }
     }
 }
@@ -121,6 +126,7 @@ pub struct Stack {
     pub(crate) clock: OffsetClock,
     pub(crate) credential: (String, String),
     pub(crate) strategy: StrategyKind,
+    pub(crate) flow: InboundFlow,
 }
 
 fn dev_session_key() -> Result<Vec<u8>, StackError> {
@@ -136,6 +142,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     let clock = OffsetClock::new();
     let shared_clock: Arc<dyn Clock> = Arc::new(clock.clone());
     let schema = Arc::new(Schema::default_schema().map_err(build_err)?);
+    let flow = InboundFlow::load(&options.flow, &schema).map_err(StackError::Build)?;
 
     let (user, pass) = options.data_action_credential.clone();
     let secrets: Arc<dyn SecretSource> = Arc::new(
@@ -269,5 +276,6 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         clock,
         credential: (user, pass),
         strategy: options.strategy,
+        flow,
     })
 }
