@@ -67,8 +67,17 @@ async fn the_demo_page_and_client_are_served_with_a_strict_content_security_poli
     assert_eq!(stack["strategy"], "messenger");
 }
 
+fn call_data(run: &Value) -> &Value {
+    run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["action"] == "callData")
+        .map_or(&Value::Null, |s| &s["detail"])
+}
+
 #[tokio::test]
-async fn architect_validates_the_hash_messenger_carried_and_writes_the_context_back() {
+async fn the_generated_flow_validates_the_hash_sets_the_data_then_transfers_to_the_tiers_queue() {
     let app = spawn_app(Options::default()).await;
     let token = app.login("gina").await;
     let ticket = app.initiate(&token).await;
@@ -78,35 +87,60 @@ async fn architect_validates_the_hash_messenger_carried_and_writes_the_context_b
     let response = architect_run(&app, &conversation_id).await;
     assert_eq!(response.status(), StatusCode::OK);
     let run: Value = response.json().await.unwrap();
-    assert_eq!(run["participantData"]["session_hash"], hash);
-    assert_eq!(run["dataAction"]["status"], 200);
-    assert_eq!(run["dataAction"]["path"], "success");
-    let output = &run["dataAction"]["output"];
-    assert_eq!(output["valid"], true);
-    assert_eq!(output["priority_tier"], "2");
-    assert_eq!(output["participant_update"], "written");
-    assert_eq!(run["participantAttributesAfter"]["geo_segment"], "na-east");
+    assert_eq!(
+        run["flow"]["file"],
+        "infra/genesys/flows/secure-inbound-message.yaml"
+    );
+    assert_eq!(run["queue"], "Web Messaging Standard", "tier 2: {run:#}");
+    assert_eq!(call_data(&run)["path"], "success");
+    assert_eq!(call_data(&run)["outputs"]["State.valid"], true);
+    let transfer_step = run["transfer"]["step"].as_u64().unwrap();
+    for key in [
+        "priority_tier",
+        "geo_segment",
+        "risk_score",
+        "authenticated",
+    ] {
+        let set = &run["participantData"][key];
+        assert!(
+            set["step"].as_u64().unwrap() < transfer_step,
+            "{key} is set before the transfer"
+        );
+    }
+    assert_eq!(run["participantData"]["geo_segment"]["value"], "na-east");
+    assert!(
+        !run.to_string().contains(hash),
+        "the session hash is never shown"
+    );
 
-    // The same conversation may ask again; the data action still answers valid.
+    // The flow runs once per conversation: asking again returns the same record.
     let again: Value = architect_run(&app, &conversation_id)
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(again["dataAction"]["output"]["valid"], true);
+    assert_eq!(again, run);
+
+    // The same hash in another conversation is a replay: the default queue, nothing set.
+    let replayed = messenger_start(&app, hash).await;
+    let run: Value = architect_run(&app, &replayed).await.json().await.unwrap();
+    assert_eq!(run["queue"], "Web Messaging");
+    assert_eq!(call_data(&run)["outputs"]["State.reason"], "replayed");
+    assert_eq!(run["participantData"], json!({}));
 }
 
 #[tokio::test]
-async fn architect_answers_invalid_for_a_forged_or_missing_hash() {
+async fn a_forged_or_missing_hash_reaches_the_default_queue() {
     let app = spawn_app(Options::default()).await;
     let forged = messenger_start(&app, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
     let run: Value = architect_run(&app, &forged).await.json().await.unwrap();
-    assert_eq!(run["dataAction"]["output"]["valid"], false);
-    assert_eq!(run["dataAction"]["output"]["reason"], "unknown");
+    assert_eq!(run["queue"], "Web Messaging");
+    assert_eq!(call_data(&run)["outputs"]["State.valid"], false);
+    assert_eq!(call_data(&run)["outputs"]["State.reason"], "unknown");
     assert_eq!(
-        run["participantAttributesAfter"],
-        json!({"session_hash": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}),
-        "nothing written for a forged hash"
+        run["participantData"],
+        json!({}),
+        "nothing set for a forged hash"
     );
 
     let started: Value = app
@@ -127,7 +161,12 @@ async fn architect_answers_invalid_for_a_forged_or_missing_hash() {
         .json()
         .await
         .unwrap();
-    assert_eq!(run["dataAction"]["output"]["reason"], "malformed");
+    assert_eq!(run["queue"], "Web Messaging");
+    assert_eq!(
+        call_data(&run),
+        &Value::Null,
+        "no hash: the data action is not called"
+    );
 
     let unknown = architect_run(&app, "5d1c9e2a-0000-4000-8000-000000000000").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
