@@ -527,7 +527,7 @@ impl Linter<'_> {
                 self.finding(
                     "unhandled-data-action",
                     a.line,
-                    format!("{label} has no {name} path: when the call fails the flow carries on after it as if it had succeeded"),
+                    format!("{label} has no {name} path: when the call {} the flow carries on after it as if it had succeeded", if name == "Failure" { "fails" } else { "times out" }),
                     format!("give `outputs.{}` actions, such as a Transfer to ACD to the default queue", name.to_lowercase()),
                 );
             }
