@@ -26,6 +26,7 @@ log "doc tests"
 cargo test --workspace --doc --quiet
 
 bash scripts/check-infra.sh
+bash scripts/check-genesys.sh
 bash scripts/browser-tests.sh
 bash scripts/bench.sh --quick # release build of the functions, then a short run of the Lambda bench so it cannot rot
 bash scripts/supply-chain.sh
