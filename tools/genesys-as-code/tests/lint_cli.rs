@@ -5,26 +5,42 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 fn lint(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lint-flow")).args(args).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_lint-flow"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().unwrap(), text)
 }
 
 #[test]
 fn the_generated_flow_exits_0_a_trap_exits_1_an_unreadable_file_exits_2() {
     let flow = repo("infra/genesys/flows/secure-inbound-message.yaml");
-    let (code, text) = lint(&[flow.to_str().unwrap(), "--set", "data_action_name=Validate secure session"]);
+    let (code, text) = lint(&[
+        flow.to_str().unwrap(),
+        "--set",
+        "data_action_name=Validate secure session",
+    ]);
     assert_eq!(code, 0, "{text}");
     assert!(text.ends_with("0 finding(s), 0 note(s)\n"), "{text}");
 
     let trap = repo("tests/architect/fixtures/number-comparison.yaml");
     let (code, text) = lint(&[trap.to_str().unwrap()]);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("number-comparison.yaml:56: finding[number-comparison]"), "{text}");
+    assert!(
+        text.contains("number-comparison.yaml:56: finding[number-comparison]"),
+        "{text}"
+    );
     assert!(text.contains("    fix: compare strings"), "{text}");
 
     let (code, json) = lint(&[trap.to_str().unwrap(), "--format", "json"]);
@@ -51,5 +67,8 @@ fn the_generated_flow_exits_0_a_trap_exits_1_an_unreadable_file_exits_2() {
 fn a_short_deadline_option_changes_the_verdict() {
     let short = repo("tests/architect/fixtures/short-timeout.yaml");
     assert_eq!(lint(&[short.to_str().unwrap()]).0, 1);
-    assert_eq!(lint(&[short.to_str().unwrap(), "--deadline-ms", "500"]).0, 0);
+    assert_eq!(
+        lint(&[short.to_str().unwrap(), "--deadline-ms", "500"]).0,
+        0
+    );
 }
