@@ -2,6 +2,7 @@
 // identity provider, the Genesys sandbox, a Messenger stand-in and an "Architect" route.
 // Secrets stay in this module's memory: the page shows only masked hashes and never the token.
 import { createSecureMessaging } from '/web/secure-messaging.js';
+import { renderFlowPath } from '/web/demo/flow-path.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -197,6 +198,7 @@ function renderAttempt(kind, run, how) {
   }
   target.querySelector(`[data-attempt="${kind}"]`)?.remove();
   target.append(block);
+  renderFlowPath(block, run.flowRun);
 }
 
 /** What the page did to the hash, for the next forged conversation. */
@@ -213,6 +215,7 @@ async function onConversation(conversationId) {
     lastHashKey = Object.keys(run.participantData)[0];
     renderReceived(conversation, run);
     renderValidation($('validation'), run);
+    renderFlowPath($('validation'), run.flowRun);
     if (!document.body.dataset.busy) enableButtons();
     return;
   }

@@ -5,8 +5,13 @@
 //! credential, translation map and defaults, success template, timeout) to the validate-session
 //! handler in this process, the way Genesys's Web Services data action calls the function.
 //!
-//! The flow runs once per conversation; the record (steps, queue, participant data and the step
-//! that set each datum) is kept for the demo page.
+//! Set Participant Data writes onto the sandbox's customer participant through the sandbox's own
+//! Platform API route (`PATCH .../participants/{id}/attributes`, with a client-credentials token),
+//! served in this process. The flow runs once per conversation; the record (steps, queue, participant data and the step
+//! that set each datum) is kept for the demo page under `flowRun`. Beside it, for the demo page
+//! as it is, the record keeps the shape the stand-in route had before the flow ran: the
+//! `participantData` Messenger carried, the data action's `path`, `status` and `output`, and the
+//! participant's attributes afterwards.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -114,7 +119,7 @@ impl InboundFlow {
     pub(crate) async fn run(
         &self,
         conversation_id: &str,
-        customer_data: BTreeMap<String, String>,
+        customer: (&str, BTreeMap<String, String>),
         validate: &ValidateHandler,
         credential: &(String, String),
         sandbox: &genesys_sandbox::SandboxState,
@@ -122,9 +127,18 @@ impl InboundFlow {
         if let Some(done) = self.runs().get(conversation_id) {
             return done.clone();
         }
+        let (customer_id, customer_data) = customer;
+        let carried: serde_json::Map<String, Value> = customer_data
+            .iter()
+            .filter(|(k, _)| self.secret_keys.contains(*k))
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
         let runtime = Conversation {
             id: conversation_id.to_owned(),
+            customer_id: customer_id.to_owned(),
+            token: Mutex::new(None),
             data: Mutex::new(customer_data),
+            called: Mutex::new(None),
             set: Mutex::new(Vec::new()),
             transfer: Mutex::new(None),
             flow: self,
@@ -146,15 +160,33 @@ impl InboundFlow {
             })
             .collect();
         let transfer = runtime.transfer.into_inner().unwrap_or_default();
+        let data_action = match runtime.called.into_inner().unwrap_or_default() {
+            Some(Outcome::Success(output)) => {
+                json!({"path": "success", "status": 200, "output": output})
+            }
+            Some(Outcome::Failure(reason)) => {
+                json!({"path": "failure", "status": Value::Null, "reason": reason})
+            }
+            Some(Outcome::Timeout) => json!({"path": "timeout", "status": Value::Null}),
+            None => json!({"path": "not called", "status": Value::Null}),
+        };
+        let after = sandbox
+            .participant_attributes(conversation_id, customer_id)
+            .unwrap_or_default();
         let record = json!({
             "conversationId": conversation_id,
-            "flow": {"file": self.file, "name": self.loaded.flow().name},
-            "steps": run.steps,
-            "queue": run.queue,
-            "transfer": transfer.map(|(queue, step)| json!({"queue": queue, "step": step})),
-            "disconnected": run.disconnected,
-            "error": run.error,
-            "participantData": participant_data,
+            "participantData": carried,
+            "dataAction": data_action,
+            "participantAttributesAfter": after,
+            "flowRun": {
+                "flow": {"file": self.file, "name": self.loaded.flow().name},
+                "steps": run.steps,
+                "queue": run.queue,
+                "transfer": transfer.map(|(queue, step)| json!({"queue": queue, "step": step})),
+                "disconnected": run.disconnected,
+                "error": run.error,
+                "participantData": participant_data,
+            },
         });
         self.runs()
             .insert(conversation_id.to_owned(), record.clone());
@@ -164,7 +196,10 @@ impl InboundFlow {
 
 struct Conversation<'a> {
     id: String,
+    customer_id: String,
+    token: Mutex<Option<String>>,
     data: Mutex<BTreeMap<String, String>>,
+    called: Mutex<Option<Outcome>>,
     set: Mutex<Vec<(String, String, usize)>>,
     transfer: Mutex<Option<(String, usize)>>,
     flow: &'a InboundFlow,
@@ -175,6 +210,72 @@ struct Conversation<'a> {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Conversation<'_> {
+    /// One request to the sandbox's router, in this process.
+    async fn sandbox_call(
+        &self,
+        request: http::Request<axum::body::Body>,
+    ) -> Result<(u16, Bytes), String> {
+        use tower::ServiceExt as _;
+        let response = genesys_sandbox::router(self.sandbox.clone())
+            .oneshot(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((status, body))
+    }
+
+    async fn write_to_sandbox(&self, key: &str, value: &str) -> Result<(), String> {
+        let cached = lock(&self.token).clone();
+        let token = match cached {
+            Some(t) => t,
+            None => {
+                use base64::Engine as _;
+                let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+                    "{}:{}",
+                    genesys_sandbox::DEFAULT_CLIENT_ID,
+                    genesys_sandbox::DEFAULT_CLIENT_SECRET
+                ));
+                let request = http::Request::post("/oauth/token")
+                    .header(http::header::AUTHORIZATION, format!("Basic {basic}"))
+                    .header(
+                        http::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(axum::body::Body::from("grant_type=client_credentials"))
+                    .map_err(|e| e.to_string())?;
+                let (status, body) = self.sandbox_call(request).await?;
+                let parsed: Value =
+                    serde_json::from_slice(&body).map_err(|_| format!("token answer {status}"))?;
+                let token = parsed["access_token"]
+                    .as_str()
+                    .ok_or(format!("token answer {status}"))?
+                    .to_owned();
+                *lock(&self.token) = Some(token.clone());
+                token
+            }
+        };
+        let path = format!(
+            "/api/v2/conversations/messages/{}/participants/{}/attributes",
+            self.id, self.customer_id
+        );
+        let request = http::Request::patch(path)
+            .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(
+                json!({"attributes": {key: value}}).to_string(),
+            ))
+            .map_err(|e| e.to_string())?;
+        match self.sandbox_call(request).await? {
+            (200..=299, _) => Ok(()),
+            (status, _) => Err(format!("the sandbox answered {status}")),
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -190,6 +291,9 @@ impl FlowRuntime for Conversation<'_> {
     async fn set_participant_data(&self, key: &str, value: &str, step: usize) {
         lock(&self.data).insert(key.to_owned(), value.to_owned());
         lock(&self.set).push((key.to_owned(), value.to_owned(), step));
+        if let Err(e) = self.write_to_sandbox(key, value).await {
+            tracing::warn!(conversation_id = %self.id, key, error = %e, "participant data not written to the sandbox");
+        }
     }
 
     async fn call_data_action(
@@ -208,7 +312,8 @@ impl FlowRuntime for Conversation<'_> {
             validate: self.validate,
             conversation: &self.id,
         };
-        self.flow
+        let outcome = self
+            .flow
             .action
             .run(
                 &transport,
@@ -217,7 +322,9 @@ impl FlowRuntime for Conversation<'_> {
                 (API_BASE_PLACEHOLDER, "http://validate-session.local"),
                 timeout,
             )
-            .await
+            .await;
+        *lock(&self.called) = Some(outcome.clone());
+        outcome
     }
 
     async fn transfer_to_acd(&self, queue: &str, step: usize) {

@@ -27,6 +27,7 @@ use crate::wiring::{DEV_WIDGET_ID, Stack};
 
 const INDEX_HTML: &str = include_str!("../../../web/demo/index.html");
 const DEMO_JS: &str = include_str!("../../../web/demo/demo.js");
+const FLOW_PATH_JS: &str = include_str!("../../../web/demo/flow-path.js");
 const DEMO_CSS: &str = include_str!("../../../web/demo/demo.css");
 const STAND_IN_JS: &str = include_str!("../../../web/demo/genesys-stand-in.js");
 const CLIENT_JS: &str = include_str!("../../../web/secure-messaging.js");
@@ -45,6 +46,10 @@ pub(crate) fn routes() -> Router<Arc<Stack>> {
         .route(
             "/web/demo/demo.js",
             get(|| asset("text/javascript; charset=utf-8", DEMO_JS)),
+        )
+        .route(
+            "/web/demo/flow-path.js",
+            get(|| asset("text/javascript; charset=utf-8", FLOW_PATH_JS)),
         )
         .route(
             "/web/demo/demo.css",
@@ -105,7 +110,7 @@ async fn architect_run(State(stack): State<Arc<Stack>>, Json(run): Json<Architec
         .flow
         .run(
             &conversation.id,
-            customer.attributes.clone(),
+            (customer.id.as_str(), customer.attributes.clone()),
             &stack.validate,
             &stack.credential,
             &stack.sandbox,
@@ -128,5 +133,7 @@ mod tests {
         assert!(INDEX_HTML.contains(r#"<script type="module" src="/web/demo/demo.js">"#));
         assert!(!INDEX_HTML.contains("<script>"), "no inline script (CSP)");
         assert!(DEMO_JS.contains("from '/web/secure-messaging.js'"));
+        assert!(DEMO_JS.contains("from '/web/demo/flow-path.js'"));
+        assert!(FLOW_PATH_JS.contains("export function renderFlowPath"));
     }
 }

@@ -46,14 +46,16 @@ async fn chat_queue(options: Options, tier: u8) -> Value {
         .json()
         .await
         .unwrap();
-    http.post(format!("{base}/dev/architect/run"))
+    let record: Value = http
+        .post(format!("{base}/dev/architect/run"))
         .json(&json!({"conversationId": started["conversationId"]}))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap()
+        .unwrap();
+    record["flowRun"].clone()
 }
 
 #[tokio::test]

@@ -67,8 +67,8 @@ async fn the_demo_page_and_client_are_served_with_a_strict_content_security_poli
     assert_eq!(stack["strategy"], "messenger");
 }
 
-fn call_data(run: &Value) -> &Value {
-    run["steps"]
+fn call_data(record: &Value) -> &Value {
+    record["flowRun"]["steps"]
         .as_array()
         .unwrap()
         .iter()
@@ -86,14 +86,21 @@ async fn the_generated_flow_validates_the_hash_sets_the_data_then_transfers_to_t
 
     let response = architect_run(&app, &conversation_id).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let run: Value = response.json().await.unwrap();
+    let record: Value = response.json().await.unwrap();
+    assert_eq!(
+        record["participantData"]["session_hash"], hash,
+        "what Messenger carried"
+    );
+    assert_eq!(record["dataAction"]["path"], "success");
+    assert_eq!(record["dataAction"]["output"]["priority_tier"], "2");
+    let run = &record["flowRun"];
     assert_eq!(
         run["flow"]["file"],
         "infra/genesys/flows/secure-inbound-message.yaml"
     );
     assert_eq!(run["queue"], "Web Messaging Standard", "tier 2: {run:#}");
-    assert_eq!(call_data(&run)["path"], "success");
-    assert_eq!(call_data(&run)["outputs"]["State.valid"], true);
+    assert_eq!(call_data(&record)["path"], "success");
+    assert_eq!(call_data(&record)["outputs"]["State.valid"], true);
     let transfer_step = run["transfer"]["step"].as_u64().unwrap();
     for key in [
         "priority_tier",
@@ -110,7 +117,7 @@ async fn the_generated_flow_validates_the_hash_sets_the_data_then_transfers_to_t
     assert_eq!(run["participantData"]["geo_segment"]["value"], "na-east");
     assert!(
         !run.to_string().contains(hash),
-        "the session hash is never shown"
+        "the flow's path never shows the session hash"
     );
 
     // The flow runs once per conversation: asking again returns the same record.
@@ -119,26 +126,27 @@ async fn the_generated_flow_validates_the_hash_sets_the_data_then_transfers_to_t
         .json()
         .await
         .unwrap();
-    assert_eq!(again, run);
+    assert_eq!(again, record);
 
     // The same hash in another conversation is a replay: the default queue, nothing set.
     let replayed = messenger_start(&app, hash).await;
-    let run: Value = architect_run(&app, &replayed).await.json().await.unwrap();
-    assert_eq!(run["queue"], "Web Messaging");
-    assert_eq!(call_data(&run)["outputs"]["State.reason"], "replayed");
-    assert_eq!(run["participantData"], json!({}));
+    let record: Value = architect_run(&app, &replayed).await.json().await.unwrap();
+    assert_eq!(record["flowRun"]["queue"], "Web Messaging");
+    assert_eq!(call_data(&record)["outputs"]["State.reason"], "replayed");
+    assert_eq!(record["flowRun"]["participantData"], json!({}));
 }
 
 #[tokio::test]
 async fn a_forged_or_missing_hash_reaches_the_default_queue() {
     let app = spawn_app(Options::default()).await;
     let forged = messenger_start(&app, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
-    let run: Value = architect_run(&app, &forged).await.json().await.unwrap();
-    assert_eq!(run["queue"], "Web Messaging");
-    assert_eq!(call_data(&run)["outputs"]["State.valid"], false);
-    assert_eq!(call_data(&run)["outputs"]["State.reason"], "unknown");
+    let record: Value = architect_run(&app, &forged).await.json().await.unwrap();
+    assert_eq!(record["flowRun"]["queue"], "Web Messaging");
+    assert_eq!(call_data(&record)["outputs"]["State.valid"], false);
+    assert_eq!(call_data(&record)["outputs"]["State.reason"], "unknown");
+    assert_eq!(record["dataAction"]["output"]["valid"], false);
     assert_eq!(
-        run["participantData"],
+        record["flowRun"]["participantData"],
         json!({}),
         "nothing set for a forged hash"
     );
@@ -156,14 +164,15 @@ async fn a_forged_or_missing_hash_reaches_the_default_queue() {
         .json()
         .await
         .unwrap();
-    let run: Value = architect_run(&app, started["conversationId"].as_str().unwrap())
+    let record: Value = architect_run(&app, started["conversationId"].as_str().unwrap())
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(run["queue"], "Web Messaging");
+    assert_eq!(record["flowRun"]["queue"], "Web Messaging");
+    assert_eq!(record["dataAction"]["path"], "not called");
     assert_eq!(
-        call_data(&run),
+        call_data(&record),
         &Value::Null,
         "no hash: the data action is not called"
     );
