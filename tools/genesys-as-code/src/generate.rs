@@ -10,6 +10,7 @@
 pub mod data_actions;
 pub mod flow;
 pub mod terraform;
+mod yaml_writer;
 
 use std::fmt::Write as _;
 
