@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Tests of web/: the reference client's type check, unit tests (node, fake fetch) and size, then
-# the whole flow in headless Chromium (Debian's package, driven by playwright-core) against the
-# local stack. Installs what a fresh machine lacks.
+# Tests of web/ and of the Messenger side of the Genesys sandbox: the reference client's type
+# check, unit tests (node, fake fetch and Messenger), package checks (declarations, builds,
+# size), the sandbox's Platform API shapes against Genesys's official Python SDK, then the
+# stand-in and the whole lifecycle in headless Chromium (Debian's package, driven by
+# playwright-core) against the local stack. Installs what a fresh machine lacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,7 @@ apt_install() {
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+started=$SECONDS
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   log "installing node and npm"
@@ -28,15 +31,30 @@ if [ ! -x "$CHROMIUM" ]; then
   apt_install chromium
 fi
 
+# The official Genesys Platform SDK, pinned, in a virtual environment of its own (its
+# dependencies must not move the versions other tools pin).
+GENESYS_SDK_VERSION=269.0.0
+sdk_venv="${XDG_CACHE_HOME:-$HOME/.cache}/secure-initiation/genesys-sdk-$GENESYS_SDK_VERSION"
+if ! "$sdk_venv/bin/python" -c 'import PureCloudPlatformClientV2' >/dev/null 2>&1; then
+  log "installing the Genesys Platform SDK for Python $GENESYS_SDK_VERSION"
+  python3 -m venv "$sdk_venv"
+  "$sdk_venv/bin/python" -m pip install --quiet --disable-pip-version-check "purecloudplatformclientv2==$GENESYS_SDK_VERSION"
+fi
+
 log "web: dependencies (npm ci)"
 (cd web && npm ci --no-audit --no-fund --loglevel=error)
 
-log "web: type check, unit tests and size of the reference client"
-(cd web && npm run --silent typecheck && npm test && npm run --silent size)
+log "web: type check, unit and package tests (declarations, builds, size) of the reference client"
+(cd web && npm run --silent typecheck && npm test && npm run --silent build)
 
 log "web: building the local stack"
 cargo build --quiet -p local
 export LOCAL_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/local"
 
-log "web: the whole flow in headless Chromium"
+log "sandbox: Messenger and conversation shapes against the official SDK's models"
+"$sdk_venv/bin/python" dev/genesys-sandbox/sdk/check_shapes.py
+
+log "web: the Messenger stand-in and the whole lifecycle in headless Chromium"
+browser_started=$SECONDS
 (cd web && npm run --silent test:browser)
+echo "browser suites: $((SECONDS - browser_started)) s; web tests in all: $((SECONDS - started)) s"

@@ -10,7 +10,7 @@ use genesys_sandbox::idp::{self, DevIdp};
 use genesys_sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox, SandboxConfig};
 use secure_initiation::adapters::DynamoStore;
 use secure_initiation::adapters::dynamodb::PARTITION_KEY;
-use secure_initiation::ports::{SessionRecord, SessionStore, SystemClock};
+use secure_initiation::ports::{Clock as _, SessionRecord, SessionStore, SystemClock};
 use serde_json::json;
 use test_support::moto::MotoServer;
 
@@ -148,7 +148,8 @@ impl Backends {
             .ok_or_else(|| BenchError::Setup("a session initiate issued is gone".to_owned()))
     }
 
-    /// Puts `record` alone into the refresh table.
+    /// Puts `record` alone into the refresh table, aged 50 s: inside its refresh window, as the
+    /// browser client refreshes it (10 s before a 60 s ticket expires).
     ///
     /// moto runs `TransactWriteItems` (refresh-token's atomic revoke-and-create) after a deep copy
     /// of the whole table, so its time grows with the table; DynamoDB's does not. Emptying
@@ -175,8 +176,15 @@ impl Backends {
                 .await
                 .map_err(|e| failed("delete", &aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
         }
+        let now = SystemClock.now_secs();
+        let aged = SessionRecord {
+            chain_started_at: now - 50,
+            created_at: now - 50,
+            expires_at: now + 10,
+            ..record.clone()
+        };
         DynamoStore::new(client, REFRESH_TABLE, Arc::new(SystemClock))
-            .create_session(record)
+            .create_session(&aged)
             .await
             .map_err(|e| failed("stage session", &e))
     }

@@ -18,7 +18,7 @@ use crate::api::{DataActionCredential, InitiateHandler, RefreshHandler, Validate
 use crate::attributes::{Schema, SchemaError};
 use crate::config::{
     BrowserConfig, ConfigError, EnvSource, GenesysConfig, InitiateConfig, RefreshConfig,
-    StrategyConfig, ValidateConfig,
+    RiskConfig, StrategyConfig, ValidateConfig,
 };
 use crate::genesys::{GenesysClient, GenesysClientConfig, GenesysConfigError, GenesysEndpoints};
 use crate::ports::{
@@ -211,6 +211,14 @@ async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<Browser, InitError>
     })
 }
 
+/// The HTTP scorer when `RISK_SCORER_URL` is set, else the built-in rules.
+fn risk_scorer(cfg: &RiskConfig) -> Result<Arc<dyn RiskScorer>, InitError> {
+    Ok(match &cfg.scorer_url {
+        Some(url) => Arc::new(HttpRiskScorer::new(url.clone(), cfg.deadline)?),
+        None => Arc::new(RuleScorer),
+    })
+}
+
 /// Builds the initiate function from the environment.
 pub async fn initiate(env: &(impl EnvSource + ?Sized)) -> Result<InitiateHandler, InitError> {
     initiate_with(env, lambda_sdk_config(env).await?).await
@@ -224,10 +232,7 @@ pub async fn initiate_with(
     let cfg = InitiateConfig::from_env(env)?;
     let base = base(sdk)?;
     let b = browser(&base, &cfg.browser).await?;
-    let risk: Arc<dyn RiskScorer> = match &cfg.risk.scorer_url {
-        Some(url) => Arc::new(HttpRiskScorer::new(url.clone(), cfg.risk.deadline)?),
-        None => Arc::new(RuleScorer),
-    };
+    let risk = risk_scorer(&cfg.risk)?;
     Ok(InitiateHandler {
         schema: base.schema,
         clock: base.clock,
@@ -261,7 +266,9 @@ pub async fn refresh_with(
         clock: base.clock,
         keys: b.keys,
         verifier: b.verifier,
-        sessions: Arc::new(b.store),
+        sessions: Arc::new(b.store.clone()),
+        rate: Arc::new(b.store),
+        risk: risk_scorer(&cfg.risk)?,
         strategy: b.strategy,
         cors: cfg.browser.cors,
         settings: cfg.settings,

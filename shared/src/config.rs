@@ -100,12 +100,16 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "SESSION_MAX_AGE_SECS",
-        "how long a refreshed chain may live, 60..=86400 (default 900)",
+        "how long a chain of refreshed tickets may live from its first ticket, 60..=86400 (default 930: a first message 15 minutes after Messenger opened)",
     ),
-    ("MAX_REFRESHES", "refreshes per chain, 0..=100 (default 5)"),
+    ("MAX_REFRESHES", "refreshes per chain, 0..=100 (default 20)"),
     (
         "RATE_LIMIT_PER_MINUTE",
         "initiations per subject per minute, 1..=10000 (default 5)",
+    ),
+    (
+        "REFRESH_RATE_LIMIT_PER_MINUTE",
+        "refreshes per subject per minute, across its chains, 1..=10000 (default 10)",
     ),
     (
         "RISK_REFUSE_AT",
@@ -368,6 +372,8 @@ pub struct InitiateConfig {
 pub struct RefreshConfig {
     /// Shared browser-facing settings.
     pub browser: BrowserConfig,
+    /// Risk scoring (asked again on every refresh).
+    pub risk: RiskConfig,
     /// Rules.
     pub settings: RefreshSettings,
 }
@@ -434,6 +440,11 @@ pub mod variables {
         "TICKET_TTL_SECS",
         "SESSION_MAX_AGE_SECS",
         "MAX_REFRESHES",
+        "REFRESH_RATE_LIMIT_PER_MINUTE",
+        "RISK_REFUSE_AT",
+        "RISK_SCORER_URL",
+        "RISK_DEADLINE_MS",
+        "RISK_FAIL_POLICY",
         "GENESYS_REGION",
         "GENESYS_API_BASE_URL",
         "GENESYS_LOGIN_BASE_URL",
@@ -675,16 +686,29 @@ impl RefreshConfig {
     pub fn from_env(env: &(impl EnvSource + ?Sized)) -> Result<Self, ConfigError> {
         let r = Reader { env };
         let browser = parse_browser(&r)?;
+        let risk = parse_risk(&r)?;
+        let defaults = RefreshSettings::default();
         let deadline = match &browser.strategy {
             StrategyConfig::InitiationApi { deadline, .. } => *deadline,
-            StrategyConfig::Messenger => RefreshSettings::default().genesys_deadline,
+            StrategyConfig::Messenger => defaults.genesys_deadline,
         };
         let settings = RefreshSettings {
             ticket: browser.ticket,
+            rate_limit: u32::try_from(r.number(
+                "REFRESH_RATE_LIMIT_PER_MINUTE",
+                i64::from(defaults.rate_limit),
+                1..=10_000,
+            )?)
+            .unwrap_or(defaults.rate_limit),
+            risk: risk.policy,
             genesys_deadline: deadline,
-            ..RefreshSettings::default()
+            ..defaults
         };
-        Ok(Self { browser, settings })
+        Ok(Self {
+            browser,
+            risk,
+            settings,
+        })
     }
 }
 

@@ -19,4 +19,5 @@ pub mod ports;
 pub mod request;
 pub mod session;
 pub mod telemetry;
+pub mod tickets;
 pub mod tls;

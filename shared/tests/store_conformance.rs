@@ -112,6 +112,9 @@ conformance!(
     completing_an_unclaimed_key_conflicts,
     concurrent_binds_of_one_hash_bind_exactly_one_conversation,
     concurrent_hits_allow_exactly_the_limit,
+    a_just_replaced_ticket_binds_within_its_grace_and_revokes_its_successor,
+    a_replaced_ticket_answers_revoked_after_its_grace_or_once_its_successor_bound,
+    the_conversation_a_strategy_created_is_recorded_on_its_ticket,
 );
 
 /// DynamoDB only: the table never holds a raw session hash (only its digest).

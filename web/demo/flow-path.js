@@ -1,22 +1,14 @@
 // The path the inbound message flow took on one conversation, as the local stack's interpreter
-// ran infra/genesys/flows/secure-inbound-message.yaml: every action with its line, what it did,
-// the participant data it set (and at which step) and the queue it transferred to.
-
-const make = (tag, props = {}, ...children) => {
-  const node = document.createElement(tag);
-  const { dataset, ...rest } = props;
-  Object.assign(node, rest);
-  if (dataset) Object.assign(node.dataset, dataset);
-  node.append(...children);
-  return node;
-};
+// ran infra/genesys/flows/secure-inbound-message.yaml (the record the sandbox keeps on the
+// conversation): every action with its line and what it did, the participant data it set and at
+// which step, and the queue it transferred to.
+import { el } from './dom.js';
 
 /** One line per step, in the words of the flow. */
-function describe(step) {
-  const d = step.detail ?? {};
-  switch (step.action) {
+function describe(action, d) {
+  switch (action) {
     case 'getParticipantData':
-      return (d.read ?? []).map((r) => `${r.key} → ${r.variable} (${r.value === null ? 'not set' : r.value})`).join(', ');
+      return (d.read ?? []).map((r) => `${r.key} → ${r.variable} (${r.value === null ? 'not set' : 'set'})`).join(', ');
     case 'decision':
       return `${d.condition} → ${d.path}`;
     case 'switch':
@@ -34,38 +26,40 @@ function describe(step) {
 }
 
 /**
- * Renders a flow run (the `flowRun` of `POST /dev/architect/run`) into `target`, after what it
- * already shows.
+ * Appends a flow record's path to `target` (replacing one shown before).
  * @param {HTMLElement} target
- * @param {any} run
+ * @param {any} run the conversation's `inboundFlow` record
  */
 export function renderFlowPath(target, run) {
-  if (!run) return;
   target.querySelector('.flow-path')?.remove();
-  const queue = run.queue ?? (run.disconnected ? 'none: disconnected' : 'none');
-  const steps = (run.steps ?? []).map((step) =>
-    make(
+  if (!run) return;
+  const set = run.participantData ?? [];
+  const steps = (run.steps ?? []).map((step, i) =>
+    el(
       'li',
-      { dataset: { action: step.action } },
-      make('code', {}, `line ${step.line}`),
+      { dataset: { action: step.name, step: String(i) } },
+      el('code', {}, `line ${step.detail?.line ?? '?'}`),
       ' ',
-      make('strong', {}, step.name),
-      ` — ${describe(step)}`,
+      el('strong', {}, step.detail?.name ?? step.name),
+      ` — ${describe(step.name, step.detail ?? {})}`,
     ),
   );
+  const when = [...new Set(set.map((d) => d.step))].join(', ');
   target.append(
-    make(
+    el(
       'div',
       { className: 'flow-path', dataset: { queue: run.queue ?? '' } },
-      make('p', {}, 'Flow ', make('code', {}, run.flow?.file ?? ''), ' took this path:'),
-      make('ol', { className: 'steps' }, ...steps),
-      make('p', { className: `verdict ${run.queue && Object.keys(run.participantData ?? {}).length ? 'ok' : 'bad'}` },
-        make('strong', {}, `Queue: ${queue}`),
-        Object.keys(run.participantData ?? {}).length
-          ? ` — participant data set at step ${[...new Set(Object.values(run.participantData).map((p) => p.step))].join(', ')}, before the transfer at step ${run.transfer?.step}`
-          : ' — no participant data set: the default queue, with nothing to route on',
+      el('p', {}, `The inbound flow (${run.flow}) took this path:`),
+      el('ol', { className: 'steps' }, ...steps),
+      el(
+        'p',
+        { className: `verdict ${set.length ? 'ok' : 'bad'}` },
+        el('strong', {}, `Queue: ${run.queue ?? 'none'}`),
+        set.length
+          ? ` — ${set.length} participant data set at step ${when}, before the transfer at step ${run.transferStep}`
+          : ' — nothing set: the default queue, with nothing to route on',
       ),
-      run.error ? make('p', { className: 'bad' }, `Flow error: ${run.error}`) : '',
+      run.error ? el('p', { className: 'bad' }, `Flow error: ${run.error}`) : '',
     ),
   );
 }

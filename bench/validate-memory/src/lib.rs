@@ -81,6 +81,8 @@ pub async fn handler(sessions: usize) -> Result<ValidateHandler, SeedError> {
             conversation_id: None,
             refresh_count: 0,
             ttl: now + TICKET_SECS,
+            grace_until: None,
+            initiated_conversation: None,
         };
         store
             .create_session(&record)

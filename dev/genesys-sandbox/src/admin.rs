@@ -1,7 +1,7 @@
 //! Admin routes under `/_sandbox` (JSON), so a browser demo or another process can read what the
-//! sandbox received and steer it: request log, conversations, faults, tokens, credentials, and
-//! the two ways a browser starts a conversation (a widget with an initiation token; Messenger
-//! with `Database.set` custom attributes).
+//! sandbox received and steer it: request log, conversations (and ending them the way an agent
+//! or a flow does), faults, tokens, credentials, and a widget's start with an initiation token.
+//! Messenger's guest sessions have their own routes (`messenger_routes.rs`).
 //! They are never recorded nor faulted.
 
 use axum::extract::{Path, State};
@@ -10,12 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::errors::{FieldProblem, genesys_error, genesys_error_with, not_found};
 use crate::faults::Fault;
 use crate::state::{SandboxState, StartCheck};
-use crate::validate;
 
 pub(crate) fn routes() -> Router<SandboxState> {
     Router::new()
@@ -31,7 +30,8 @@ pub(crate) fn routes() -> Router<SandboxState> {
         .route("/_sandbox/tokens/revoke", post(revoke_tokens))
         .route("/_sandbox/credentials", put(set_credentials))
         .route("/_sandbox/widget/start", post(widget_start))
-        .route("/_sandbox/messenger/start", post(messenger_start))
+        .route("/_sandbox/conversations/{id}/disconnect", post(disconnect))
+        .route("/_sandbox/conversations/{id}/messages", post(agent_message))
 }
 
 async fn requests(State(state): State<SandboxState>) -> Response {
@@ -51,6 +51,9 @@ async fn stats(State(state): State<SandboxState>) -> Response {
         "conversations": state.conversations().len(),
         "activeTokens": state.active_tokens(),
         "armedFaults": state.faults().len(),
+        "connectedConversations": state.connected_conversations().len(),
+        "messengerSessions": state.count_messenger_sessions(),
+        "flowRuns": state.count_flow_runs(),
     }))
     .into_response()
 }
@@ -134,39 +137,40 @@ async fn widget_start(
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MessengerStart {
-    deployment_id: String,
-    custom_attributes: Value,
+/// An agent or a flow ends the conversation (`SandboxState::disconnect_conversation`); a
+/// Messenger guest learns it from its event stream.
+async fn disconnect(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
+    match state.disconnect_conversation(&id) {
+        Some(c) => Json(c).into_response(),
+        None => not_found("conversation"),
+    }
 }
 
-/// What Genesys does when a Messenger user starts a conversation: the custom attributes the
-/// page gave `Database.set` become the customer participant's data, where Architect's Get
-/// Participant Data reads them. Answers the conversation id and the customer participant's id.
-async fn messenger_start(
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentMessage {
+    text: String,
+}
+
+/// An agent writes to a Messenger conversation; its guest receives it on its event stream.
+async fn agent_message(
     State(state): State<SandboxState>,
-    Json(start): Json<MessengerStart>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
 ) -> Response {
-    let mut problems = Vec::new();
-    if !validate::is_uuid(&start.deployment_id) {
-        problems.push(FieldProblem::new("deploymentId", "must be a UUID string"));
+    let text = match serde_json::from_slice::<AgentMessage>(&body) {
+        Ok(m) if !m.text.trim().is_empty() => m.text,
+        _ => {
+            return genesys_error_with(
+                StatusCode::BAD_REQUEST,
+                "invalid.value",
+                "The request body is not valid.",
+                &[FieldProblem::new("text", "must be a non-empty string")],
+            );
+        }
+    };
+    match state.send_agent_message(&id, &text) {
+        Some(message) => Json(message).into_response(),
+        None => not_found("messenger conversation"),
     }
-    let attributes = validate::custom_attributes(Some(&start.custom_attributes), &mut problems);
-    if !problems.is_empty() {
-        return genesys_error_with(
-            StatusCode::BAD_REQUEST,
-            "invalid.value",
-            "The request body is not valid.",
-            &problems,
-        );
-    }
-    let (conversation_id, participant_id) =
-        state.start_messenger_conversation(&start.deployment_id, attributes);
-    tracing::info!(target: "genesys_sandbox", %conversation_id, "messenger conversation started");
-    Json(json!({
-        "conversationId": conversation_id,
-        "participantId": participant_id,
-    }))
-    .into_response()
 }

@@ -10,11 +10,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::conversation::{Conversation, Participant};
 use crate::errors::{
     FieldProblem, bad_credentials, genesys_error, genesys_error_with, not_found,
     unsupported_media_type,
 };
-use crate::state::{Conversation, Participant, SandboxState};
+use crate::state::SandboxState;
 use crate::validate;
 
 /// `POST /api/v2/webmessaging/widgets/{widgetId}/conversations`.
@@ -69,7 +70,7 @@ pub(crate) async fn get_conversation(
 
 /// `PATCH /api/v2/conversations/messages/{conversationId}` with `{"state": "disconnected"}`:
 /// "Update a conversation by disconnecting all of the participants". Answers the updated
-/// `Conversation`. Any other state, or any other field, is refused as Genesys refuses an
+/// `Conversation` (the SDK's model, checked by `sdk/check_shapes.py`). Any other state, or any other field, is refused as Genesys refuses an
 /// update it does not support.
 pub(crate) async fn patch_conversation(
     State(state): State<SandboxState>,
@@ -106,7 +107,7 @@ pub(crate) async fn patch_conversation(
     match state.disconnect_conversation(&conversation_id) {
         Some(conversation) => {
             tracing::info!(target: "genesys_sandbox", %conversation_id, "conversation disconnected");
-            Json(message_conversation(&conversation)).into_response()
+            Json(platform_conversation(&conversation)).into_response()
         }
         None => not_found("conversation"),
     }
@@ -179,15 +180,54 @@ fn participant_attributes(body: &Value) -> Result<BTreeMap<String, String>, Vec<
     }
 }
 
+/// `MessageConversation` (the Platform API's model for `GET`): the state lives on each
+/// participant.
 fn message_conversation(c: &Conversation) -> Value {
     let participants: Vec<Value> = c.participants.iter().map(|p| participant(c, p)).collect();
     json!({
         "id": c.id,
         "participants": participants,
-        "state": c.state.as_str(),
         "otherMediaUris": [],
         "recentTransfers": [],
         "selfUri": format!("/api/v2/conversations/messages/{}", c.id),
+    })
+}
+
+/// `Conversation` (the Platform API's model for the `PATCH` answer): a state for the whole
+/// conversation, and each participant's message communication under `messages`.
+fn platform_conversation(c: &Conversation) -> Value {
+    let participants: Vec<Value> = c
+        .participants
+        .iter()
+        .map(|p| {
+            let mut v = json!({
+                "id": p.id,
+                "name": p.name,
+                "startTime": c.start_time,
+                "connectedTime": c.start_time,
+                "purpose": p.purpose,
+                "attributes": p.attributes,
+                "messages": [{
+                    "id": p.id,
+                    "state": c.state.as_str(),
+                    "direction": "inbound",
+                    "held": false,
+                    "type": "webmessaging",
+                }],
+            });
+            if p.purpose != "customer" && !c.queue_id.is_empty() {
+                v["queueId"] = json!(c.queue_id);
+            }
+            v
+        })
+        .collect();
+    json!({
+        "id": c.id,
+        "startTime": c.start_time,
+        "participants": participants,
+        "state": c.state.as_str(),
+        "recentTransfers": [],
+        "selfUri": format!("/api/v2/conversations/{}", c.id),
     })
 }
 

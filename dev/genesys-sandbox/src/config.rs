@@ -4,6 +4,8 @@ use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use crate::messenger::MessengerDeployment;
+
 /// The OAuth client id the sandbox accepts unless configured otherwise (dev defaults, not secret).
 pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
 
@@ -27,6 +29,8 @@ pub struct SandboxConfig {
     pub initiation_token_lifetime: Duration,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The Messenger deployment (custom-data budget, autostart).
+    pub messenger: MessengerDeployment,
 }
 
 impl Default for SandboxConfig {
@@ -38,6 +42,7 @@ impl Default for SandboxConfig {
             token_lifetime: Duration::from_secs(86_400),
             initiation_token_lifetime: Duration::from_secs(300),
             max_body_bytes: 64 * 1024,
+            messenger: MessengerDeployment::default(),
         }
     }
 }
@@ -51,6 +56,7 @@ impl fmt::Debug for SandboxConfig {
             .field("token_lifetime", &self.token_lifetime)
             .field("initiation_token_lifetime", &self.initiation_token_lifetime)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("messenger", &self.messenger)
             .finish()
     }
 }

@@ -1,7 +1,8 @@
 //! A Genesys Cloud sandbox: an HTTP emulator of the parts of Genesys Cloud this project calls
 //! (OAuth client credentials, the guide's web messaging initiation endpoint, message
-//! conversations and participant attributes), with Genesys-shaped errors, a request recorder and
-//! fault injection.
+//! conversations and participant attributes), Messenger's guest sessions (a conversation starts
+//! with the first message, carrying the custom attributes held then; an [`InboundFlow`] runs
+//! once per conversation), with Genesys-shaped errors, a request recorder and fault injection.
 //!
 //! Two ways to run it, both serving the same [`router`]:
 //! - [`Sandbox::start`] listens on its own 127.0.0.1 port (tests);
@@ -12,9 +13,12 @@
 mod admin;
 mod api;
 mod config;
+mod conversation;
 mod errors;
 mod faults;
+mod flow;
 pub mod idp;
+mod messenger;
 mod oauth;
 mod record;
 mod server;
@@ -22,7 +26,13 @@ mod state;
 mod validate;
 
 pub use config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig};
+pub use conversation::{Conversation, ConversationState, Participant, SkillRequirement};
 pub use faults::{Fault, FaultKind};
+pub use flow::{FlowRun, FlowStep, InboundFlow, SetDatum};
+pub use messenger::{
+    GuestMessage, GuestSession, MessengerDeployment, Presence, SessionEvent, WireChannel,
+    WireEvent, WireMessage, WirePresence, WireRecipient, custom_data_bytes,
+};
 pub use record::RecordedRequest;
 pub use server::{Sandbox, SandboxError, router};
-pub use state::{Conversation, ConversationState, Participant, SandboxState, SkillRequirement};
+pub use state::SandboxState;

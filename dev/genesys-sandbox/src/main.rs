@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! genesys-sandbox [--port N] [--token-lifetime-secs N] [--initiation-token-lifetime-secs N]
+//!                 [--max-custom-data-bytes N] [--messenger-autostart]
 //! ```
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -14,6 +15,10 @@ fn parse_args(args: &[String]) -> Result<SandboxConfig, String> {
     let mut config = SandboxConfig::default();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
+        if flag == "--messenger-autostart" {
+            config.messenger.autostart = true;
+            continue;
+        }
         let mut value = |name: &str| -> Result<u64, String> {
             let raw = it.next().ok_or_else(|| format!("`{name}` needs a value"))?;
             raw.parse::<u64>()
@@ -32,9 +37,17 @@ fn parse_args(args: &[String]) -> Result<SandboxConfig, String> {
                 config.initiation_token_lifetime =
                     Duration::from_secs(value("--initiation-token-lifetime-secs")?);
             }
+            "--max-custom-data-bytes" => {
+                let bytes = value("--max-custom-data-bytes")?;
+                config.messenger.max_custom_data_bytes = usize::try_from(bytes)
+                    .ok()
+                    .filter(|b| *b > 0)
+                    .ok_or_else(|| "`--max-custom-data-bytes` must be at least 1".to_owned())?;
+            }
             other => {
                 return Err(format!(
-                    "unknown argument `{other}`; accepted: --port, --token-lifetime-secs, --initiation-token-lifetime-secs"
+                    "unknown argument `{other}`; accepted: --port, --token-lifetime-secs, \
+                     --initiation-token-lifetime-secs, --max-custom-data-bytes, --messenger-autostart"
                 ));
             }
         }

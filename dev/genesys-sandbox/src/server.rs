@@ -23,6 +23,7 @@ use tower::ServiceExt as _;
 use crate::config::SandboxConfig;
 use crate::errors::{genesys_error, injected_status};
 use crate::faults::FaultKind;
+use crate::messenger::routes as messenger_routes;
 use crate::record::{RecordedRequest, redact_body, redact_headers};
 use crate::state::SandboxState;
 use crate::{admin, api, oauth};
@@ -43,7 +44,9 @@ pub fn router(state: SandboxState) -> Router {
             "/api/v2/conversations/messages/{conversation_id}/participants/{participant_id}/attributes",
             patch(api::patch_attributes),
         )
+        .merge(messenger_routes::platform_routes())
         .merge(admin::routes())
+        .merge(messenger_routes::routes())
         .fallback(api::fallback)
         .layer(middleware::from_fn_with_state(state.clone(), record_and_fault))
         .with_state(state)

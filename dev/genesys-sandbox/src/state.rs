@@ -2,103 +2,25 @@
 //! armed faults. Cheap to clone; clones share everything.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
 use base64::Engine as _;
-use serde::Serialize;
+use tokio::sync::broadcast;
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::config::SandboxConfig;
+use crate::conversation::{
+    Conversation, ConversationState, NewConversation, new_conversation, now_rfc3339,
+};
 use crate::faults::{self, Fault, FaultKind};
+use crate::flow::InboundFlow;
+use crate::messenger::{
+    GuestRefusal, GuestSession, GuestSessionState, Inbound, InboundOutcome, MessengerBook,
+    MessengerDeployment, Presence, Push, WireMessage, receive,
+};
 use crate::record::RecordedRequest;
-
-/// A skill requirement as the initiation body gave it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SkillRequirement {
-    /// The skill's id.
-    pub skill_id: String,
-    /// Its proficiency level.
-    pub level: i64,
-}
-
-/// One participant of a message conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Participant {
-    /// Its id.
-    pub id: String,
-    /// `customer`, `workflow`, `agent`, ...
-    pub purpose: String,
-    /// Display name.
-    pub name: String,
-    /// Participant attributes (string map), merged by `PATCH .../attributes`.
-    pub attributes: BTreeMap<String, String>,
-}
-
-/// A conversation created through the initiation endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Conversation {
-    /// The conversation id returned to the caller.
-    pub id: String,
-    /// The widget (deployment) it was created for.
-    pub widget_id: String,
-    /// The routing queue (empty when Messenger started it: its inbound message flow routes it).
-    pub queue_id: String,
-    /// Routing skills.
-    pub skill_requirements: Vec<SkillRequirement>,
-    /// The first message, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub initial_message: Option<String>,
-    /// `customAttributes` exactly as received.
-    pub custom_attributes: BTreeMap<String, String>,
-    /// RFC 3339 creation time.
-    pub start_time: String,
-    /// Workflow, customer and agent participants, in that order.
-    pub participants: Vec<Participant>,
-    /// `connected` until an agent, a flow or an API call disconnects it, then `disconnected`.
-    pub state: ConversationState,
-}
-
-/// Whether a conversation still runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConversationState {
-    /// Running (the only state a new conversation has).
-    Connected,
-    /// Every participant was disconnected; it takes no more messages.
-    Disconnected,
-}
-
-impl ConversationState {
-    /// The Platform API's spelling (`connected`, `disconnected`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Connected => "connected",
-            Self::Disconnected => "disconnected",
-        }
-    }
-}
-
-impl Conversation {
-    /// The participant whose purpose is `customer`.
-    pub fn customer(&self) -> Option<&Participant> {
-        self.participants.iter().find(|p| p.purpose == "customer")
-    }
-}
-
-/// What the validated initiation body asked for.
-#[derive(Debug, Clone)]
-pub(crate) struct NewConversation {
-    pub(crate) widget_id: String,
-    pub(crate) queue_id: String,
-    pub(crate) skills: Vec<SkillRequirement>,
-    pub(crate) initial_message: Option<String>,
-    pub(crate) custom_attributes: BTreeMap<String, String>,
-}
 
 /// Why a widget could not start with an initiation token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +40,9 @@ struct Data {
     requests: Vec<RecordedRequest>,
     faults: Vec<Fault>,
     token_lifetime: Duration,
+    messenger: MessengerBook,
+    deployment: MessengerDeployment,
+    flow_runs: usize,
 }
 
 #[derive(Debug)]
@@ -125,6 +50,8 @@ struct Inner {
     initiation_token_lifetime: Duration,
     max_body_bytes: usize,
     data: Mutex<Data>,
+    flow: RwLock<Option<Arc<dyn InboundFlow>>>,
+    pushes: broadcast::Sender<Push>,
 }
 
 /// Shared sandbox state: what [`crate::router`] serves and what tests inspect.
@@ -149,7 +76,12 @@ impl SandboxState {
                     requests: Vec::new(),
                     faults: Vec::new(),
                     token_lifetime: config.token_lifetime,
+                    messenger: MessengerBook::default(),
+                    deployment: config.messenger,
+                    flow_runs: 0,
                 }),
+                flow: RwLock::new(None),
+                pushes: broadcast::channel(256).0,
             }),
         }
     }
@@ -160,7 +92,7 @@ impl SandboxState {
         self.inner
             .data
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn max_body_bytes(&self) -> usize {
@@ -354,31 +286,21 @@ impl SandboxState {
         (id, token)
     }
 
-    /// Starts a conversation the way Messenger does: the customer participant's data are
-    /// exactly the `customAttributes` the page gave Messenger's `Database.set`. No routing is
-    /// attached (the inbound message flow routes it). Returns the conversation id and the
-    /// customer participant's id.
-    pub fn start_messenger_conversation(
+    /// Architect's Set Participant Data: one datum on a participant (the inbound flow's
+    /// write, which is no Platform API call). `false` when either id is unknown.
+    pub fn set_participant_data(
         &self,
-        deployment_id: &str,
-        custom_attributes: BTreeMap<String, String>,
-    ) -> (String, String) {
-        let conversation = new_conversation(NewConversation {
-            widget_id: deployment_id.to_owned(),
-            queue_id: String::new(),
-            skills: Vec::new(),
-            initial_message: None,
-            custom_attributes,
-        });
-        let ids = (
-            conversation.id.clone(),
-            conversation
-                .customer()
-                .map(|p| p.id.clone())
-                .unwrap_or_default(),
-        );
-        self.data().conversations.push(conversation);
-        ids
+        conversation_id: &str,
+        participant_id: &str,
+        key: &str,
+        value: &str,
+    ) -> bool {
+        self.merge_attributes(
+            conversation_id,
+            participant_id,
+            BTreeMap::from([(key.to_owned(), value.to_owned())]),
+        )
+        .is_ok()
     }
 
     /// Merges attributes into a participant; `None` when either id is unknown.
@@ -406,14 +328,42 @@ impl SandboxState {
     /// Disconnects every participant of a conversation, as `PATCH
     /// /api/v2/conversations/messages/{id}` with `{"state": "disconnected"}` does, or an agent
     /// or a flow ending it. Disconnecting twice is a no-op. `None` for an unknown id.
+    ///
+    /// A Messenger conversation's guest learns it from its event stream (an outbound `Presence`
+    /// `Disconnect`), and its session records who ended it.
     pub fn disconnect_conversation(&self, conversation_id: &str) -> Option<Conversation> {
+        self.disconnect(conversation_id, "agent")
+    }
+
+    fn disconnect(&self, conversation_id: &str, by: &str) -> Option<Conversation> {
+        let now = now_rfc3339();
         let mut data = self.data();
         let conversation = data
             .conversations
             .iter_mut()
             .find(|c| c.id == conversation_id)?;
+        let was_connected = conversation.state == ConversationState::Connected;
         conversation.state = ConversationState::Disconnected;
-        Some(conversation.clone())
+        let conversation = conversation.clone();
+        if was_connected && conversation.messenger_session_id.is_some() {
+            let message = WireMessage::presence("Outbound", Presence::Disconnect, &now);
+            let book = &mut data.messenger;
+            book.record_conversation_event(conversation_id, "conversationDisconnected", by, &now);
+            if let Some(session_id) = book.record_outbound(conversation_id, message.clone()) {
+                self.push(session_id, conversation_id, message);
+            }
+        }
+        Some(conversation)
+    }
+
+    fn push(&self, session_id: String, conversation_id: &str, message: WireMessage) {
+        // No receiver (no guest listening) is not an error: the guest reads the state when it
+        // configures its session again.
+        let _ = self.inner.pushes.send(Push {
+            session_id,
+            conversation_id: conversation_id.to_owned(),
+            message,
+        });
     }
 
     /// Conversations that are still connected.
@@ -424,6 +374,162 @@ impl SandboxState {
             .filter(|c| c.state == ConversationState::Connected)
             .cloned()
             .collect()
+    }
+
+    // ----- Messenger guest sessions -----
+
+    /// Installs the inbound message flow run when a Messenger conversation starts (replacing
+    /// any earlier one).
+    pub fn set_inbound_flow(&self, flow: Arc<dyn InboundFlow>) {
+        *self
+            .inner
+            .flow
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(flow);
+    }
+
+    /// The Messenger deployment's settings.
+    pub fn messenger_deployment(&self) -> MessengerDeployment {
+        self.data().deployment
+    }
+
+    /// Changes the Messenger deployment's settings (sessions configured from now on see them).
+    pub fn set_messenger_deployment(&self, deployment: MessengerDeployment) {
+        self.data().deployment = deployment;
+    }
+
+    /// Every Messenger guest session with its messages and events, oldest first.
+    pub fn messenger_sessions(&self) -> Vec<GuestSession> {
+        self.data().messenger.all()
+    }
+
+    /// How many Messenger guest sessions exist.
+    pub fn count_messenger_sessions(&self) -> usize {
+        self.data().messenger.len()
+    }
+
+    /// How many times the inbound message flow ran.
+    pub fn count_flow_runs(&self) -> usize {
+        self.data().flow_runs
+    }
+
+    pub(crate) fn configure_guest_session(
+        &self,
+        token: &str,
+        deployment_id: &str,
+    ) -> GuestSessionState {
+        let now = now_rfc3339();
+        let mut data = self.data();
+        let new_session = data.messenger.configure(token, deployment_id, &now);
+        let deployment = data.deployment;
+        drop(data);
+        GuestSessionState {
+            new_session,
+            conversation: self.guest_conversation(token),
+            deployment,
+        }
+    }
+
+    /// A guest's message, autostart event or clear (see [`receive`]).
+    pub(crate) fn guest_inbound(
+        &self,
+        token: &str,
+        inbound: Inbound,
+    ) -> Result<InboundOutcome, GuestRefusal> {
+        let now = now_rfc3339();
+        let mut data = self.data();
+        let Data {
+            messenger,
+            conversations,
+            deployment,
+            ..
+        } = &mut *data;
+        let (outcome, push) = receive(
+            messenger,
+            conversations,
+            deployment.max_custom_data_bytes,
+            token,
+            inbound,
+            &now,
+        )?;
+        drop(data);
+        if let Some(push) = push {
+            let _ = self.inner.pushes.send(push);
+        }
+        Ok(outcome)
+    }
+
+    /// Runs the installed inbound flow on a conversation that has just started and stores its
+    /// record there. Called exactly once per Messenger conversation, by the request that
+    /// started it.
+    pub(crate) async fn run_inbound_flow(&self, conversation_id: &str) {
+        let flow = self
+            .inner
+            .flow
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let Some(flow) = flow else {
+            return;
+        };
+        let run = flow.run(self, conversation_id).await;
+        let mut data = self.data();
+        data.flow_runs += 1;
+        if let Some(c) = data
+            .conversations
+            .iter_mut()
+            .find(|c| c.id == conversation_id)
+        {
+            c.inbound_flow = Some(run);
+        }
+    }
+
+    /// The current conversation of the session of `token` and its state.
+    pub(crate) fn guest_conversation(&self, token: &str) -> Option<(String, ConversationState)> {
+        let data = self.data();
+        let id = data.messenger.get(token)?.conversation_id.clone()?;
+        let state = data.conversations.iter().find(|c| c.id == id)?.state;
+        Some((id, state))
+    }
+
+    /// The event stream of the session of `token`: its public id and a receiver of pushes.
+    pub(crate) fn subscribe_guest(
+        &self,
+        token: &str,
+    ) -> Option<(String, broadcast::Receiver<Push>)> {
+        let data = self.data();
+        let id = data.messenger.get(token)?.id.clone();
+        Some((id, self.inner.pushes.subscribe()))
+    }
+
+    /// The messages of the current (or last) conversation of the session of `token`, newest
+    /// first, as `GET /api/v2/webmessaging/messages` lists them.
+    pub(crate) fn guest_history(&self, token: &str) -> Option<Vec<WireMessage>> {
+        let data = self.data();
+        let session = data.messenger.get(token)?;
+        let last = session.conversations.last();
+        Some(
+            session
+                .messages
+                .iter()
+                .rev()
+                .filter(|m| Some(&m.conversation_id) == last)
+                .map(|m| m.message.clone())
+                .collect(),
+        )
+    }
+
+    /// An agent's text message to a Messenger conversation, pushed to its guest. `None` for an
+    /// unknown conversation or one Messenger did not start.
+    pub fn send_agent_message(&self, conversation_id: &str, text: &str) -> Option<WireMessage> {
+        let now = now_rfc3339();
+        let message = WireMessage::text("Outbound", text, &now);
+        let session_id = self
+            .data()
+            .messenger
+            .record_outbound(conversation_id, message.clone())?;
+        self.push(session_id, conversation_id, message.clone());
+        Some(message)
     }
 
     /// What the widget's `startConversation` would see for this token.
@@ -442,40 +548,6 @@ impl SandboxState {
             Some(_) => StartCheck::Started,
             None => StartCheck::Unknown,
         }
-    }
-}
-
-/// A conversation with its workflow, customer and agent participants; the customer's data are
-/// the custom attributes.
-fn new_conversation(new: NewConversation) -> Conversation {
-    let start_time = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let participant = |purpose: &str, name: &str, attributes| Participant {
-        id: Uuid::new_v4().to_string(),
-        purpose: purpose.to_owned(),
-        name: name.to_owned(),
-        attributes,
-    };
-    let participants = vec![
-        participant("workflow", "Inbound Message Flow", BTreeMap::new()),
-        participant(
-            "customer",
-            "Web Messaging Guest",
-            new.custom_attributes.clone(),
-        ),
-        participant("agent", "Sandbox Agent", BTreeMap::new()),
-    ];
-    Conversation {
-        id: Uuid::new_v4().to_string(),
-        widget_id: new.widget_id,
-        queue_id: new.queue_id,
-        skill_requirements: new.skills,
-        initial_message: new.initial_message,
-        custom_attributes: new.custom_attributes,
-        start_time,
-        participants,
-        state: ConversationState::Connected,
     }
 }
 

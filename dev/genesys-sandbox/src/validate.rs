@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::conversation::{NewConversation, SkillRequirement};
 use crate::errors::FieldProblem;
-use crate::state::{NewConversation, SkillRequirement};
 
 /// A Genesys id: a hyphenated UUID.
 pub(crate) fn is_uuid(s: &str) -> bool {

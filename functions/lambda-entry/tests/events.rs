@@ -39,6 +39,8 @@ async fn handler() -> ValidateHandler {
             conversation_id: None,
             refresh_count: 0,
             ttl: 1_795_601_700,
+            grace_until: None,
+            initiated_conversation: None,
         })
         .await
         .unwrap();

@@ -1,22 +1,23 @@
 //! The inbound message flow the local stack runs on the sandbox's conversations: the committed
 //! `infra/genesys/flows/secure-inbound-message.yaml` (or another file, `--flow`), executed by
-//! `genesys_as_code::interpret`. Its Call Data Action goes through the committed
-//! `validate-session.web-services.json` (request template, headers, the integration's Basic
-//! credential, translation map and defaults, success template, timeout) to the validate-session
-//! handler in this process, the way Genesys's Web Services data action calls the function.
+//! `genesys_as_code::interpret`. The sandbox calls it through its `InboundFlow` port exactly once,
+//! when a Messenger conversation's first message arrives, and stores the record on the
+//! conversation: every step (the action, its name and line, what it did), the participant data it
+//! set with the step that set each datum, and the queue it transferred to.
 //!
-//! Set Participant Data writes onto the sandbox's customer participant through the sandbox's own
-//! Platform API route (`PATCH .../participants/{id}/attributes`, with a client-credentials token),
-//! served in this process. The flow runs once per conversation; the record (steps, queue, participant data and the step
-//! that set each datum) is kept for the demo page under `flowRun`. Beside it, for the demo page
-//! as it is, the record keeps the shape the stand-in route had before the flow ran: the
-//! `participantData` Messenger carried, the data action's `path`, `status` and `output`, and the
-//! participant's attributes afterwards.
+//! Its Call Data Action goes through the committed `validate-session.web-services.json` (request
+//! template, headers, the integration's Basic credential, translation map and defaults, success
+//! template, timeout) to the validate-session handler in this process, the way Genesys's Web
+//! Services data action calls the function. Set Participant Data writes onto the sandbox's
+//! customer participant; a disconnect ends the sandbox conversation.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
+
+use futures::future::BoxFuture;
+use genesys_sandbox::{FlowRun, FlowStep, InboundFlow, SandboxState, SetDatum};
 
 use bytes::Bytes;
 use genesys_as_code::data_action::{
@@ -30,6 +31,8 @@ use genesys_as_code::interpret::{self, FlowRuntime, Loaded};
 use genesys_as_code::routing::Routing;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use secure_initiation::api::ValidateHandler;
+
+use crate::wiring::Stack;
 use secure_initiation::attributes::Schema;
 use secure_initiation::http::ApiRequest;
 use serde_json::{Value, json};
@@ -50,19 +53,20 @@ pub struct FlowOptions {
     pub set: BTreeMap<String, String>,
 }
 
-/// The loaded flow, its data action and the runs so far.
+/// The loaded flow, its data action and the runs of conversations the sandbox did not start
+/// it for (the initiation-api strategy's).
 #[derive(Debug)]
-pub(crate) struct InboundFlow {
+pub(crate) struct InterpretedFlow {
     loaded: Loaded,
     action: WebServicesAction,
     category: String,
     action_name: String,
     file: String,
     secret_keys: BTreeSet<String>,
-    runs: Mutex<HashMap<String, Value>>,
+    runs: Mutex<HashMap<String, FlowRun>>,
 }
 
-impl InboundFlow {
+impl InterpretedFlow {
     /// Loads the flow; a flow outside the interpreter's subset stops the stack with the refusal
     /// (action and line).
     pub(crate) fn load(options: &FlowOptions, schema: &Schema) -> Result<Self, String> {
@@ -107,175 +111,163 @@ impl InboundFlow {
         })
     }
 
-    fn runs(&self) -> std::sync::MutexGuard<'_, HashMap<String, Value>> {
+    fn runs(&self) -> std::sync::MutexGuard<'_, HashMap<String, FlowRun>> {
         // Every mutation is one insert: a poisoned lock still holds consistent data.
         self.runs
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Runs the flow for a conversation whose first message arrived, once: a second call
-    /// returns the first run's record.
+    /// The record of a conversation's run: the one the sandbox stored, or one this flow ran
+    /// (once) for a conversation Messenger did not start.
+    pub(crate) async fn record_for(&self, stack: &Stack, conversation_id: &str) -> Option<FlowRun> {
+        let conversation = stack.sandbox.conversation(conversation_id)?;
+        if let Some(run) = conversation.inbound_flow {
+            return Some(run);
+        }
+        if let Some(run) = self.runs().get(conversation_id) {
+            return Some(run.clone());
+        }
+        let run = self.run(stack, &stack.sandbox, conversation_id).await;
+        self.runs().insert(conversation_id.to_owned(), run.clone());
+        Some(run)
+    }
+
+    /// Runs the flow on a conversation of `sandbox`.
     pub(crate) async fn run(
         &self,
+        stack: &Stack,
+        sandbox: &SandboxState,
         conversation_id: &str,
-        customer: (&str, BTreeMap<String, String>),
-        validate: &ValidateHandler,
-        credential: &(String, String),
-        sandbox: &genesys_sandbox::SandboxState,
-    ) -> Value {
-        if let Some(done) = self.runs().get(conversation_id) {
-            return done.clone();
-        }
-        let (customer_id, customer_data) = customer;
-        let carried: serde_json::Map<String, Value> = customer_data
-            .iter()
-            .filter(|(k, _)| self.secret_keys.contains(*k))
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
+    ) -> FlowRun {
+        let name = format!(
+            "{} ({})",
+            self.loaded.flow().name.clone().unwrap_or_default(),
+            self.file
+        );
+        let mut record = FlowRun::new(name);
+        let Some(customer) = sandbox
+            .conversation(conversation_id)
+            .and_then(|c| c.customer().map(|p| p.id.clone()))
+        else {
+            record.error = Some("the conversation has no customer participant".to_owned());
+            return record;
+        };
         let runtime = Conversation {
             id: conversation_id.to_owned(),
-            customer_id: customer_id.to_owned(),
-            token: Mutex::new(None),
-            data: Mutex::new(customer_data),
+            customer_id: customer,
             called: Mutex::new(None),
             set: Mutex::new(Vec::new()),
-            transfer: Mutex::new(None),
             flow: self,
-            validate,
-            credential: BasicCredential::new(credential.0.clone(), credential.1.clone()),
+            validate: &stack.validate,
+            credential: BasicCredential::new(
+                stack.credential.0.clone(),
+                stack.credential.1.clone(),
+            ),
             sandbox,
         };
         let run = self.loaded.run(&runtime).await;
-        let set: Vec<(String, String, usize)> = runtime.set.into_inner().unwrap_or_default();
-        let participant_data: serde_json::Map<String, Value> = set
-            .iter()
-            .map(|(k, v, step)| {
-                let value = if self.secret_keys.contains(k) {
-                    "<set, not shown>"
+        let called = runtime.called.into_inner().unwrap_or_default();
+        for step in &run.steps {
+            let mut detail = json!({"name": step.name, "line": step.line});
+            if let (Value::Object(into), Value::Object(from)) = (&mut detail, &step.detail) {
+                into.extend(from.clone());
+            }
+            match step.action.as_str() {
+                // What the demo page reads: the key, and whether it was set (never its value).
+                "getParticipantData" => {
+                    if let Some(first) = step.detail["read"].get(0) {
+                        detail["attribute"] = first["key"].clone();
+                        detail["set"] = json!(!first["value"].is_null());
+                    }
+                }
+                "callData" => {
+                    let (status, output) = match &called {
+                        Some(Outcome::Success(out)) => (json!(200), Value::Object(out.clone())),
+                        _ => (Value::Null, Value::Null),
+                    };
+                    detail["status"] = status;
+                    detail["output"] = output;
+                }
+                _ => {}
+            }
+            record.steps.push(FlowStep {
+                name: step.action.clone(),
+                detail,
+            });
+        }
+        record.queue = run.queue.clone();
+        record.error = run.error.clone();
+        record.transfer_step = run
+            .queue
+            .as_ref()
+            .and_then(|_| run.steps.iter().rev().find(|s| s.action == "transferToAcd"))
+            .map(|s| s.index);
+        record.participant_data = runtime
+            .set
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(key, value, step)| SetDatum {
+                value: if self.secret_keys.contains(&key) {
+                    "<set, not shown>".to_owned()
                 } else {
-                    v.as_str()
-                };
-                (k.clone(), json!({"value": value, "step": step}))
+                    value
+                },
+                key,
+                step,
             })
             .collect();
-        let transfer = runtime.transfer.into_inner().unwrap_or_default();
-        let data_action = match runtime.called.into_inner().unwrap_or_default() {
-            Some(Outcome::Success(output)) => {
-                json!({"path": "success", "status": 200, "output": output})
-            }
-            Some(Outcome::Failure(reason)) => {
-                json!({"path": "failure", "status": Value::Null, "reason": reason})
-            }
-            Some(Outcome::Timeout) => json!({"path": "timeout", "status": Value::Null}),
-            None => json!({"path": "not called", "status": Value::Null}),
-        };
-        let after = sandbox
-            .participant_attributes(conversation_id, customer_id)
-            .unwrap_or_default();
-        let record = json!({
-            "conversationId": conversation_id,
-            "participantData": carried,
-            "dataAction": data_action,
-            "participantAttributesAfter": after,
-            "flowRun": {
-                "flow": {"file": self.file, "name": self.loaded.flow().name},
-                "steps": run.steps,
-                "queue": run.queue,
-                "transfer": transfer.map(|(queue, step)| json!({"queue": queue, "step": step})),
-                "disconnected": run.disconnected,
-                "error": run.error,
-                "participantData": participant_data,
-            },
-        });
-        self.runs()
-            .insert(conversation_id.to_owned(), record.clone());
         record
+    }
+}
+
+/// The sandbox's `InboundFlow` port, over the stack's interpreted flow. It holds the stack
+/// weakly (the stack holds the sandbox, which holds the flow).
+#[derive(Debug)]
+pub(crate) struct StackFlow {
+    stack: Weak<Stack>,
+}
+
+impl StackFlow {
+    pub(crate) fn new(stack: &Arc<Stack>) -> Self {
+        Self {
+            stack: Arc::downgrade(stack),
+        }
+    }
+}
+
+impl InboundFlow for StackFlow {
+    fn run<'a>(
+        &'a self,
+        sandbox: &'a SandboxState,
+        conversation_id: &'a str,
+    ) -> BoxFuture<'a, FlowRun> {
+        Box::pin(async move {
+            match self.stack.upgrade() {
+                Some(stack) => stack.flow.run(&stack, sandbox, conversation_id).await,
+                None => FlowRun {
+                    error: Some("the local stack has stopped".to_owned()),
+                    ..FlowRun::default()
+                },
+            }
+        })
     }
 }
 
 struct Conversation<'a> {
     id: String,
     customer_id: String,
-    token: Mutex<Option<String>>,
-    data: Mutex<BTreeMap<String, String>>,
     called: Mutex<Option<Outcome>>,
     set: Mutex<Vec<(String, String, usize)>>,
-    transfer: Mutex<Option<(String, usize)>>,
-    flow: &'a InboundFlow,
+    flow: &'a InterpretedFlow,
     validate: &'a ValidateHandler,
     credential: BasicCredential,
-    sandbox: &'a genesys_sandbox::SandboxState,
+    sandbox: &'a SandboxState,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl Conversation<'_> {
-    /// One request to the sandbox's router, in this process.
-    async fn sandbox_call(
-        &self,
-        request: http::Request<axum::body::Body>,
-    ) -> Result<(u16, Bytes), String> {
-        use tower::ServiceExt as _;
-        let response = genesys_sandbox::router(self.sandbox.clone())
-            .oneshot(request)
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = response.status().as_u16();
-        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok((status, body))
-    }
-
-    async fn write_to_sandbox(&self, key: &str, value: &str) -> Result<(), String> {
-        let cached = lock(&self.token).clone();
-        let token = match cached {
-            Some(t) => t,
-            None => {
-                use base64::Engine as _;
-                let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-                    "{}:{}",
-                    genesys_sandbox::DEFAULT_CLIENT_ID,
-                    genesys_sandbox::DEFAULT_CLIENT_SECRET
-                ));
-                let request = http::Request::post("/oauth/token")
-                    .header(http::header::AUTHORIZATION, format!("Basic {basic}"))
-                    .header(
-                        http::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded",
-                    )
-                    .body(axum::body::Body::from("grant_type=client_credentials"))
-                    .map_err(|e| e.to_string())?;
-                let (status, body) = self.sandbox_call(request).await?;
-                let parsed: Value =
-                    serde_json::from_slice(&body).map_err(|_| format!("token answer {status}"))?;
-                let token = parsed["access_token"]
-                    .as_str()
-                    .ok_or(format!("token answer {status}"))?
-                    .to_owned();
-                *lock(&self.token) = Some(token.clone());
-                token
-            }
-        };
-        let path = format!(
-            "/api/v2/conversations/messages/{}/participants/{}/attributes",
-            self.id, self.customer_id
-        );
-        let request = http::Request::patch(path)
-            .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(axum::body::Body::from(
-                json!({"attributes": {key: value}}).to_string(),
-            ))
-            .map_err(|e| e.to_string())?;
-        match self.sandbox_call(request).await? {
-            (200..=299, _) => Ok(()),
-            (status, _) => Err(format!("the sandbox answered {status}")),
-        }
-    }
 }
 
 #[async_trait::async_trait]
@@ -285,15 +277,19 @@ impl FlowRuntime for Conversation<'_> {
     }
 
     async fn participant_data(&self, key: &str) -> Option<String> {
-        lock(&self.data).get(key).cloned()
+        self.sandbox
+            .participant_attributes(&self.id, &self.customer_id)
+            .and_then(|attributes| attributes.get(key).cloned())
     }
 
     async fn set_participant_data(&self, key: &str, value: &str, step: usize) {
-        lock(&self.data).insert(key.to_owned(), value.to_owned());
-        lock(&self.set).push((key.to_owned(), value.to_owned(), step));
-        if let Err(e) = self.write_to_sandbox(key, value).await {
-            tracing::warn!(conversation_id = %self.id, key, error = %e, "participant data not written to the sandbox");
+        if !self
+            .sandbox
+            .set_participant_data(&self.id, &self.customer_id, key, value)
+        {
+            tracing::warn!(conversation_id = %self.id, key, "participant data not set: unknown conversation");
         }
+        lock(&self.set).push((key.to_owned(), value.to_owned(), step));
     }
 
     async fn call_data_action(
@@ -327,9 +323,8 @@ impl FlowRuntime for Conversation<'_> {
         outcome
     }
 
-    async fn transfer_to_acd(&self, queue: &str, step: usize) {
+    async fn transfer_to_acd(&self, queue: &str, _step: usize) {
         tracing::info!(conversation_id = %self.id, queue, "flow transferred the conversation");
-        *lock(&self.transfer) = Some((queue.to_owned(), step));
     }
 
     async fn disconnect(&self, _step: usize) {

@@ -1,15 +1,19 @@
 //! Development-only routes: the demo page and the stand-ins it needs to show the whole flow on
 //! one machine. None of this is deployed; the Lambda functions have no such routes.
 //!
-//! - `GET /` and `GET /web/...`: the demo page and the browser reference client (`web/`),
-//!   embedded in the binary.
-//! - `GET /dev/genesys-stand-in.js`: a stand-in for Genesys Messenger's `Genesys()` command
-//!   queue. It records `Database.set` custom attributes and, on `Messenger.open`, starts a
-//!   conversation in the sandbox (`/sandbox/_sandbox/messenger/start`) with exactly those.
-//! - `GET /dev/stack`: the strategy and the development Messenger deployment id.
-//! - `POST /dev/architect/run` with `{"conversationId"}`: runs the generated inbound message
-//!   flow on that conversation (`architect.rs`), once, and answers the path it took: every
-//!   step, the participant data it set (and at which step) and the queue it transferred to.
+//! - `GET /` and `GET /web/...`: the demo page, its modules and the browser reference client
+//!   (`web/`), embedded in the binary.
+//! - `GET /dev/genesys-stand-in.js`: a stand-in for Genesys Messenger's script. It keeps a
+//!   guest session in the sandbox (`/sandbox/_sandbox/messenger/...`) and, like Messenger,
+//!   sends the `Database.set` custom attributes with the customer's first message, which starts
+//!   the conversation; the sandbox then runs the generated inbound message flow once
+//!   (`architect.rs`).
+//! - `GET /dev/stack`: the strategy and the development Messenger deployment (id, custom-data
+//!   budget, autostart).
+//! - `POST /dev/architect/run` with `{"conversationId"}`: the flow's record for that
+//!   conversation: the one the sandbox stored, or, for a conversation Messenger did not start
+//!   (the initiation-api strategy's), a run of the same flow, once. Beside the record
+//!   (`flowRun`), the data action's answer (`dataAction`) and the participant data afterwards.
 
 use std::sync::Arc;
 
@@ -20,47 +24,69 @@ use axum::{Json, Router};
 use http::{HeaderValue, header};
 use secure_initiation::http::ApiError;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::routes::into_axum;
 use crate::wiring::{DEV_WIDGET_ID, Stack};
 
 const INDEX_HTML: &str = include_str!("../../../web/demo/index.html");
-const DEMO_JS: &str = include_str!("../../../web/demo/demo.js");
-const FLOW_PATH_JS: &str = include_str!("../../../web/demo/flow-path.js");
-const DEMO_CSS: &str = include_str!("../../../web/demo/demo.css");
 const STAND_IN_JS: &str = include_str!("../../../web/demo/genesys-stand-in.js");
 const CLIENT_JS: &str = include_str!("../../../web/secure-messaging.js");
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The demo page's modules and style under `/web/demo/`: one line per file (a new section of
+/// the page is a new module here and an import in `demo.js`).
+const DEMO_ASSETS: &[(&str, &str, &str)] = &[
+    ("demo.js", JS, include_str!("../../../web/demo/demo.js")),
+    ("dom.js", JS, include_str!("../../../web/demo/dom.js")),
+    (
+        "messenger.js",
+        JS,
+        include_str!("../../../web/demo/messenger.js"),
+    ),
+    ("log.js", JS, include_str!("../../../web/demo/log.js")),
+    (
+        "lifecycle.js",
+        JS,
+        include_str!("../../../web/demo/lifecycle.js"),
+    ),
+    (
+        "conversation.js",
+        JS,
+        include_str!("../../../web/demo/conversation.js"),
+    ),
+    ("attack.js", JS, include_str!("../../../web/demo/attack.js")),
+    (
+        "flow-path.js",
+        JS,
+        include_str!("../../../web/demo/flow-path.js"),
+    ),
+    (
+        "demo.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/demo/demo.css"),
+    ),
+];
 
 /// Only same-origin scripts, styles and requests; no inline script, no framing.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
                    img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub(crate) fn routes() -> Router<Arc<Stack>> {
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(|| asset("text/html; charset=utf-8", INDEX_HTML)))
-        .route(
-            "/web/secure-messaging.js",
-            get(|| asset("text/javascript; charset=utf-8", CLIENT_JS)),
-        )
-        .route(
-            "/web/demo/demo.js",
-            get(|| asset("text/javascript; charset=utf-8", DEMO_JS)),
-        )
-        .route(
-            "/web/demo/flow-path.js",
-            get(|| asset("text/javascript; charset=utf-8", FLOW_PATH_JS)),
-        )
-        .route(
-            "/web/demo/demo.css",
-            get(|| asset("text/css; charset=utf-8", DEMO_CSS)),
-        )
-        .route(
-            "/dev/genesys-stand-in.js",
-            get(|| asset("text/javascript; charset=utf-8", STAND_IN_JS)),
-        )
+        .route("/web/secure-messaging.js", get(|| asset(JS, CLIENT_JS)))
+        .route("/dev/genesys-stand-in.js", get(|| asset(JS, STAND_IN_JS)))
         .route("/dev/stack", get(stack_info))
-        .route("/dev/architect/run", post(architect_run))
+        .route("/dev/architect/run", post(architect_run));
+    for &(file, content_type, body) in DEMO_ASSETS {
+        router = router.route(
+            &format!("/web/demo/{file}"),
+            get(move || asset(content_type, body)),
+        );
+    }
+    router
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -84,9 +110,15 @@ async fn asset(content_type: &'static str, body: &'static str) -> Response {
 }
 
 async fn stack_info(State(stack): State<Arc<Stack>>) -> Response {
+    let messenger = stack.sandbox.messenger_deployment();
     Json(json!({
         "strategy": stack.strategy.as_str(),
         "messengerDeploymentId": DEV_WIDGET_ID,
+        "messenger": {
+            "deploymentId": DEV_WIDGET_ID,
+            "maxCustomDataBytes": messenger.max_custom_data_bytes,
+            "autostart": messenger.autostart,
+        },
     }))
     .into_response()
 }
@@ -97,26 +129,28 @@ struct ArchitectRun {
     conversation_id: String,
 }
 
-/// Runs the inbound message flow (`architect.rs`) on one sandbox conversation, as Genesys does
-/// when its first message arrives; once per conversation.
+/// The inbound flow's record for one sandbox conversation (see the module doc).
 async fn architect_run(State(stack): State<Arc<Stack>>, Json(run): Json<ArchitectRun>) -> Response {
-    let Some(conversation) = stack.sandbox.conversation(&run.conversation_id) else {
+    let Some(record) = stack.flow.record_for(&stack, &run.conversation_id).await else {
         return problem(ApiError::NotFound);
     };
-    let Some(customer) = conversation.customer() else {
-        return problem(ApiError::Internal("no customer participant".to_owned()));
+    let call = record.find("callData");
+    let data_action = match call {
+        Some(d) => json!({"path": d["path"], "status": d["status"], "output": d["output"]}),
+        None => json!({"path": "not called", "status": Value::Null, "output": Value::Null}),
     };
-    let record = stack
-        .flow
-        .run(
-            &conversation.id,
-            (customer.id.as_str(), customer.attributes.clone()),
-            &stack.validate,
-            &stack.credential,
-            &stack.sandbox,
-        )
-        .await;
-    Json(record).into_response()
+    let after = stack
+        .sandbox
+        .conversation(&run.conversation_id)
+        .and_then(|c| c.customer().map(|p| p.attributes.clone()))
+        .unwrap_or_default();
+    Json(json!({
+        "conversationId": run.conversation_id,
+        "flowRun": record,
+        "dataAction": data_action,
+        "participantAttributesAfter": after,
+    }))
+    .into_response()
 }
 
 fn problem(e: ApiError) -> Response {
@@ -132,8 +166,21 @@ mod tests {
     fn the_page_loads_only_same_origin_modules() {
         assert!(INDEX_HTML.contains(r#"<script type="module" src="/web/demo/demo.js">"#));
         assert!(!INDEX_HTML.contains("<script>"), "no inline script (CSP)");
-        assert!(DEMO_JS.contains("from '/web/secure-messaging.js'"));
-        assert!(DEMO_JS.contains("from '/web/demo/flow-path.js'"));
-        assert!(FLOW_PATH_JS.contains("export function renderFlowPath"));
+        let demo_js = DEMO_ASSETS
+            .iter()
+            .find(|(file, _, _)| *file == "demo.js")
+            .map(|(_, _, body)| *body)
+            .unwrap();
+        assert!(demo_js.contains("from '/web/secure-messaging.js'"));
+        // Every module the page imports is served.
+        for (_, _, body) in DEMO_ASSETS {
+            for import in body.lines().filter_map(|l| l.split("from './").nth(1)) {
+                let file = import.split('\'').next().unwrap();
+                assert!(
+                    DEMO_ASSETS.iter().any(|(f, _, _)| *f == file),
+                    "`{file}` is imported but not served"
+                );
+            }
+        }
     }
 }

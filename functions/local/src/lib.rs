@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use architect::FlowOptions;
-pub use wiring::{Options, StackError, Store};
+pub use wiring::{DEV_WIDGET_ID, Options, StackError, Store};
 
 use genesys_sandbox::SandboxState;
 use genesys_sandbox::idp::DevIdp;
@@ -66,7 +66,13 @@ pub async fn spawn(options: Options) -> Result<Running, StackError> {
         stack.clock.clone(),
         stack.credential.clone(),
     );
-    let app = routes::router(Arc::new(stack));
+    let stack = Arc::new(stack);
+    // Messenger conversations run the stand-in inbound flow (Get Participant Data, then
+    // validate-session) when their first message arrives, as Genesys runs the real one.
+    stack
+        .sandbox
+        .set_inbound_flow(Arc::new(architect::StackFlow::new(&stack)));
+    let app = routes::router(stack);
     let task = tokio::spawn(async move {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, service).await {

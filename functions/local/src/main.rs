@@ -1,10 +1,11 @@
 //! `cargo run -p local` — the whole stack on http://127.0.0.1:3000.
 //!
 //! Options: `--port N` (0 picks a free port), `--strategy messenger|initiation-api`,
-//! `--data-action-credential USER:PASS`, `--no-write-back`, and for the inbound message flow
-//! `--flow FILE` (default: the committed infra/genesys/flows/secure-inbound-message.yaml),
-//! `--routing FILE` (the routing rules the flow was generated from, for its queue names) and
-//! `--flow-set NAME=VALUE` (a substitution, repeatable).
+//! `--data-action-credential USER:PASS`, `--no-write-back`, and the sandbox's Messenger
+//! deployment: `--max-custom-data-bytes N` (default 2048), `--messenger-autostart`; the inbound
+//! message flow: `--flow FILE` (default: the committed
+//! infra/genesys/flows/secure-inbound-message.yaml), `--routing FILE` (the routing rules the flow
+//! was generated from, for its queue names) and `--flow-set NAME=VALUE` (a substitution).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool reports on the terminal
 
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ use secure_initiation::telemetry::{self, LogFormat};
 
 const USAGE: &str = "usage: local [--port N] [--strategy messenger|initiation-api] \
                      [--data-action-credential USER:PASS] [--no-write-back] \
+                     [--max-custom-data-bytes N] [--messenger-autostart] \
                      [--flow FILE] [--routing FILE] [--flow-set NAME=VALUE ...]";
 
 fn parse_args() -> Result<Options, String> {
@@ -57,6 +59,17 @@ fn parse_args() -> Result<Options, String> {
                     .ok_or("`--flow-set` expects NAME=VALUE")?;
                 options.flow.set.insert(name.to_owned(), val.to_owned());
             }
+            "--max-custom-data-bytes" => {
+                let v = value("--max-custom-data-bytes")?;
+                options.messenger.max_custom_data_bytes = v
+                    .parse()
+                    .ok()
+                    .filter(|n: &usize| *n > 0)
+                    .ok_or_else(|| {
+                        format!("`--max-custom-data-bytes` = `{v}`: expected a whole number of bytes, at least 1")
+                    })?;
+            }
+            "--messenger-autostart" => options.messenger.autostart = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -92,14 +105,24 @@ async fn main() -> ExitCode {
     println!("  dev identity        GET  {base}/dev/login?sub=alice&tier=2&geo=na-east");
     println!("  Genesys sandbox     {base}/sandbox/_sandbox/requests");
     println!(
-        "  inbound flow        {}",
+        "  Messenger           deployment {}: maxCustomDataBytes {}, autostart {}",
+        local::DEV_WIDGET_ID,
+        options.messenger.max_custom_data_bytes,
+        if options.messenger.autostart {
+            "on"
+        } else {
+            "off"
+        }
+    );
+    println!(
+        "  inbound flow        {}   (runs once per conversation, at its first message)",
         options.flow.file.as_ref().map_or_else(
             || "infra/genesys/flows/secure-inbound-message.yaml".to_owned(),
             |p| p.display().to_string()
         )
     );
     println!(
-        "  Architect (dev)     POST {base}/dev/architect/run   {{\"conversationId\": ..}}  (runs the flow once)"
+        "  Architect (dev)     POST {base}/dev/architect/run   {{\"conversationId\": ..}}  (the flow's record)"
     );
     println!();
     println!("try:");

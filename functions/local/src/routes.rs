@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
+use axum::routing::{any, get, post};
 use http::StatusCode;
 use secure_initiation::http::{ApiError, ApiRequest, ApiResponse};
 use serde::Deserialize;
@@ -27,6 +27,7 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .route("/v1/initiations/refresh", any(refresh))
         .route("/v1/session-validations", any(validate))
         .route("/dev/clock", post(advance_clock))
+        .route("/dev/store", get(store_counts))
         .merge(crate::demo::routes())
         .with_state(stack)
         .nest("/sandbox", sandbox)
@@ -113,6 +114,15 @@ async fn advance_clock(State(stack): State<Arc<Stack>>, Query(q): Query<ClockQue
     }
     stack.clock.advance_ms(q.advance_secs * 1000);
     axum::Json(serde_json::json!({"offsetSecs": stack.clock.offset_ms() / 1000})).into_response()
+}
+
+/// `GET /dev/store`: live session records by status (in-memory store only), so a test or a
+/// person can count what the functions created.
+async fn store_counts(State(stack): State<Arc<Stack>>) -> Response {
+    match &stack.memory {
+        Some(store) => axum::Json(store.session_counts()).into_response(),
+        None => into_axum(ApiError::NotFound.into_response()),
+    }
 }
 
 async fn not_found() -> Response {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genesys_sandbox::idp::DevIdp;
-use genesys_sandbox::{SandboxConfig, SandboxState};
+use genesys_sandbox::{MessengerDeployment, SandboxConfig, SandboxState};
 use secure_initiation::adapters::{DynamoStore, MemoryStore, StaticSecrets};
 use secure_initiation::api::risk::RuleScorer;
 use secure_initiation::api::strategy::{
@@ -27,7 +27,7 @@ use secure_initiation::ports::{
 };
 use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
 
-use crate::architect::{FlowOptions, InboundFlow};
+use crate::architect::{FlowOptions, InterpretedFlow};
 
 /// Secret id of the sandbox's client credentials.
 pub const GENESYS_SECRET: &str = "dev/genesys";
@@ -78,6 +78,9 @@ pub struct Options {
     pub risk_scorer: Option<Arc<dyn RiskScorer>>,
     /// The inbound message flow. Default: the committed generated flow.
     pub flow: FlowOptions,
+    /// The sandbox's Messenger deployment: custom-data budget (default 2048 bytes) and
+    /// autostart (default off).
+    pub messenger: MessengerDeployment,
 }
 
 impl Default for Options {
@@ -96,6 +99,7 @@ impl Default for Options {
             store: Store::Memory,
             risk_scorer: None,
             flow: FlowOptions::default(),
+            messenger: MessengerDeployment::default(),
         }
     }
 }
@@ -126,13 +130,48 @@ pub struct Stack {
     pub(crate) clock: OffsetClock,
     pub(crate) credential: (String, String),
     pub(crate) strategy: StrategyKind,
-    pub(crate) flow: InboundFlow,
+    /// The in-memory store, when that is the backend (`GET /dev/store` counts its sessions).
+    pub(crate) memory: Option<MemoryStore>,
+    /// The inbound message flow the sandbox runs (`architect.rs`).
+    pub(crate) flow: InterpretedFlow,
 }
 
 fn dev_session_key() -> Result<Vec<u8>, StackError> {
     let mut key = vec![0u8; 32];
     aws_lc_rs::rand::fill(&mut key).map_err(|_| StackError::Build("no randomness".to_owned()))?;
     Ok(key)
+}
+
+/// The store ports over one backend.
+struct Stores {
+    sessions: Arc<dyn SessionStore>,
+    rate: Arc<dyn RateLimiter>,
+    idempotency: Arc<dyn IdempotencyStore>,
+    /// The in-memory store itself, when it is the backend.
+    memory: Option<MemoryStore>,
+}
+
+fn stores(store: &Store, clock: &Arc<dyn Clock>) -> Stores {
+    match store {
+        Store::Memory => {
+            let store = MemoryStore::new(clock.clone());
+            Stores {
+                sessions: Arc::new(store.clone()),
+                rate: Arc::new(store.clone()),
+                idempotency: Arc::new(store.clone()),
+                memory: Some(store),
+            }
+        }
+        Store::Dynamo { client, table } => {
+            let store = DynamoStore::new(client.clone(), table.clone(), clock.clone());
+            Stores {
+                sessions: Arc::new(store.clone()),
+                rate: Arc::new(store.clone()),
+                idempotency: Arc::new(store),
+                memory: None,
+            }
+        }
+    }
 }
 
 /// Builds every component; `addr` is where the stack listens (the sandbox and the identity
@@ -142,7 +181,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     let clock = OffsetClock::new();
     let shared_clock: Arc<dyn Clock> = Arc::new(clock.clone());
     let schema = Arc::new(Schema::default_schema().map_err(build_err)?);
-    let flow = InboundFlow::load(&options.flow, &schema).map_err(StackError::Build)?;
+    let flow = InterpretedFlow::load(&options.flow, &schema).map_err(StackError::Build)?;
 
     let (user, pass) = options.data_action_credential.clone();
     let secrets: Arc<dyn SecretSource> = Arc::new(
@@ -179,7 +218,10 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         .map_err(build_err)?,
     );
 
-    let sandbox = SandboxState::new(&SandboxConfig::default());
+    let sandbox = SandboxState::new(&SandboxConfig {
+        messenger: options.messenger,
+        ..SandboxConfig::default()
+    });
     let sandbox_base = format!("{base}/sandbox");
     let endpoints = GenesysEndpoints::custom(&sandbox_base, &sandbox_base).map_err(build_err)?;
     let gateway: Arc<dyn GenesysGateway> = Arc::new(
@@ -191,28 +233,12 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         .map_err(build_err)?,
     );
 
-    let (sessions, rate, idempotency): (
-        Arc<dyn SessionStore>,
-        Arc<dyn RateLimiter>,
-        Arc<dyn IdempotencyStore>,
-    ) = match &options.store {
-        Store::Memory => {
-            let store = MemoryStore::new(shared_clock.clone());
-            (
-                Arc::new(store.clone()),
-                Arc::new(store.clone()),
-                Arc::new(store),
-            )
-        }
-        Store::Dynamo { client, table } => {
-            let store = DynamoStore::new(client.clone(), table.clone(), shared_clock.clone());
-            (
-                Arc::new(store.clone()),
-                Arc::new(store.clone()),
-                Arc::new(store),
-            )
-        }
-    };
+    let Stores {
+        sessions,
+        rate,
+        idempotency,
+        memory,
+    } = stores(&options.store, &shared_clock);
 
     let strategy: Arc<dyn InitiationStrategy> = match options.strategy {
         StrategyKind::Messenger => Arc::new(MessengerStrategy),
@@ -228,6 +254,10 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             Arc::new(InitiationApiStrategy::new(gateway.clone(), target))
         }
     };
+    let risk: Arc<dyn RiskScorer> = options
+        .risk_scorer
+        .clone()
+        .unwrap_or_else(|| Arc::new(RuleScorer));
     let cors = Cors::new(vec![
         base.clone(),
         format!("http://localhost:{}", addr.port()),
@@ -240,12 +270,9 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             keys: keys.clone(),
             verifier: verifier.clone(),
             sessions: sessions.clone(),
-            rate,
+            rate: rate.clone(),
             idempotency,
-            risk: options
-                .risk_scorer
-                .clone()
-                .unwrap_or_else(|| Arc::new(RuleScorer)),
+            risk: risk.clone(),
             strategy: strategy.clone(),
             cors: cors.clone(),
             settings: options.initiate,
@@ -256,6 +283,8 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             keys,
             verifier,
             sessions: sessions.clone(),
+            rate: rate.clone(),
+            risk: risk.clone(),
             strategy,
             cors,
             settings: options.refresh,
@@ -276,6 +305,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         clock,
         credential: (user, pass),
         strategy: options.strategy,
+        memory,
         flow,
     })
 }

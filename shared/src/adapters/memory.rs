@@ -18,7 +18,11 @@ const SWEEP_EVERY: u64 = 256;
 
 #[derive(Debug, Clone)]
 enum Item {
-    Session(SessionRecord),
+    Session {
+        record: SessionRecord,
+        /// The key of the ticket that replaced this one (set by a rotation).
+        successor: Option<String>,
+    },
     Rate {
         count: u32,
         ttl: i64,
@@ -33,7 +37,7 @@ enum Item {
 impl Item {
     fn ttl(&self) -> i64 {
         match self {
-            Self::Session(r) => r.ttl,
+            Self::Session { record, .. } => record.ttl,
             Self::Rate { ttl, .. } | Self::Idempotency { ttl, .. } => *ttl,
         }
     }
@@ -83,6 +87,38 @@ impl MemoryStore {
         // Every critical section leaves the map consistent, so a poisoned lock is still usable.
         self.items.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// How many live session records there are, by status (the local stack shows it, and
+    /// tests count sessions server-side).
+    pub fn session_counts(&self) -> SessionCounts {
+        let now = self.clock.now_secs();
+        let items = self.lock();
+        let mut counts = SessionCounts::default();
+        for item in items.map.values().filter(|item| item.ttl() >= now) {
+            if let Item::Session { record, .. } = item {
+                counts.sessions += 1;
+                match record.status {
+                    SessionStatus::Active => counts.active += 1,
+                    SessionStatus::Bound => counts.bound += 1,
+                    SessionStatus::Revoked => counts.revoked += 1,
+                }
+            }
+        }
+        counts
+    }
+}
+
+/// Live session records by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SessionCounts {
+    /// All of them.
+    pub sessions: usize,
+    /// Issued, not yet bound.
+    pub active: usize,
+    /// Bound to a conversation.
+    pub bound: usize,
+    /// Replaced by a refresh.
+    pub revoked: usize,
 }
 
 #[async_trait]
@@ -94,14 +130,21 @@ impl SessionStore for MemoryStore {
         if items.live(&pk, now).is_some() {
             return Err(StoreError::Conflict);
         }
-        items.put(pk, Item::Session(record.clone()), now);
+        items.put(
+            pk,
+            Item::Session {
+                record: record.clone(),
+                successor: None,
+            },
+            now,
+        );
         Ok(())
     }
 
     async fn get_session(&self, session_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
         let now = self.clock.now_secs();
         match self.lock().live(&session_pk(session_hash), now) {
-            Some(Item::Session(record)) => Ok(Some(record.clone())),
+            Some(Item::Session { record, .. }) => Ok(Some(record.clone())),
             Some(_) => Err(StoreError::Corrupt("not a session item".into())),
             None => Ok(None),
         }
@@ -114,24 +157,39 @@ impl SessionStore for MemoryStore {
         now_secs: i64,
     ) -> Result<BindOutcome, StoreError> {
         let mut items = self.lock();
-        let record = match items.live(&session_pk(session_hash), now_secs) {
-            Some(Item::Session(record)) => record,
+        let (record, successor) = match items.live(&session_pk(session_hash), now_secs) {
+            Some(Item::Session { record, successor }) => (record.clone(), successor.clone()),
             Some(_) => return Err(StoreError::Corrupt("not a session item".into())),
             None => return Ok(BindOutcome::Unknown),
         };
-        Ok(match record.status {
-            SessionStatus::Revoked => BindOutcome::Revoked,
+        let outcome = match record.status {
+            SessionStatus::Revoked => {
+                let in_grace = record.grace_until.is_some_and(|g| now_secs <= g)
+                    && record.expires_at >= now_secs;
+                let successor_active = successor.as_deref().is_some_and(|pk| {
+                    matches!(
+                        items.live(pk, now_secs),
+                        Some(Item::Session { record, .. }) if record.status == SessionStatus::Active
+                    )
+                });
+                if !(in_grace && successor_active) {
+                    return Ok(BindOutcome::Revoked);
+                }
+                if let Some(Item::Session { record, .. }) =
+                    successor.as_deref().and_then(|pk| items.live(pk, now_secs))
+                {
+                    record.status = SessionStatus::Revoked;
+                }
+                bind(&mut items, session_hash, conversation_id, now_secs)
+            }
             SessionStatus::Bound if record.conversation_id.as_deref() == Some(conversation_id) => {
-                BindOutcome::Bound(record.clone())
+                BindOutcome::Bound(record)
             }
             SessionStatus::Bound => BindOutcome::Replayed,
             SessionStatus::Active if record.expires_at < now_secs => BindOutcome::Expired,
-            SessionStatus::Active => {
-                record.status = SessionStatus::Bound;
-                record.conversation_id = Some(conversation_id.to_owned());
-                BindOutcome::Bound(record.clone())
-            }
-        })
+            SessionStatus::Active => bind(&mut items, session_hash, conversation_id, now_secs),
+        };
+        Ok(outcome)
     }
 
     async fn rotate_session(
@@ -139,14 +197,17 @@ impl SessionStore for MemoryStore {
         old_hash: &str,
         subject_key: &str,
         new: &SessionRecord,
+        grace_until: i64,
     ) -> Result<RotateOutcome, StoreError> {
         let now = self.clock.now_secs();
         let mut items = self.lock();
         let new_pk = session_pk(&new.session_hash);
         let new_exists = items.live(&new_pk, now).is_some();
-        let old = match items.live(&session_pk(old_hash), now) {
-            Some(Item::Session(old)) if old.subject_key == subject_key => old,
-            Some(Item::Session(_)) | None => return Ok(RotateOutcome::NotFound),
+        let (old, successor) = match items.live(&session_pk(old_hash), now) {
+            Some(Item::Session { record, successor }) if record.subject_key == subject_key => {
+                (record, successor)
+            }
+            Some(Item::Session { .. }) | None => return Ok(RotateOutcome::NotFound),
             Some(_) => return Err(StoreError::Corrupt("not a session item".into())),
         };
         if old.status != SessionStatus::Active {
@@ -156,8 +217,46 @@ impl SessionStore for MemoryStore {
             return Err(StoreError::Conflict);
         }
         old.status = SessionStatus::Revoked;
-        items.put(new_pk, Item::Session(new.clone()), now);
+        old.grace_until = Some(grace_until);
+        *successor = Some(new_pk.clone());
+        items.put(
+            new_pk,
+            Item::Session {
+                record: new.clone(),
+                successor: None,
+            },
+            now,
+        );
         Ok(RotateOutcome::Rotated)
+    }
+
+    async fn record_conversation(
+        &self,
+        session_hash: &str,
+        conversation_id: &str,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now_secs();
+        match self.lock().live(&session_pk(session_hash), now) {
+            Some(Item::Session { record, .. }) => {
+                record.initiated_conversation = Some(conversation_id.to_owned());
+                Ok(())
+            }
+            Some(_) => Err(StoreError::Corrupt("not a session item".into())),
+            None => Err(StoreError::Corrupt("no such session".into())),
+        }
+    }
+}
+
+/// Marks the live session at `session_hash` bound to `conversation_id`; the caller checked it.
+fn bind(items: &mut Items, session_hash: &str, conversation_id: &str, now: i64) -> BindOutcome {
+    match items.live(&session_pk(session_hash), now) {
+        Some(Item::Session { record, .. }) => {
+            record.status = SessionStatus::Bound;
+            record.conversation_id = Some(conversation_id.to_owned());
+            record.grace_until = None;
+            BindOutcome::Bound(record.clone())
+        }
+        _ => BindOutcome::Unknown,
     }
 }
 

@@ -19,7 +19,7 @@ pub mod secrets_manager;
 pub use aws_http::AwsRoots;
 #[cfg(feature = "aws")]
 pub use dynamodb::DynamoStore;
-pub use memory::MemoryStore;
+pub use memory::{MemoryStore, SessionCounts};
 pub use risk_http::HttpRiskScorer;
 pub use secrets_file::{FileSecrets, SecretsFileError, StaticSecrets};
 #[cfg(feature = "aws")]

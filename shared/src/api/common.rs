@@ -11,31 +11,6 @@ use crate::session::{AuthError, SessionVerifier, VerifiedSession};
 
 use super::strategy::StrategyOutcome;
 
-/// Lifetimes of session tickets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TicketSettings {
-    /// How long a ticket validates (seconds). Default 60; the guide's 300 is the ceiling.
-    pub ttl_secs: i64,
-    /// How long a chain of refreshed tickets may live from its first issue (seconds).
-    pub max_age_secs: i64,
-    /// How many times a ticket chain may be refreshed.
-    pub max_refreshes: u32,
-    /// How long the store keeps a record after issue, so the bound conversation can ask again
-    /// (seconds; DynamoDB TTL).
-    pub retention_secs: i64,
-}
-
-impl Default for TicketSettings {
-    fn default() -> Self {
-        Self {
-            ttl_secs: 60,
-            max_age_secs: 900,
-            max_refreshes: 5,
-            retention_secs: 86_400,
-        }
-    }
-}
-
 /// The `201` body of an initiation or refresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketResponse {
@@ -45,6 +20,8 @@ pub struct TicketResponse {
     pub session_hash: String,
     /// When it stops validating, RFC 3339.
     pub expires_at: String,
+    /// When its chain ends (no refresh after it), RFC 3339.
+    pub chain_expires_at: String,
     /// What the strategy produced.
     pub outcome: StrategyOutcome,
 }
@@ -57,6 +34,7 @@ impl Serialize for TicketResponse {
                 map.serialize_entry("strategy", "messenger")?;
                 map.serialize_entry("sessionHash", &self.session_hash)?;
                 map.serialize_entry("expiresAt", &self.expires_at)?;
+                map.serialize_entry("chainExpiresAt", &self.chain_expires_at)?;
                 let custom = std::collections::BTreeMap::from([(
                     self.hash_key.as_str(),
                     self.session_hash.as_str(),
@@ -69,6 +47,7 @@ impl Serialize for TicketResponse {
                 map.serialize_entry("token", created.token.expose())?;
                 map.serialize_entry("sessionHash", &self.session_hash)?;
                 map.serialize_entry("expiresAt", &self.expires_at)?;
+                map.serialize_entry("chainExpiresAt", &self.chain_expires_at)?;
             }
         }
         map.end()

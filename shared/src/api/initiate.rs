@@ -8,22 +8,20 @@ use http::{Method, StatusCode};
 use tokio::time::Instant;
 
 use crate::attributes::{AttributeInputs, AttributeSet, Schema};
-use crate::genesys::GenesysError;
 use crate::http::{
     ApiError, ApiRequest, ApiResponse, Cors, DEFAULT_MAX_BODY_BYTES, bytes_response,
 };
 use crate::ports::{
     Clock, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, RiskContext, RiskScorer,
-    SessionRecord, SessionStatus, SessionStore,
+    SessionStore,
 };
 use crate::request::InitiationRequest;
 use crate::session::{SessionKeys, SessionVerifier, VerifiedSession};
 
-use super::common::{
-    TicketResponse, TicketSettings, attribute_failure, authenticate, log_error, rfc3339,
-};
-use super::risk::{RiskDecision, RiskPolicy};
+use super::common::{TicketResponse, attribute_failure, authenticate, log_error, rfc3339};
+use super::risk::RiskPolicy;
 use super::strategy::{InitiationStrategy, StrategyOutcome};
+use crate::tickets::TicketSettings;
 
 /// Longest `Idempotency-Key` accepted.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
@@ -227,19 +225,7 @@ impl InitiateHandler {
             client_ip,
             now_secs: now,
         };
-        let risk_score = match self.settings.risk.decide(self.risk.score(&ctx).await) {
-            RiskDecision::Allow(score) => score,
-            RiskDecision::Refuse(score) => {
-                tracing::info!(risk_score = score, "refused by risk rules");
-                return Err(ApiError::RiskRefused);
-            }
-            RiskDecision::Unavailable => {
-                return Err(ApiError::Unavailable {
-                    what: "risk scorer",
-                    source: None,
-                });
-            }
-        };
+        let risk_score = super::risk::score(&self.settings.risk, self.risk.as_ref(), &ctx).await?;
 
         let hash = self.keys.mint();
         let inputs = AttributeInputs {
@@ -253,27 +239,25 @@ impl InitiateHandler {
             .map_err(|e| attribute_failure(&self.schema, &e))?;
 
         let ticket = self.settings.ticket;
-        let record = SessionRecord {
-            session_hash: hash.as_str().to_owned(),
-            subject_key: subject_key.to_owned(),
-            attributes: attributes.to_canonical_map(),
-            chain_started_at: now,
-            created_at: now,
-            expires_at: now + ticket.ttl_secs,
-            status: SessionStatus::Active,
-            conversation_id: None,
-            refresh_count: 0,
-            ttl: now + ticket.retention_secs.max(ticket.max_age_secs),
-        };
+        let record = ticket.issue(
+            hash.as_str().to_owned(),
+            subject_key.to_owned(),
+            attributes.to_canonical_map(),
+            now,
+        );
         self.sessions.create_session(&record).await?;
 
-        let outcome = start_strategy(
+        let deadline = Instant::now() + self.settings.genesys_deadline;
+        let outcome = super::start_strategy(
             self.strategy.as_ref(),
             &attributes,
             request.initial_message(),
-            self.settings.genesys_deadline,
+            deadline,
         )
         .await?;
+        if let StrategyOutcome::Conversation(created) = &outcome {
+            super::record_conversation(self.sessions.as_ref(), &record, created).await;
+        }
         tracing::info!(
             strategy = self.strategy.kind().as_str(),
             risk_score,
@@ -282,31 +266,12 @@ impl InitiateHandler {
         );
         Ok(TicketResponse {
             hash_key: self.schema.session_hash_key().to_owned(),
-            session_hash: hash.as_str().to_owned(),
+            session_hash: record.session_hash.clone(),
             expires_at: rfc3339(record.expires_at),
+            chain_expires_at: rfc3339(ticket.chain_end(&record)),
             outcome,
         }
         .into_response())
-    }
-}
-
-/// Runs the strategy after the record is stored. The session stays unbound until its first
-/// validation, also with `initiation-api`: a conversation whose token expired before the widget
-/// used it can then still be replaced through refresh.
-pub(crate) async fn start_strategy(
-    strategy: &dyn InitiationStrategy,
-    attributes: &AttributeSet,
-    message: Option<&crate::payload::InitialMessage>,
-    budget: Duration,
-) -> Result<StrategyOutcome, ApiError> {
-    let deadline = Instant::now() + budget;
-    match strategy.start(attributes, message, deadline).await {
-        Ok(outcome) => Ok(outcome),
-        Err(e @ GenesysError::OutcomeUnknown) => {
-            tracing::error!(error = %e, "initiation outcome unknown");
-            Err(e.into())
-        }
-        Err(e) => Err(e.into()),
     }
 }
 

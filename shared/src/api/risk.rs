@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use crate::http::ApiError;
 use crate::ports::{RiskContext, RiskError, RiskScorer};
 
 /// What to do when the scorer fails.
@@ -60,6 +61,26 @@ impl RiskPolicy {
                 FailPolicy::Closed => RiskDecision::Unavailable,
             },
         }
+    }
+}
+
+/// Scores `ctx` and applies `policy`: the score to keep, or the refusal initiate and refresh
+/// answer alike (403 refused, 503 scorer unavailable under fail-closed).
+pub(crate) async fn score(
+    policy: &RiskPolicy,
+    scorer: &dyn RiskScorer,
+    ctx: &RiskContext<'_>,
+) -> Result<i64, ApiError> {
+    match policy.decide(scorer.score(ctx).await) {
+        RiskDecision::Allow(score) => Ok(score),
+        RiskDecision::Refuse(score) => {
+            tracing::info!(risk_score = score, "refused by risk rules");
+            Err(ApiError::RiskRefused)
+        }
+        RiskDecision::Unavailable => Err(ApiError::Unavailable {
+            what: "risk scorer",
+            source: None,
+        }),
     }
 }
 

@@ -4,6 +4,10 @@
 //!   session hash to Messenger and Architect validates it. Works with Genesys Cloud as it is.
 //! - `initiation-api`: the guide's `POST /api/v2/webmessaging/widgets/{widgetId}/conversations`.
 //!   Genesys Cloud's public API does not publish this endpoint: use it behind a gateway that does.
+//!   A refresh cannot reuse the conversation: its platform token cannot be renewed and the
+//!   session hash is one of its attributes, so a fresh ticket needs a fresh conversation. The
+//!   previous one is ended first (`PATCH /api/v2/conversations/messages/{id}`, public API), so
+//!   a chain never holds two live conversations.
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -66,6 +70,10 @@ pub trait InitiationStrategy: Send + Sync + Debug {
         message: Option<&InitialMessage>,
         deadline: Instant,
     ) -> Result<StrategyOutcome, GenesysError>;
+
+    /// Ends a conversation [`InitiationStrategy::start`] created, before a refresh replaces its
+    /// ticket: a chain never holds two live conversations.
+    async fn end(&self, conversation_id: &str, deadline: Instant) -> Result<(), GenesysError>;
 }
 
 /// The `messenger` strategy.
@@ -85,6 +93,10 @@ impl InitiationStrategy for MessengerStrategy {
         _deadline: Instant,
     ) -> Result<StrategyOutcome, GenesysError> {
         Ok(StrategyOutcome::Messenger)
+    }
+
+    async fn end(&self, _conversation_id: &str, _deadline: Instant) -> Result<(), GenesysError> {
+        Ok(())
     }
 }
 
@@ -117,5 +129,11 @@ impl InitiationStrategy for InitiationApiStrategy {
         let body = InitiationBody::new(&self.target, attributes, message);
         let created = self.gateway.create_conversation(&body, deadline).await?;
         Ok(StrategyOutcome::Conversation(created))
+    }
+
+    async fn end(&self, conversation_id: &str, deadline: Instant) -> Result<(), GenesysError> {
+        self.gateway
+            .disconnect_conversation(conversation_id, deadline)
+            .await
     }
 }

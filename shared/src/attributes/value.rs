@@ -279,27 +279,47 @@ impl AttributeSet {
         schema: &Schema,
         inputs: &AttributeInputs<'_>,
     ) -> Result<Self, Vec<AttributeError>> {
+        Self::assemble(schema, inputs, None)
+    }
+
+    /// Builds the attributes of a refreshed ticket: everything from `inputs` (the presented
+    /// session token's claims, a fresh risk score, this request's context) as [`Self::build`]
+    /// does, except the attributes the browser requested at initiation, which keep their
+    /// canonical values from `previous` (a refresh request carries no fields).
+    pub fn build_refreshed(
+        schema: &Schema,
+        inputs: &AttributeInputs<'_>,
+        previous: &BTreeMap<String, String>,
+    ) -> Result<Self, Vec<AttributeError>> {
+        Self::assemble(schema, inputs, Some(previous))
+    }
+
+    fn assemble(
+        schema: &Schema,
+        inputs: &AttributeInputs<'_>,
+        requested: Option<&BTreeMap<String, String>>,
+    ) -> Result<Self, Vec<AttributeError>> {
         let mut entries = Vec::with_capacity(schema.attributes().len());
         let mut errors = Vec::new();
         for def in schema.attributes() {
-            let raw: Option<Cow<'_, Value>> = match def.source() {
-                Source::Claim(c) => inputs.claims.get(c).map(Cow::Borrowed),
-                Source::Request(f) => inputs.request.get(f).map(Cow::Borrowed),
-                Source::Computed(Computed::SessionHash) => {
-                    Some(Cow::Owned(Value::String(inputs.session_hash.to_owned())))
+            if let (Source::Request(_), Some(previous)) = (def.source(), requested) {
+                match previous.get(def.key()) {
+                    Some(s) => match def.parse_canonical(s, schema) {
+                        Ok(v) => entries.push((def.key().to_owned(), v)),
+                        Err(e) => errors.push(e),
+                    },
+                    None if def.required() => errors.push(AttributeError::Missing {
+                        key: def.key().to_owned(),
+                    }),
+                    None => {}
                 }
-                Source::Context(ContextField::ClientIp) => inputs
-                    .client_ip
-                    .map(|ip| Cow::Owned(Value::String(ip.to_owned()))),
-                Source::Risk(RiskField::Score) => {
-                    inputs.risk_score.map(|s| Cow::Owned(Value::from(s)))
-                }
-                Source::Static(v) => {
-                    entries.push((def.key().to_owned(), v.clone()));
-                    continue;
-                }
-            };
-            match raw.as_deref() {
+                continue;
+            }
+            if let Source::Static(v) = def.source() {
+                entries.push((def.key().to_owned(), v.clone()));
+                continue;
+            }
+            match raw_input(def.source(), inputs).as_deref() {
                 None | Some(Value::Null) => {
                     if def.required() {
                         errors.push(AttributeError::Missing {
@@ -400,6 +420,22 @@ impl AttributeSet {
     /// Whether no attribute is present.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+/// The raw value `source` takes from `inputs` (`None` for a static value, which needs none).
+fn raw_input<'a>(source: &'a Source, inputs: &AttributeInputs<'a>) -> Option<Cow<'a, Value>> {
+    match source {
+        Source::Claim(c) => inputs.claims.get(c).map(Cow::Borrowed),
+        Source::Request(f) => inputs.request.get(f).map(Cow::Borrowed),
+        Source::Computed(Computed::SessionHash) => {
+            Some(Cow::Owned(Value::String(inputs.session_hash.to_owned())))
+        }
+        Source::Context(ContextField::ClientIp) => inputs
+            .client_ip
+            .map(|ip| Cow::Owned(Value::String(ip.to_owned()))),
+        Source::Risk(RiskField::Score) => inputs.risk_score.map(|s| Cow::Owned(Value::from(s))),
+        Source::Static(_) => None,
     }
 }
 

@@ -13,7 +13,7 @@ use super::region::{GenesysConfigError, GenesysEndpoints};
 use super::retry::RetryPolicy;
 use super::token::TokenCache;
 use super::transport::{ApiCall, Repeat};
-use super::wire::{CreatedBody, MessageConversation, parse};
+use super::wire::{CreatedBody, parse};
 use crate::payload::{GenesysId, InitiationBody, ParticipantAttributesBody};
 use crate::ports::{Clock, CreatedConversation, GenesysGateway, SecretSource, SecretString};
 
@@ -152,30 +152,29 @@ impl GenesysClient {
         })
     }
 
-    #[tracing::instrument(name = "genesys.customer_participant", skip_all, fields(%conversation_id))]
-    async fn customer(
+    #[tracing::instrument(name = "genesys.disconnect_conversation", skip_all, fields(%conversation_id))]
+    async fn disconnect(
         &self,
         conversation_id: &str,
         deadline: Instant,
-    ) -> Result<String, GenesysError> {
+    ) -> Result<(), GenesysError> {
         let id = genesys_id(conversation_id, "conversationId")?;
         let call = ApiCall {
-            method: Method::GET,
+            method: Method::PATCH,
             url: self
                 .config
                 .endpoints
                 .api_url(&["api", "v2", "conversations", "messages", &id]),
-            json: None,
+            json: Some(br#"{"state":"disconnected"}"#.to_vec()),
             repeat: Repeat::Safe,
         };
         let answer = self.execute(&call, deadline).await?;
-        let conversation: MessageConversation = parse("message conversation", &answer)?;
-        conversation
-            .customer_id()
-            .map(str::to_owned)
-            .ok_or_else(|| GenesysError::NoCustomerParticipant {
-                conversation_id: id.clone(),
-            })
+        // The updated `Conversation`: only its being a JSON object is checked, so a proxy's page
+        // answered with a 200 is not taken for success.
+        let _: serde_json::Map<String, serde_json::Value> =
+            parse("disconnected conversation", &answer)?;
+        tracing::info!("genesys cloud conversation disconnected");
+        Ok(())
     }
 
     #[tracing::instrument(name = "genesys.update_participant_attributes", skip_all, fields(%conversation_id, %participant_id, count = body.attributes().len()))]
@@ -224,12 +223,12 @@ impl GenesysGateway for GenesysClient {
         self.create(body, deadline).await
     }
 
-    async fn customer_participant_id(
+    async fn disconnect_conversation(
         &self,
         conversation_id: &str,
         deadline: Instant,
-    ) -> Result<String, GenesysError> {
-        self.customer(conversation_id, deadline).await
+    ) -> Result<(), GenesysError> {
+        self.disconnect(conversation_id, deadline).await
     }
 
     async fn update_participant_attributes(

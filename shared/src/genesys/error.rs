@@ -62,12 +62,6 @@ pub enum GenesysError {
         /// Which id.
         field: &'static str,
     },
-    /// The conversation has no participant with purpose `customer`.
-    #[error("conversation `{conversation_id}` has no customer participant")]
-    NoCustomerParticipant {
-        /// The conversation.
-        conversation_id: String,
-    },
 }
 
 impl GenesysError {
@@ -85,8 +79,7 @@ impl GenesysError {
             | Self::Auth
             | Self::Malformed(_)
             | Self::Config(_)
-            | Self::InvalidId { .. }
-            | Self::NoCustomerParticipant { .. } => 502,
+            | Self::InvalidId { .. } => 502,
         }
     }
 }

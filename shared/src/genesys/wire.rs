@@ -22,40 +22,6 @@ pub(crate) struct CreatedBody {
     pub(crate) token: String,
 }
 
-/// The part of a `MessageConversation` the client reads.
-#[derive(Debug, Deserialize)]
-pub(crate) struct MessageConversation {
-    #[serde(default)]
-    pub(crate) participants: Vec<MessageMediaParticipant>,
-}
-
-/// The part of a `MessageMediaParticipant` the client reads.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct MessageMediaParticipant {
-    pub(crate) id: Option<String>,
-    pub(crate) purpose: Option<String>,
-    pub(crate) end_time: Option<String>,
-}
-
-impl MessageConversation {
-    /// The customer participant: a connected one if several, else the first.
-    pub(crate) fn customer_id(&self) -> Option<&str> {
-        let customers = || {
-            self.participants.iter().filter(|p| {
-                p.purpose
-                    .as_deref()
-                    .is_some_and(|purpose| purpose.eq_ignore_ascii_case("customer"))
-                    && p.id.as_deref().is_some_and(|id| !id.is_empty())
-            })
-        };
-        customers()
-            .find(|p| p.end_time.is_none())
-            .or_else(|| customers().next())
-            .and_then(|p| p.id.as_deref())
-    }
-}
-
 /// Genesys's `ErrorBody` (`{message, code, status, contextId, details, errors}`), and the OAuth
 /// error object the login host may answer with (`{error, error_description}`).
 #[derive(Debug, Default, Deserialize)]
@@ -175,21 +141,5 @@ mod tests {
             truncated.to_string().contains("truncated json"),
             "{truncated}"
         );
-    }
-
-    #[test]
-    fn the_connected_customer_is_chosen() {
-        let conversation: MessageConversation = serde_json::from_str(
-            r#"{"participants":[
-                {"id":"w","purpose":"workflow"},
-                {"id":"old","purpose":"customer","endTime":"2026-01-01T00:00:00Z"},
-                {"id":"c","purpose":"customer"},
-                {"id":"a","purpose":"agent"}]}"#,
-        )
-        .unwrap();
-        assert_eq!(conversation.customer_id(), Some("c"));
-        let none: MessageConversation =
-            serde_json::from_str(r#"{"participants":[{"id":"a","purpose":"agent"}]}"#).unwrap();
-        assert_eq!(none.customer_id(), None);
     }
 }

@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde::Serialize;
 
 pub use cors::Cors;
-pub use problem::{ApiError, PROBLEM_TYPE_PREFIX, Problem, ProblemField};
+pub use problem::{ApiError, NotRefreshable, PROBLEM_TYPE_PREFIX, Problem, ProblemField};
 
 /// Default cap on request bodies (bytes). The largest legitimate body is a few hundred bytes.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;

@@ -36,6 +36,46 @@ pub struct Problem {
     /// Field problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// Extension member of `session-not-refreshable`: what the client should do next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+}
+
+/// Why a ticket cannot be refreshed, as the client needs to know it: the `reason` member of a
+/// `session-not-refreshable` problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotRefreshable {
+    /// Malformed, unknown or another subject's hash (indistinguishable on purpose): start anew.
+    Unknown,
+    /// Bound to a conversation: Messenger already sent it; nothing to refresh.
+    Used,
+    /// Already replaced by another refresh: start anew.
+    Replaced,
+    /// The chain reached its maximum age or refresh count: stop keeping it fresh.
+    ChainEnded,
+}
+
+impl NotRefreshable {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Used => "used",
+            Self::Replaced => "replaced",
+            Self::ChainEnded => "chain-ended",
+        }
+    }
+
+    fn detail(self) -> &'static str {
+        match self {
+            Self::Unknown => "this session cannot be refreshed; start a new chat",
+            Self::Used => "this session was already used by a conversation",
+            Self::Replaced => "this session was already replaced; start a new chat",
+            Self::ChainEnded => {
+                "this session reached its maximum age or number of refreshes; start a new chat"
+            }
+        }
+    }
 }
 
 /// Everything a function can answer with besides success. Each variant maps to exactly one
@@ -57,9 +97,9 @@ pub enum ApiError {
     /// 403: the session's claims cannot supply a required attribute.
     #[error("session context refused: {0}")]
     SessionContext(String),
-    /// 403: the ticket cannot be refreshed (unknown, someone else's, consumed, too old).
-    #[error("session not refreshable: {0}")]
-    NotRefreshable(&'static str),
+    /// 403: the ticket cannot be refreshed (unknown, someone else's, used, replaced, too old).
+    #[error("session not refreshable: {}", .0.as_str())]
+    NotRefreshable(NotRefreshable),
     /// 403: CORS origin not allowed.
     #[error("origin not allowed")]
     OriginNotAllowed,
@@ -216,7 +256,7 @@ impl ApiError {
                 format!("the signed-in session does not provide a valid `{key}`"),
                 vec![],
             ),
-            Self::NotRefreshable(why) => ("Session not refreshable", (*why).to_owned(), vec![]),
+            Self::NotRefreshable(why) => ("Session not refreshable", why.detail().to_owned(), vec![]),
             Self::OriginNotAllowed => ("Origin not allowed", "this origin may not call the API".to_owned(), vec![]),
             Self::NotFound => ("Not found", "no such route".to_owned(), vec![]),
             Self::MethodNotAllowed => ("Method not allowed", "this route does not accept that method".to_owned(), vec![]),
@@ -263,6 +303,10 @@ impl ApiError {
             status: self.status().as_u16(),
             detail,
             errors,
+            reason: match self {
+                Self::NotRefreshable(why) => Some(why.as_str()),
+                _ => None,
+            },
         }
     }
 

@@ -29,12 +29,14 @@ pub trait GenesysGateway: Send + Sync + Debug {
         deadline: Instant,
     ) -> Result<CreatedConversation, GenesysError>;
 
-    /// `GET /api/v2/conversations/messages/{conversationId}`: the customer participant's id.
-    async fn customer_participant_id(
+    /// `PATCH /api/v2/conversations/messages/{conversationId}` with `{"state": "disconnected"}`:
+    /// ends the conversation (every participant disconnected). Idempotent, so retried like a
+    /// read.
+    async fn disconnect_conversation(
         &self,
         conversation_id: &str,
         deadline: Instant,
-    ) -> Result<String, GenesysError>;
+    ) -> Result<(), GenesysError>;
 
     /// `PATCH /api/v2/conversations/messages/{conversationId}/participants/{participantId}/attributes`.
     async fn update_participant_attributes(

@@ -63,6 +63,13 @@ pub struct SessionRecord {
     pub refresh_count: u32,
     /// When the store may delete the record (Unix seconds; DynamoDB TTL).
     pub ttl: i64,
+    /// Set when a refresh revoked this ticket: until then (Unix seconds) a first message that
+    /// left with it just before its successor reached Messenger still validates, once, and
+    /// binds the chain (see [`SessionStore::bind_session`]).
+    pub grace_until: Option<i64>,
+    /// The Genesys conversation the `initiation-api` strategy created for this ticket, so a
+    /// refresh can end it before creating the next one.
+    pub initiated_conversation: Option<String>,
 }
 
 /// Result of binding a session hash to a conversation.
@@ -149,6 +156,11 @@ pub trait SessionStore: Send + Sync + Debug {
 
     /// Binds an active, unexpired ticket to `conversation_id` (first use), or confirms a binding
     /// to the same conversation; atomic under concurrency: exactly one conversation wins.
+    ///
+    /// A ticket revoked by a refresh binds too while `now_secs <= grace_until` and before its own
+    /// expiry, provided its successor is still active: the successor is revoked in the same
+    /// atomic step, so a chain binds to exactly one conversation whichever of the two tickets
+    /// Messenger sent.
     async fn bind_session(
         &self,
         session_hash: &str,
@@ -157,13 +169,22 @@ pub trait SessionStore: Send + Sync + Debug {
     ) -> Result<BindOutcome, StoreError>;
 
     /// Revokes `old_hash` (which must be active and belong to `subject_key`) and stores `new`,
-    /// atomically: either both happen or neither.
+    /// atomically: either both happen or neither. The old ticket keeps a link to `new` and
+    /// `grace_until`, for [`SessionStore::bind_session`].
     async fn rotate_session(
         &self,
         old_hash: &str,
         subject_key: &str,
         new: &SessionRecord,
+        grace_until: i64,
     ) -> Result<RotateOutcome, StoreError>;
+
+    /// Records the Genesys conversation the `initiation-api` strategy created for a ticket.
+    async fn record_conversation(
+        &self,
+        session_hash: &str,
+        conversation_id: &str,
+    ) -> Result<(), StoreError>;
 }
 
 /// Per-subject fixed-window rate limiting, atomic across instances.

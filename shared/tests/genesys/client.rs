@@ -13,7 +13,7 @@ use crate::helpers::{
 };
 
 #[tokio::test]
-async fn a_conversation_is_created_read_and_its_customer_attributes_updated() {
+async fn a_conversation_is_created_its_customer_attributes_updated_and_it_is_disconnected() {
     let h = harness().await;
     let initiation = Initiation::new();
 
@@ -29,12 +29,7 @@ async fn a_conversation_is_created_read_and_its_customer_attributes_updated() {
     assert_eq!(stored.custom_attributes["session_hash"], SESSION_HASH);
     assert_eq!(stored.custom_attributes["priority_tier"], "2");
 
-    let customer = h
-        .client
-        .customer_participant_id(&created.conversation_id, deadline())
-        .await
-        .unwrap();
-    assert_eq!(customer, stored.customer().unwrap().id);
+    let customer = stored.customer().unwrap().id.clone();
 
     let schema = secure_initiation::attributes::Schema::default_schema().unwrap();
     let body = ParticipantAttributesBody::exposed(&schema, &initiation.attributes);
@@ -59,6 +54,23 @@ async fn a_conversation_is_created_read_and_its_customer_attributes_updated() {
     assert!(
         patch.body["attributes"].get("session_hash").is_none(),
         "only exposed attributes are written"
+    );
+
+    h.client
+        .disconnect_conversation(&created.conversation_id, deadline())
+        .await
+        .unwrap();
+    let ended = h.sandbox.conversation(&created.conversation_id).unwrap();
+    assert_eq!(ended.state.as_str(), "disconnected");
+    let disconnect = h
+        .sandbox
+        .requests_to("/api/v2/conversations/messages/")
+        .pop()
+        .unwrap();
+    assert_eq!(disconnect.method, "PATCH");
+    assert_eq!(
+        disconnect.body,
+        serde_json::json!({"state": "disconnected"})
     );
     assert_eq!(h.sandbox.count_token_requests(), 1);
 }
@@ -257,7 +269,7 @@ async fn ids_that_are_not_uuids_are_refused_before_anything_is_sent() {
     let h = harness().await;
     let error = h
         .client
-        .customer_participant_id("../../oauth/token", deadline())
+        .disconnect_conversation("../../oauth/token", deadline())
         .await
         .unwrap_err();
     assert!(
@@ -300,7 +312,7 @@ async fn an_unknown_conversation_is_genesys_not_found() {
     let h = harness().await;
     let error = h
         .client
-        .customer_participant_id("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f", deadline())
+        .disconnect_conversation("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f", deadline())
         .await
         .unwrap_err();
     match error {

@@ -1,12 +1,14 @@
-//! The figures: a cold client doing 1,000 operations (create, find the customer, patch its
-//! attributes) sequentially, and another doing 1,000 at once, each against its own sandbox and
+//! The figures: a cold client doing 1,000 operations (create, patch the customer's attributes,
+//! disconnect) sequentially, and another doing 1,000 at once, each against its own sandbox and
 //! moto. Counted: token requests the sandbox received, and `GetSecretValue` requests the SDK sent
 //! to moto (an interceptor on the real client) next to the adapter's own read counter.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use genesys_sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox, SandboxConfig};
+use genesys_sandbox::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox, SandboxConfig, SandboxState,
+};
 use secure_initiation::attributes::Schema;
 use secure_initiation::genesys::GenesysClient;
 use secure_initiation::payload::ParticipantAttributesBody;
@@ -16,19 +18,26 @@ use crate::helpers::{Initiation, client_config, deadline_in, moto, moto_source, 
 
 const OPERATIONS: usize = 1_000;
 
-async fn operation(client: &GenesysClient, initiation: &Initiation, schema: &Schema) {
+async fn operation(
+    client: &GenesysClient,
+    sandbox: &SandboxState,
+    initiation: &Initiation,
+    schema: &Schema,
+) {
     let deadline = deadline_in(Duration::from_secs(60));
     let created = client
         .create_conversation(&initiation.body(), deadline)
         .await
         .unwrap();
-    let customer = client
-        .customer_participant_id(&created.conversation_id, deadline)
-        .await
-        .unwrap();
+    let conversation = sandbox.conversation(&created.conversation_id).unwrap();
+    let customer = conversation.customer().unwrap().id.clone();
     let body = ParticipantAttributesBody::exposed(schema, &initiation.attributes);
     client
         .update_participant_attributes(&created.conversation_id, &customer, &body, deadline)
+        .await
+        .unwrap();
+    client
+        .disconnect_conversation(&created.conversation_id, deadline)
         .await
         .unwrap();
 }
@@ -56,15 +65,17 @@ async fn run(concurrent: bool) -> Counts {
     );
     let initiation = Arc::new(Initiation::new());
     let schema = Arc::new(Schema::default_schema().unwrap());
+    let state: SandboxState = (*sandbox).clone();
     if concurrent {
         let tasks: Vec<_> = (0..OPERATIONS)
             .map(|_| {
-                let (client, initiation, schema) = (
+                let (client, state, initiation, schema) = (
                     Arc::clone(&client),
+                    state.clone(),
                     Arc::clone(&initiation),
                     Arc::clone(&schema),
                 );
-                tokio::spawn(async move { operation(&client, &initiation, &schema).await })
+                tokio::spawn(async move { operation(&client, &state, &initiation, &schema).await })
             })
             .collect();
         for task in tasks {
@@ -72,10 +83,11 @@ async fn run(concurrent: bool) -> Counts {
         }
     } else {
         for _ in 0..OPERATIONS {
-            operation(&client, &initiation, &schema).await;
+            operation(&client, &state, &initiation, &schema).await;
         }
     }
     assert_eq!(sandbox.conversations().len(), OPERATIONS);
+    assert!(sandbox.connected_conversations().is_empty());
     Counts {
         token_requests: sandbox.count_token_requests(),
         secret_reads_on_wire: wire.count(),

@@ -128,7 +128,7 @@ async fn no_secret_or_token_appears_in_logs_or_errors() {
     );
     errors.push(
         client
-            .customer_participant_id(&created.conversation_id, deadline())
+            .disconnect_conversation(&created.conversation_id, deadline())
             .await
             .unwrap_err(),
     );

@@ -69,7 +69,7 @@ async fn persistent_503s_are_retried_a_bounded_number_of_times() {
     );
     let error = h
         .client
-        .customer_participant_id("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f", deadline())
+        .disconnect_conversation("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f", deadline())
         .await
         .unwrap_err();
     assert!(
@@ -95,7 +95,7 @@ async fn a_5xx_backoff_that_would_pass_the_deadline_is_not_attempted() {
     let started = Instant::now();
     let error = h
         .client
-        .customer_participant_id(
+        .disconnect_conversation(
             "0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f",
             deadline_in(Duration::from_secs(2)),
         )
@@ -180,12 +180,11 @@ async fn a_reset_read_is_simply_retried() {
         .unwrap();
     h.sandbox
         .inject(Fault::reset().on_path("/api/v2/conversations"));
-    let customer = h
-        .client
-        .customer_participant_id(&created.conversation_id, deadline())
+    h.client
+        .disconnect_conversation(&created.conversation_id, deadline())
         .await
         .unwrap();
-    assert!(!customer.is_empty());
+    assert!(h.sandbox.connected_conversations().is_empty());
     assert_eq!(h.sandbox.requests_to("/api/v2/conversations").len(), 2);
 }
 
@@ -211,7 +210,7 @@ async fn malformed_genesys_json_is_a_typed_error() {
         .inject(Fault::malformed(200).on_path("/api/v2/conversations"));
     let error = h
         .client
-        .customer_participant_id("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f", deadline())
+        .disconnect_conversation("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f", deadline())
         .await
         .unwrap_err();
     assert!(matches!(error, GenesysError::Malformed(_)), "{error:?}");

@@ -14,6 +14,8 @@ use super::{Backend, START_MS};
 const NOW: i64 = START_MS / 1000;
 const CONV_A: &str = "2f5d1c7e-0b7a-4c1e-9a55-6d0d3c1e2a01";
 const CONV_B: &str = "8e1b7a3c-5d2f-4f6e-8b9a-0c1d2e3f4a5b";
+/// A rotation whose old ticket gets no grace (it ended before the case's first bind).
+const NO_GRACE: i64 = NOW - 1;
 
 fn keys() -> SessionKeys {
     SessionKeys::from_secret(&[42u8; 32]).unwrap()
@@ -36,6 +38,8 @@ pub fn record(subject: &str) -> SessionRecord {
         conversation_id: None,
         refresh_count: 0,
         ttl: NOW + 3600,
+        grace_until: None,
+        initiated_conversation: None,
     }
 }
 
@@ -126,7 +130,7 @@ pub async fn binding_a_revoked_session_answers_revoked(b: Backend) {
     let new = successor(&old);
     let rotated = b
         .store
-        .rotate_session(&old.session_hash, &old.subject_key, &new)
+        .rotate_session(&old.session_hash, &old.subject_key, &new, NO_GRACE)
         .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::Rotated);
     let bind = b
@@ -190,7 +194,7 @@ pub async fn rotation_revokes_the_old_ticket_and_stores_the_new_one(b: Backend) 
     let new = successor(&old);
     let rotated = b
         .store
-        .rotate_session(&old.session_hash, &old.subject_key, &new)
+        .rotate_session(&old.session_hash, &old.subject_key, &new, NO_GRACE)
         .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::Rotated);
     let stored_old = b
@@ -200,13 +204,19 @@ pub async fn rotation_revokes_the_old_ticket_and_stores_the_new_one(b: Backend) 
         .unwrap()
         .unwrap();
     assert_eq!(stored_old.status, SessionStatus::Revoked);
+    assert_eq!(stored_old.grace_until, Some(NO_GRACE));
     assert_eq!(
         b.store.get_session(&new.session_hash).await.unwrap(),
         Some(new.clone())
     );
     let again = b
         .store
-        .rotate_session(&old.session_hash, &old.subject_key, &successor(&old))
+        .rotate_session(
+            &old.session_hash,
+            &old.subject_key,
+            &successor(&old),
+            NO_GRACE,
+        )
         .await;
     assert_eq!(again.unwrap(), RotateOutcome::NotActive);
 }
@@ -217,7 +227,7 @@ pub async fn rotation_by_another_subject_is_not_found_and_changes_nothing(b: Bac
     let other_subject = keys().subject_key("user-2");
     let rotated = b
         .store
-        .rotate_session(&old.session_hash, &other_subject, &new)
+        .rotate_session(&old.session_hash, &other_subject, &new, NO_GRACE)
         .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::NotFound);
     assert_eq!(
@@ -236,7 +246,7 @@ pub async fn rotation_of_a_bound_ticket_is_not_active_and_stores_nothing(b: Back
     let new = successor(&old);
     let rotated = b
         .store
-        .rotate_session(&old.session_hash, &old.subject_key, &new)
+        .rotate_session(&old.session_hash, &old.subject_key, &new, NO_GRACE)
         .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::NotActive);
     assert_eq!(b.store.get_session(&new.session_hash).await.unwrap(), None);
@@ -253,13 +263,13 @@ pub async fn rotation_of_a_revoked_ticket_is_not_active(b: Backend) {
     let old = created(&b, "user-1").await;
     let first = successor(&old);
     b.store
-        .rotate_session(&old.session_hash, &old.subject_key, &first)
+        .rotate_session(&old.session_hash, &old.subject_key, &first, NO_GRACE)
         .await
         .unwrap();
     let second = successor(&old);
     let rotated = b
         .store
-        .rotate_session(&old.session_hash, &old.subject_key, &second)
+        .rotate_session(&old.session_hash, &old.subject_key, &second, NO_GRACE)
         .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::NotActive);
     assert_eq!(
@@ -273,7 +283,7 @@ pub async fn rotation_of_an_unknown_hash_is_not_found(b: Backend) {
     let new = successor(&old);
     let rotated = b
         .store
-        .rotate_session(&old.session_hash, &old.subject_key, &new)
+        .rotate_session(&old.session_hash, &old.subject_key, &new, NO_GRACE)
         .await;
     assert_eq!(rotated.unwrap(), RotateOutcome::NotFound);
     assert_eq!(b.store.get_session(&new.session_hash).await.unwrap(), None);
@@ -286,7 +296,7 @@ pub async fn rotation_into_an_existing_hash_changes_neither(b: Backend) {
     new.session_hash = taken.session_hash.clone();
     let err = b
         .store
-        .rotate_session(&old.session_hash, &old.subject_key, &new)
+        .rotate_session(&old.session_hash, &old.subject_key, &new, NO_GRACE)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict), "{err:?}");
@@ -509,4 +519,135 @@ pub async fn concurrent_hits_allow_exactly_the_limit(b: Backend) {
         }
     }
     assert_eq!((allowed, limited), (LIMIT, 20));
+}
+
+pub async fn a_just_replaced_ticket_binds_within_its_grace_and_revokes_its_successor(b: Backend) {
+    let old = created(&b, "user-1").await;
+    let new = successor(&old);
+    b.store
+        .rotate_session(&old.session_hash, &old.subject_key, &new, NOW + 10)
+        .await
+        .unwrap();
+    // The first message left with the old hash just before the page set the new one.
+    let BindOutcome::Bound(bound) = b
+        .store
+        .bind_session(&old.session_hash, CONV_A, NOW + 3)
+        .await
+        .unwrap()
+    else {
+        panic!("a ticket inside its grace must bind");
+    };
+    assert_eq!(bound.conversation_id.as_deref(), Some(CONV_A));
+    assert_eq!(bound.attributes, old.attributes);
+    // The chain is bound once: the successor never validates, the same conversation may ask
+    // again, and no other conversation gets the old hash.
+    let successor_bind = b
+        .store
+        .bind_session(&new.session_hash, CONV_B, NOW + 4)
+        .await
+        .unwrap();
+    assert_eq!(successor_bind, BindOutcome::Revoked);
+    let again = b
+        .store
+        .bind_session(&old.session_hash, CONV_A, NOW + 20)
+        .await
+        .unwrap();
+    assert!(matches!(again, BindOutcome::Bound(_)), "{again:?}");
+    let replay = b
+        .store
+        .bind_session(&old.session_hash, CONV_B, NOW + 5)
+        .await
+        .unwrap();
+    assert_eq!(replay, BindOutcome::Replayed);
+    let stored_new = b
+        .store
+        .get_session(&new.session_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored_new.status, SessionStatus::Revoked);
+}
+
+pub async fn a_replaced_ticket_answers_revoked_after_its_grace_or_once_its_successor_bound(
+    b: Backend,
+) {
+    // After the grace.
+    let old = created(&b, "user-1").await;
+    let new = successor(&old);
+    b.store
+        .rotate_session(&old.session_hash, &old.subject_key, &new, NOW + 10)
+        .await
+        .unwrap();
+    let late = b
+        .store
+        .bind_session(&old.session_hash, CONV_A, NOW + 11)
+        .await
+        .unwrap();
+    assert_eq!(late, BindOutcome::Revoked);
+    assert!(matches!(
+        b.store
+            .bind_session(&new.session_hash, CONV_A, NOW + 11)
+            .await
+            .unwrap(),
+        BindOutcome::Bound(_)
+    ));
+
+    // Inside the grace, but the successor reached Genesys first.
+    let old = created(&b, "user-2").await;
+    let new = successor(&old);
+    b.store
+        .rotate_session(&old.session_hash, &old.subject_key, &new, NOW + 10)
+        .await
+        .unwrap();
+    assert!(matches!(
+        b.store
+            .bind_session(&new.session_hash, CONV_B, NOW + 1)
+            .await
+            .unwrap(),
+        BindOutcome::Bound(_)
+    ));
+    let old_bind = b
+        .store
+        .bind_session(&old.session_hash, CONV_A, NOW + 2)
+        .await
+        .unwrap();
+    assert_eq!(old_bind, BindOutcome::Revoked);
+
+    // The grace never outlives the ticket itself.
+    let mut short = record("user-3");
+    short.expires_at = NOW + 5;
+    b.store.create_session(&short).await.unwrap();
+    let next = successor(&short);
+    b.store
+        .rotate_session(&short.session_hash, &short.subject_key, &next, NOW + 10)
+        .await
+        .unwrap();
+    let expired = b
+        .store
+        .bind_session(&short.session_hash, CONV_A, NOW + 6)
+        .await
+        .unwrap();
+    assert_eq!(expired, BindOutcome::Revoked);
+}
+
+pub async fn the_conversation_a_strategy_created_is_recorded_on_its_ticket(b: Backend) {
+    let r = created(&b, "user-1").await;
+    b.store
+        .record_conversation(&r.session_hash, CONV_A)
+        .await
+        .unwrap();
+    let stored = b.store.get_session(&r.session_hash).await.unwrap().unwrap();
+    assert_eq!(stored.initiated_conversation.as_deref(), Some(CONV_A));
+    assert_eq!(
+        stored.status,
+        SessionStatus::Active,
+        "recording binds nothing"
+    );
+    let unknown = record("user-1");
+    assert!(
+        b.store
+            .record_conversation(&unknown.session_hash, CONV_A)
+            .await
+            .is_err()
+    );
 }

@@ -1,29 +1,84 @@
-//! The local stack's development-only routes behind the demo page: its assets, the Messenger
-//! stand-in's conversation start and the "Architect" route that calls validate-session.
+//! The local stack's development-only routes behind the demo page: its assets, Messenger's
+//! guest sessions in the sandbox with the inbound flow that validates a conversation when its
+//! first message arrives, and the "Architect" route that calls validate-session.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use common::{TestApp, spawn_app};
-use local::Options;
+use genesys_sandbox::MessengerDeployment;
+use local::{DEV_WIDGET_ID, Options};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn messenger_start(app: &TestApp, session_hash: &str) -> String {
-    let started: Value = app
+/// A Messenger guest session: what the stand-in keeps in the browser.
+async fn guest(app: &TestApp) -> String {
+    let token = uuid::Uuid::new_v4().to_string();
+    let session: Value = app
         .http
-        .post(app.url("/sandbox/_sandbox/messenger/start"))
-        .json(&json!({
-            "deploymentId": "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37",
-            "customAttributes": {"session_hash": session_hash},
-        }))
+        .post(app.url("/sandbox/_sandbox/messenger/sessions"))
+        .json(&json!({"deploymentId": DEV_WIDGET_ID, "token": token}))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    started["conversationId"].as_str().unwrap().to_owned()
+    assert_eq!(session["newSession"], true);
+    token
+}
+
+/// The guest writes, with `attributes` travelling beside the message; answers the sandbox's
+/// reply (`conversationId`, `newConversation`).
+async fn say(app: &TestApp, token: &str, text: &str, attributes: Option<Value>) -> Value {
+    let mut message = json!({"type": "Text", "text": text});
+    if let Some(a) = attributes {
+        message["channel"] = json!({"metadata": {"customAttributes": a}});
+    }
+    let response = app
+        .http
+        .post(app.url("/sandbox/_sandbox/messenger/messages"))
+        .json(&json!({"token": token, "message": message}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// A conversation started by a first message carrying `session_hash`.
+async fn messenger_start(app: &TestApp, session_hash: &str) -> String {
+    let token = guest(app).await;
+    let reply = say(
+        app,
+        &token,
+        "Where is my order?",
+        Some(json!({"session_hash": session_hash})),
+    )
+    .await;
+    reply["conversationId"].as_str().unwrap().to_owned()
+}
+
+async fn conversation(app: &TestApp, id: &str) -> Value {
+    app.http
+        .get(app.url(&format!("/sandbox/_sandbox/conversations/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn stats(app: &TestApp) -> Value {
+    app.http
+        .get(app.url("/sandbox/_sandbox/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 async fn architect_run(app: &TestApp, conversation_id: &str) -> reqwest::Response {
@@ -42,6 +97,8 @@ async fn the_demo_page_and_client_are_served_with_a_strict_content_security_poli
         ("/", "text/html; charset=utf-8"),
         ("/web/secure-messaging.js", "text/javascript; charset=utf-8"),
         ("/web/demo/demo.js", "text/javascript; charset=utf-8"),
+        ("/web/demo/dom.js", "text/javascript; charset=utf-8"),
+        ("/web/demo/lifecycle.js", "text/javascript; charset=utf-8"),
         ("/web/demo/demo.css", "text/css; charset=utf-8"),
         ("/dev/genesys-stand-in.js", "text/javascript; charset=utf-8"),
     ] {
@@ -65,19 +122,158 @@ async fn the_demo_page_and_client_are_served_with_a_strict_content_security_poli
         .await
         .unwrap();
     assert_eq!(stack["strategy"], "messenger");
+    assert_eq!(
+        stack["messenger"],
+        json!({"deploymentId": DEV_WIDGET_ID, "maxCustomDataBytes": 2048, "autostart": false})
+    );
 }
 
-fn call_data(record: &Value) -> &Value {
-    record["flowRun"]["steps"]
+/// The first step of a flow record that ran `action`.
+fn step<'a>(flow: &'a Value, action: &str) -> &'a Value {
+    flow["steps"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["action"] == "callData")
+        .find(|s| s["name"] == action)
         .map_or(&Value::Null, |s| &s["detail"])
 }
 
 #[tokio::test]
-async fn the_generated_flow_validates_the_hash_sets_the_data_then_transfers_to_the_tiers_queue() {
+async fn the_first_message_runs_the_generated_flow_once_which_sets_the_data_then_transfers() {
+    let app = spawn_app(Options::default()).await;
+    let token = app.login("hana").await;
+    let ticket = app.initiate(&token).await;
+    let hash = ticket["sessionHash"].as_str().unwrap();
+    let guest = guest(&app).await;
+    let started = say(&app, &guest, "hi", Some(json!({"session_hash": hash}))).await;
+    assert_eq!(started["newConversation"], true);
+    let id = started["conversationId"].as_str().unwrap();
+
+    let read = conversation(&app, id).await;
+    let flow = &read["inboundFlow"];
+    assert!(
+        flow["flow"]
+            .as_str()
+            .unwrap()
+            .contains("infra/genesys/flows/secure-inbound-message.yaml"),
+        "{flow:#}"
+    );
+    assert_eq!(flow["steps"][0]["name"], "getParticipantData");
+    assert_eq!(flow["steps"][0]["detail"]["attribute"], "session_hash");
+    assert_eq!(flow["steps"][0]["detail"]["set"], true);
+    let call = step(flow, "callData");
+    assert_eq!(call["dataAction"], "Validate secure session");
+    assert_eq!(call["path"], "success");
+    assert_eq!(call["output"]["valid"], true);
+    assert_eq!(call["output"]["priority_tier"], "2");
+    assert_eq!(flow["queue"], "Web Messaging Standard", "tier 2's queue");
+    let transfer = flow["transferStep"].as_u64().unwrap();
+    let set = flow["participantData"].as_array().unwrap();
+    let keys: Vec<&str> = set.iter().map(|d| d["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "priority_tier",
+            "geo_segment",
+            "order_id",
+            "risk_score",
+            "authenticated"
+        ]
+    );
+    assert!(
+        set.iter().all(|d| d["step"].as_u64().unwrap() < transfer),
+        "every datum is set before the transfer"
+    );
+    assert!(
+        !flow.to_string().contains(hash),
+        "the flow record never holds the hash"
+    );
+    let customer = read["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["purpose"] == "customer")
+        .unwrap();
+    assert_eq!(
+        customer["attributes"]["geo_segment"], "na-east",
+        "Set Participant Data landed"
+    );
+
+    // Later messages, and a reload (the session configured again), start no flow run.
+    say(&app, &guest, "anyone?", None).await;
+    let resumed: Value = app
+        .http
+        .post(app.url("/sandbox/_sandbox/messenger/sessions"))
+        .json(&json!({"deploymentId": DEV_WIDGET_ID, "token": guest}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resumed["newSession"], false);
+    assert_eq!(resumed["conversation"]["id"], id);
+    assert_eq!(stats(&app).await["flowRuns"], 1);
+
+    // Ended by an agent, then the same hash again: a new conversation, a second flow run, and
+    // the hash (bound to the first conversation) is replayed: the default queue, nothing set.
+    let ended = app
+        .http
+        .post(app.url(&format!("/sandbox/_sandbox/conversations/{id}/disconnect")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), StatusCode::OK);
+    let again = say(&app, &guest, "back", Some(json!({"session_hash": hash}))).await;
+    assert_eq!(again["newConversation"], true);
+    let second = conversation(&app, again["conversationId"].as_str().unwrap()).await;
+    assert_eq!(
+        step(&second["inboundFlow"], "callData")["output"]["reason"],
+        "replayed"
+    );
+    assert_eq!(second["inboundFlow"]["queue"], "Web Messaging");
+    assert!(second["inboundFlow"].get("participantData").is_none());
+    assert_eq!(stats(&app).await["flowRuns"], 2);
+}
+
+#[tokio::test]
+async fn the_messenger_deployment_settings_are_options_of_the_stack() {
+    let app = spawn_app(Options {
+        messenger: MessengerDeployment {
+            max_custom_data_bytes: 100,
+            autostart: true,
+        },
+        ..Options::default()
+    })
+    .await;
+    let stack: Value = app
+        .http
+        .get(app.url("/dev/stack"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stack["messenger"]["maxCustomDataBytes"], 100);
+    assert_eq!(stack["messenger"]["autostart"], true);
+    let guest = guest(&app).await;
+    let over = app
+        .http
+        .post(app.url("/sandbox/_sandbox/messenger/messages"))
+        .json(
+            &json!({"token": guest, "message": {"type": "Text", "text": "hi",
+            "channel": {"metadata": {"customAttributes": {"session_hash": "x".repeat(100)}}}}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(over.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(stats(&app).await["conversations"], 0);
+}
+
+#[tokio::test]
+async fn the_architect_route_answers_the_flows_record_and_runs_it_for_other_conversations_once() {
     let app = spawn_app(Options::default()).await;
     let token = app.login("gina").await;
     let ticket = app.initiate(&token).await;
@@ -86,96 +282,47 @@ async fn the_generated_flow_validates_the_hash_sets_the_data_then_transfers_to_t
 
     let response = architect_run(&app, &conversation_id).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let record: Value = response.json().await.unwrap();
+    let run: Value = response.json().await.unwrap();
+    assert_eq!(run["dataAction"]["status"], 200);
+    assert_eq!(run["dataAction"]["path"], "success");
+    assert_eq!(run["dataAction"]["output"]["priority_tier"], "2");
+    assert_eq!(run["flowRun"]["queue"], "Web Messaging Standard");
+    assert_eq!(run["participantAttributesAfter"]["geo_segment"], "na-east");
     assert_eq!(
-        record["participantData"]["session_hash"], hash,
-        "what Messenger carried"
+        run["flowRun"],
+        conversation(&app, &conversation_id).await["inboundFlow"],
+        "the record the sandbox stored: the flow ran once"
     );
-    assert_eq!(record["dataAction"]["path"], "success");
-    assert_eq!(record["dataAction"]["output"]["priority_tier"], "2");
-    let run = &record["flowRun"];
-    assert_eq!(
-        run["flow"]["file"],
-        "infra/genesys/flows/secure-inbound-message.yaml"
-    );
-    assert_eq!(run["queue"], "Web Messaging Standard", "tier 2: {run:#}");
-    assert_eq!(call_data(&record)["path"], "success");
-    assert_eq!(call_data(&record)["outputs"]["State.valid"], true);
-    let transfer_step = run["transfer"]["step"].as_u64().unwrap();
-    for key in [
-        "priority_tier",
-        "geo_segment",
-        "risk_score",
-        "authenticated",
-    ] {
-        let set = &run["participantData"][key];
-        assert!(
-            set["step"].as_u64().unwrap() < transfer_step,
-            "{key} is set before the transfer"
-        );
-    }
-    assert_eq!(run["participantData"]["geo_segment"]["value"], "na-east");
-    assert!(
-        !run.to_string().contains(hash),
-        "the flow's path never shows the session hash"
-    );
-
-    // The flow runs once per conversation: asking again returns the same record.
-    let again: Value = architect_run(&app, &conversation_id)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(again, record);
-
-    // The same hash in another conversation is a replay: the default queue, nothing set.
-    let replayed = messenger_start(&app, hash).await;
-    let record: Value = architect_run(&app, &replayed).await.json().await.unwrap();
-    assert_eq!(record["flowRun"]["queue"], "Web Messaging");
-    assert_eq!(call_data(&record)["outputs"]["State.reason"], "replayed");
-    assert_eq!(record["flowRun"]["participantData"], json!({}));
+    assert_eq!(stats(&app).await["flowRuns"], 1);
 }
 
 #[tokio::test]
-async fn a_forged_or_missing_hash_reaches_the_default_queue() {
+async fn a_forged_or_missing_hash_reaches_the_default_queue_with_nothing_set() {
     let app = spawn_app(Options::default()).await;
     let forged = messenger_start(&app, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
-    let record: Value = architect_run(&app, &forged).await.json().await.unwrap();
-    assert_eq!(record["flowRun"]["queue"], "Web Messaging");
-    assert_eq!(call_data(&record)["outputs"]["State.valid"], false);
-    assert_eq!(call_data(&record)["outputs"]["State.reason"], "unknown");
-    assert_eq!(record["dataAction"]["output"]["valid"], false);
+    let run: Value = architect_run(&app, &forged).await.json().await.unwrap();
+    assert_eq!(run["dataAction"]["output"]["valid"], false);
+    assert_eq!(run["dataAction"]["output"]["reason"], "unknown");
+    assert_eq!(run["flowRun"]["queue"], "Web Messaging");
     assert_eq!(
-        record["flowRun"]["participantData"],
-        json!({}),
-        "nothing set for a forged hash"
+        run["participantAttributesAfter"],
+        json!({"session_hash": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}),
+        "nothing written for a forged hash"
     );
 
-    let started: Value = app
-        .http
-        .post(app.url("/sandbox/_sandbox/messenger/start"))
-        .json(&json!({
-            "deploymentId": "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37",
-            "customAttributes": {},
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let record: Value = architect_run(&app, started["conversationId"].as_str().unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(record["flowRun"]["queue"], "Web Messaging");
-    assert_eq!(record["dataAction"]["path"], "not called");
+    let guest = guest(&app).await;
+    let started = say(&app, &guest, "no attributes", None).await;
+    let id = started["conversationId"].as_str().unwrap();
+    let flow = conversation(&app, id).await["inboundFlow"].clone();
+    assert_eq!(flow["steps"][0]["detail"]["set"], false);
+    assert_eq!(flow["queue"], "Web Messaging");
     assert_eq!(
-        call_data(&record),
+        step(&flow, "callData"),
         &Value::Null,
-        "no hash: the data action is not called"
+        "no hash: no data action call"
     );
+    let run: Value = architect_run(&app, id).await.json().await.unwrap();
+    assert_eq!(run["dataAction"]["path"], "not called");
 
     let unknown = architect_run(&app, "5d1c9e2a-0000-4000-8000-000000000000").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);

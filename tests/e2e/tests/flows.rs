@@ -41,7 +41,13 @@ async fn messenger_initiation_returns_only_the_session_hash_for_messenger() {
         .collect();
     assert_eq!(
         keys,
-        vec!["customAttributes", "expiresAt", "sessionHash", "strategy"]
+        vec![
+            "chainExpiresAt",
+            "customAttributes",
+            "expiresAt",
+            "sessionHash",
+            "strategy"
+        ]
     );
     assert_eq!(body["strategy"], "messenger");
     assert_eq!(body["customAttributes"], json!({ "session_hash": hash }));
@@ -65,16 +71,30 @@ async fn whole_flow(strategy: StrategyKind) {
         assert!(first["token"].as_str().is_some_and(|t| !t.is_empty()));
     }
 
-    // Refresh before use: the old hash is revoked, the new one validates.
+    // Refresh before use, once the ticket is within its refresh window: the old hash is revoked
+    // (after its short grace), the new one validates.
+    app.advance_clock(46).await;
     let refreshed = app.refresh(&token, &old).await;
     assert_eq!(refreshed.status(), StatusCode::CREATED);
     let refreshed: Value = refreshed.json().await.unwrap();
     let new = hash_of(&refreshed);
     assert_ne!(old, new);
+    assert_eq!(
+        refreshed["chainExpiresAt"], first["chainExpiresAt"],
+        "one chain"
+    );
     let conv = match strategy {
         StrategyKind::Messenger => conversation(),
-        StrategyKind::InitiationApi => refreshed["conversationId"].as_str().unwrap().to_owned(),
+        StrategyKind::InitiationApi => {
+            // The chain's first conversation was ended before the second was created.
+            let old_conv = first["conversationId"].as_str().unwrap();
+            let ended = app.running.sandbox.conversation(old_conv).unwrap();
+            assert_eq!(ended.state.as_str(), "disconnected");
+            assert_eq!(app.running.sandbox.connected_conversations().len(), 1);
+            refreshed["conversationId"].as_str().unwrap().to_owned()
+        }
     };
+    app.advance_clock(11).await;
     let revoked = app.validate(&old, &conversation()).await;
     assert_eq!(
         (revoked["valid"].clone(), revoked["reason"].clone()),
@@ -106,8 +126,10 @@ async fn whole_flow(strategy: StrategyKind) {
     );
 
     // A consumed hash cannot be refreshed.
+    app.advance_clock(40).await;
     let consumed = app.refresh(&token, &new).await;
-    assert_problem(consumed, 403, "session-not-refreshable").await;
+    let problem = assert_problem(consumed, 403, "session-not-refreshable").await;
+    assert_eq!(problem["reason"], "used");
 
     // Expiry, with the stack's clock moved past the 60 s ticket.
     let unused = hash_of(&app.initiate(&token).await);

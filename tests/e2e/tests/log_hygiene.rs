@@ -76,6 +76,7 @@ async fn no_secret_token_hash_subject_or_order_id_reaches_the_logs() {
         let _ = app
             .initiate_with(&token, &json!({"orderId": order}), Some("idem-1"))
             .await;
+        app.advance_clock(46).await;
         let refreshed: Value = app.refresh(&token, &hash).await.json().await.unwrap();
         let new = refreshed["sessionHash"].as_str().unwrap().to_owned();
         secrets.push(new.clone());

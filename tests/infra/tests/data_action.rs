@@ -278,6 +278,8 @@ async fn the_aws_lambda_action_round_trips_through_validate_session() {
             conversation_id: None,
             refresh_count: 0,
             ttl: now + 3600,
+            grace_until: None,
+            initiated_conversation: None,
         })
         .await
         .unwrap();

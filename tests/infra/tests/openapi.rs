@@ -263,6 +263,13 @@ impl Harness {
             .unwrap()
     }
 
+    /// A fresh ticket, with the stack's clock moved into its refresh window.
+    async fn refreshable_hash(&self, running: &Running, token: &str) -> String {
+        let hash = self.live_hash(running, token).await;
+        running.clock.advance_ms(46_000);
+        hash
+    }
+
     async fn live_hash(&self, running: &Running, token: &str) -> String {
         let r = self
             .post(
@@ -555,7 +562,7 @@ async fn every_documented_status_is_provoked_on_the_local_stack() {
                     h.post(&api, &path, Auth::Bearer(&tok), json_ct, "{}").await
                 }
                 ("refresh", 201) => {
-                    let hash = h.live_hash(&default, &tok).await;
+                    let hash = h.refreshable_hash(&default, &tok).await;
                     h.post(
                         &default,
                         &path,
@@ -579,9 +586,21 @@ async fn every_documented_status_is_provoked_on_the_local_stack() {
                     h.post(&default, &path, Auth::Bearer(&tok), json_ct, "{}")
                         .await
                 }
+                ("refresh", 429) => {
+                    // Before the ticket's refresh window opens.
+                    let hash = h.live_hash(&default, &tok).await;
+                    h.post(
+                        &default,
+                        &path,
+                        Auth::Bearer(&tok),
+                        json_ct,
+                        json!({"sessionHash": hash}).to_string(),
+                    )
+                    .await
+                }
                 ("refresh", 502 | 504) => {
                     let tok = h.token(&api, &format!("refresh-{code}")).await;
-                    let hash = h.live_hash(&api, &tok).await;
+                    let hash = h.refreshable_hash(&api, &tok).await;
                     let fault = if code == 502 {
                         Fault::status(400)
                     } else {

@@ -348,10 +348,12 @@ fn role_of<'a>(t: &'a Value, f: &Value) -> &'a Value {
 
 #[test]
 fn each_function_may_make_only_the_dynamodb_calls_its_flows_make() {
-    // From shared/src/adapters/dynamodb: initiate creates sessions (PutItem), counts (UpdateItem)
-    // and keeps idempotency records (PutItem, GetItem, UpdateItem, DeleteItem); refresh reads
-    // (GetItem) and rotates in a TransactWriteItems of an Update and a Put; validate binds
-    // (UpdateItem) and explains a refusal (GetItem).
+    // From shared/src/adapters/dynamodb: initiate creates sessions (PutItem), records the
+    // conversation initiation-api created (UpdateItem), counts (UpdateItem) and keeps
+    // idempotency records (PutItem, GetItem, UpdateItem, DeleteItem); refresh reads (GetItem),
+    // counts (UpdateItem) and rotates in a TransactWriteItems of an Update and a Put; validate
+    // binds (UpdateItem, two of them in a transaction for a ticket in its grace) and explains a
+    // refusal (GetItem).
     let expected = [
         (
             "initiate",
@@ -370,17 +372,21 @@ fn each_function_may_make_only_the_dynamodb_calls_its_flows_make() {
             "{crate_name}"
         );
     }
-    // Refresh writes only inside its rotation transaction.
+    // Refresh creates sessions only inside its rotation transaction. Outside it, it updates only
+    // its rate counters and, with initiation-api, records the conversation on a session.
     let (_, refresh) = function(&t, "refresh-token");
     for s in statements(role_of(&t, refresh)) {
         let actions = as_list(&s["Action"]);
-        if actions
-            .iter()
-            .any(|a| a == "dynamodb:PutItem" || a == "dynamodb:UpdateItem")
-        {
-            assert_eq!(
-                s["Condition"]["ForAnyValue:StringEquals"]["dynamodb:EnclosingOperation"],
-                json!(["TransactWriteItems"])
+        let keys = &s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+        let in_transaction = s["Condition"]["ForAnyValue:StringEquals"]["dynamodb:EnclosingOperation"]
+            == json!(["TransactWriteItems"]);
+        if actions.iter().any(|a| a == "dynamodb:PutItem") {
+            assert!(in_transaction, "{s}");
+        }
+        if actions.iter().any(|a| a == "dynamodb:UpdateItem") && !in_transaction {
+            assert!(
+                *keys == json!(["rate#*"]) || s["Sid"] == "RecordConversation",
+                "{s}"
             );
         }
     }

@@ -1,13 +1,15 @@
-// Shared by the browser suites: the local stack as a child process, headless Chromium, and
-// the page-level checks every suite makes.
+// Shared by the browser suites: the local stack as a child process, headless Chromium, the
+// demo page with a controlled clock, and the page-level checks every suite makes.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 
 import { chromium } from 'playwright-core';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
+export const outputDir = new URL('../../test-output/', import.meta.url);
 
 /** The `local` binary: `LOCAL_BIN`, else the cargo target dir's debug build. */
 function localBinary() {
@@ -76,61 +78,36 @@ export function launchBrowser() {
   });
 }
 
-/**
- * Opens the demo page in a fresh context; records what crosses the wire and every page error.
- * @param {import('playwright-core').Browser} browser
- * @param {string} base
- */
-export async function openDemo(browser, base) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  /** Requests and JSON responses of the API, for tests that look at what was exchanged. */
-  const exchanges = [];
-  page.on('response', async (response) => {
-    const url = new URL(response.url());
-    if (!url.pathname.startsWith('/v1/')) return;
-    const request = response.request();
-    exchanges.push({
-      path: url.pathname,
-      status: response.status(),
-      authorization: await request.headerValue('authorization'),
-      body: await response.json().catch(() => null),
-    });
-  });
-  const urls = [];
-  page.on('request', (r) => urls.push(r.url()));
-  await page.goto(`${base}/`);
-  await page.waitForSelector('body[data-ready="true"]');
-  return { context, page, problems, exchanges, urls };
-}
-
-/** Signs in as a development user with the page's form. */
-export async function signIn(page, sub, tier = '2', geo = 'na-east') {
-  await page.fill('#sub', sub);
-  await page.selectOption('#tier', tier);
-  await page.selectOption('#geo', geo);
-  await page.click('#signin-button');
-  await page.waitForSelector('#signin-status.ok');
-}
-
-/** Clicks "Start secure chat" and waits for Architect's answer. */
-export async function startChat(page) {
-  await page.click('#start');
-  await page.waitForSelector('#validation[data-state="done"]');
-  return page.$eval('#validation', (e) => ({ ...e.dataset }));
+/** JSON from the stack (node's fetch, not the page). */
+export async function json(base, path, init) {
+  const response = await fetch(`${base}${path}`, init);
+  assert.ok(response.ok, `${path} answered ${response.status}`);
+  return response.json();
 }
 
 /** A sandbox admin route, read from the test. */
-export async function sandbox(base, path) {
-  const response = await fetch(`${base}/sandbox/_sandbox${path}`);
-  assert.equal(response.status, 200, path);
-  return response.json();
+export const sandbox = (base, path) => json(base, `/sandbox/_sandbox${path}`);
+
+/** The store's live session records (`GET /dev/store`): `{sessions, active, bound, revoked}`. */
+export const store = (base) => json(base, '/dev/store');
+
+/** The stack's clock: real time plus how far `/dev/clock` moved it. */
+export async function serverNow(base) {
+  const { offsetSecs } = await json(base, '/dev/clock?advanceSecs=0', { method: 'POST' });
+  return Date.now() + offsetSecs * 1000;
 }
+
+/** Sets the sandbox's Messenger deployment (custom-data budget, autostart). */
+export const setDeployment = (base, deployment) =>
+  json(base, '/sandbox/_sandbox/messenger/deployment', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ maxCustomDataBytes: 2048, autostart: false, ...deployment }),
+  });
+
+/** An agent (or the flow) ends a conversation. */
+export const disconnect = (base, id) =>
+  json(base, `/sandbox/_sandbox/conversations/${id}/disconnect`, { method: 'POST' });
 
 /** The data action as Architect calls it (Basic credential of the local stack). */
 export async function validate(base, sessionHash, conversationId) {
@@ -146,7 +123,144 @@ export async function validate(base, sessionHash, conversationId) {
   return response.json();
 }
 
-/** Asserts that no secret sits in browser storage, cookies, the DOM or any URL requested. */
+/**
+ * Records what a page sends and receives: API exchanges (with their request headers and body),
+ * every URL requested, page errors, and which requests are still in flight (the Messenger
+ * event stream excepted: it stays open).
+ */
+function record(page) {
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  const exchanges = [];
+  const urls = [];
+  const inflight = new Set();
+  page.on('request', (r) => {
+    urls.push(r.url());
+    if (!r.url().endsWith('/_sandbox/messenger/events')) inflight.add(r);
+  });
+  page.on('requestfinished', (r) => inflight.delete(r));
+  page.on('requestfailed', (r) => inflight.delete(r));
+  page.on('response', async (response) => {
+    const url = new URL(response.url());
+    if (!url.pathname.startsWith('/v1/')) return;
+    const request = response.request();
+    exchanges.push({
+      path: url.pathname,
+      status: response.status(),
+      authorization: await request.headerValue('authorization'),
+      idempotencyKey: await request.headerValue('idempotency-key'),
+      requestBody: request.postData(),
+      body: await response.json().catch(() => null),
+    });
+  });
+  return { problems, exchanges, urls, inflight };
+}
+
+/**
+ * Opens the demo page in a fresh context. With `clock: true` the page's clock is Playwright's,
+ * set to the stack's time and paused, so only `advance` moves it (together with the stack's).
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} base
+ */
+export async function openDemo(browser, base, { clock = false } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  if (clock) {
+    const at = await serverNow(base);
+    await context.clock.install({ time: at });
+    await context.clock.pauseAt(at + 1000);
+  }
+  const recorded = record(page);
+  await page.goto(`${base}/`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const demo = { base, context, page, ...recorded };
+  demo.reload = async () => {
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+  };
+  return demo;
+}
+
+/** Waits until the page has no request in flight, twice in a row. */
+export async function settle({ inflight }) {
+  for (let quiet = 0; quiet < 2; ) {
+    await new Promise((r) => setTimeout(r, 25));
+    quiet = inflight.size === 0 ? quiet + 1 : 0;
+  }
+}
+
+/**
+ * Moves the stack's clock and the page's clock forward by `secs`, in steps, letting the page
+ * finish what each step started (a refresh, a Database.set) before the next.
+ */
+export async function advance(demo, secs, step = 5) {
+  for (let left = secs; left > 0; left -= step) {
+    const s = Math.min(step, left);
+    await json(demo.base, `/dev/clock?advanceSecs=${s}`, { method: 'POST' });
+    await demo.context.clock.runFor(s * 1000);
+    await settle(demo);
+  }
+}
+
+/** Signs in as a development user with the page's form. */
+export async function signIn(page, sub, tier = '2', geo = 'na-east') {
+  await page.fill('#sub', sub);
+  await page.selectOption('#tier', tier);
+  await page.selectOption('#geo', geo);
+  await page.click('#signin-button');
+  await page.waitForSelector('#signin-status.ok');
+}
+
+/** Clicks "Start secure chat" and waits until the client handed the ticket to Messenger. */
+export async function handOver(page) {
+  const before = await page.locator('#events li[data-type="handed-off"]').count();
+  await page.click('#start');
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('#events li[data-type="handed-off"]').length > n,
+    before,
+  );
+}
+
+/** Writes in Messenger's panel, as the customer does. */
+export async function write(page, text) {
+  await page.fill('.dev-messenger input[name="message"]', text);
+  await page.click('.dev-messenger button[type="submit"]');
+}
+
+/** Writes the first message and waits for the inbound flow's validation on the page. */
+export async function firstMessage(page, text = 'Where is my order?') {
+  const before = await page.locator('[data-messenger="Conversations.started"]').count();
+  await write(page, text);
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-messenger="Conversations.started"]').length > n,
+    before,
+  );
+  await page.waitForSelector('#validation[data-state="done"]');
+  return page.$eval('#validation', (e) => ({ ...e.dataset }));
+}
+
+/** Start, first message, validation: the whole chat. */
+export async function startChat(page, text) {
+  await handOver(page);
+  return firstMessage(page, text);
+}
+
+/** The conversation id the page shows. */
+export const conversationShown = (page) => page.$eval('#received code', (e) => e.textContent);
+
+/** Events the client reported in the page, by type. */
+export function eventTypes(page) {
+  return page.$$eval('#events li[data-type]', (items) => items.map((li) => li.dataset.type));
+}
+
+/**
+ * Asserts that no secret sits in browser storage, cookies, the DOM or any URL requested. The one
+ * record allowed is Messenger's own (the stand-in's): its session token and whether the window
+ * was open, nothing else.
+ */
 export async function assertNothingKept({ page, context, urls }, secrets) {
   const seen = await page.evaluate(() => ({
     local: Object.entries(localStorage),
@@ -155,19 +269,32 @@ export async function assertNothingKept({ page, context, urls }, secrets) {
     dom: document.documentElement.outerHTML,
     address: location.href,
   }));
-  assert.deepEqual(seen.local, [], 'localStorage is empty');
+  assert.equal(seen.local.length, 1, 'localStorage holds only Messenger\'s session record');
+  const [key, value] = seen.local[0];
+  assert.match(key, /^_genesys\.messenger\.stand-in:[0-9a-f-]{36}$/);
+  const record = JSON.parse(value);
+  assert.deepEqual(Object.keys(record).sort(), ['open', 'token']);
+  assert.match(record.token, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(typeof record.open, 'boolean');
   assert.deepEqual(seen.session, [], 'sessionStorage is empty');
   assert.equal(seen.cookie, '', 'no cookie');
   assert.deepEqual(await context.cookies(), [], 'no cookie in the jar');
+  assert.ok(!urls.some((u) => u.includes(record.token)), "Messenger's session token is in no URL");
   for (const [name, secret] of Object.entries(secrets)) {
     assert.ok(secret && secret.length > 10, `${name} was captured`);
+    assert.ok(!value.includes(secret), `${name} is not in Messenger's record`);
     assert.ok(!seen.dom.includes(secret), `${name} is not in the DOM`);
     assert.ok(!seen.address.includes(secret), `${name} is not in the address`);
     assert.ok(!urls.some((u) => u.includes(secret)), `${name} is in no URL requested`);
   }
 }
 
-/** Events the client reported in the page, by type. */
-export function eventTypes(page) {
-  return page.$$eval('#events li', (items) => items.map((li) => li.dataset.type));
+/** Saves a full-page screenshot under test-output/. */
+export async function screenshot(page, name) {
+  await mkdir(outputDir, { recursive: true });
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height }); // Messenger's docked panel lands below the content
+  const file = new URL(name, outputDir);
+  await page.screenshot({ path: fileURLToPath(file), fullPage: true });
+  return file;
 }

@@ -1,21 +1,26 @@
 // The whole flow in headless Chromium with the initiation-api strategy.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-
 import {
   assertNothingKept,
   eventTypes,
   launchBrowser,
   openDemo,
   sandbox,
+  screenshot,
   signIn,
-  startChat,
   startStack,
 } from './harness.mjs';
 
 let stack;
 let browser;
+
+/** The widget starts with the conversation the backend created; Architect validates it. */
+async function startChat(page) {
+  await page.click('#start');
+  await page.waitForSelector('#validation[data-state="done"]');
+  return page.$eval('#validation', (e) => ({ ...e.dataset }));
+}
 
 before(async () => {
   stack = await startStack(['--strategy', 'initiation-api']);
@@ -71,8 +76,7 @@ test('an expired ticket is refreshed into a fresh conversation before the widget
   const refreshed = exchanges.find((x) => x.path === '/v1/initiations/refresh').body;
   const shown = await page.$eval('#received code', (e) => e.textContent);
   assert.equal(shown, refreshed.conversationId, 'the widget started the refreshed conversation');
-  await mkdir(new URL('../../test-output/', import.meta.url), { recursive: true });
-  await page.screenshot({ path: new URL('../../test-output/demo-initiation-api.png', import.meta.url).pathname, fullPage: true });
+  await screenshot(page, 'demo-initiation-api.png');
   assert.deepEqual(problems, []);
   await demo.context.close();
 });

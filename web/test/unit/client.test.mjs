@@ -1,80 +1,14 @@
-// The reference client's logic against a fake API (no browser): hand-over, refresh, retries.
-import { test } from 'node:test';
+// The reference client's logic against a fake API (no browser): hand-over, refresh before the
+// hand-over, retries, errors, what it never touches. The lifecycle after the hand-over is in
+// lifecycle.test.mjs.
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
 import { createSecureMessaging, retryAfterMs, SecureMessagingError } from '../../secure-messaging.js';
+import { T0, cleanUp, fakeApi, messengerTicket, problem, setup, types } from './fakes.mjs';
 
-const T0 = Date.parse('2026-03-01T12:00:00Z');
-
-/** A scripted API: each path answers its queued responses in order; every call is recorded. */
-function fakeApi(script) {
-  const calls = [];
-  const fetch = async (url, init) => {
-    const path = new URL(url, 'http://site.test').pathname;
-    calls.push({ url, path, init, body: JSON.parse(init.body), auth: init.headers.authorization });
-    const next = script[path]?.shift();
-    if (!next) throw new Error(`unexpected call to ${path}`);
-    if (typeof next === 'function') return next(init);
-    const headers = { 'content-type': next.status < 300 ? 'application/json' : 'application/problem+json', ...next.headers };
-    return new Response(JSON.stringify(next.body ?? {}), { status: next.status, headers });
-  };
-  return { fetch, calls };
-}
-
-const messengerTicket = (hash, now, ttlSecs = 60) => ({
-  status: 201,
-  body: {
-    strategy: 'messenger',
-    sessionHash: hash,
-    expiresAt: new Date(now + ttlSecs * 1000).toISOString(),
-    customAttributes: { session_hash: hash },
-  },
-});
-
-const problem = (status, title, headers = {}) => ({
-  status,
-  headers,
-  body: { type: `urn:secure-initiation:problem:${title}`, title, status, detail: `${title} detail` },
-});
-
-/** Messenger's `Genesys` function, recording commands. */
-function fakeGenesys({ failSet = false, failOpen = false } = {}) {
-  const commands = [];
-  const genesys = (kind, name, options, resolve, reject) => {
-    commands.push({ kind, name, options });
-    if ((name === 'Database.set' && failSet) || (name === 'Messenger.open' && failOpen)) reject(new Error('no'));
-    else resolve();
-  };
-  return { genesys, commands };
-}
-
-/** A client over the fakes, with a manual clock; returns everything a test inspects. */
-function setup(script, overrides = {}) {
-  const api = fakeApi(script);
-  const messenger = fakeGenesys(overrides.genesysOptions);
-  const clock = { now: T0 };
-  const events = [];
-  const tokenRequests = [];
-  const sleeps = [];
-  const client = createSecureMessaging({
-    getSessionToken: async (context) => {
-      tokenRequests.push(context);
-      return `jwt-${tokenRequests.length}`;
-    },
-    genesys: () => messenger.genesys,
-    fetch: api.fetch,
-    now: () => clock.now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    onEvent: (e) => events.push(e),
-    ...overrides.options,
-  });
-  return { client, api, messenger, clock, events, tokenRequests, sleeps };
-}
-
-const types = (events) => events.map((e) => e.type);
+afterEach(cleanUp);
 
 test('a start hands exactly the returned custom attributes to Messenger and opens it', async () => {
   const { client, api, messenger, events } = setup({ '/v1/initiations': [messengerTicket('h1', T0)] });
@@ -160,7 +94,7 @@ test('a ticket inside the safety margin is refreshed, a fresher one is used as i
   assert.deepEqual(ageing.api.calls.map((c) => c.path), ['/v1/initiations', '/v1/initiations/refresh']);
 });
 
-test('the expiry is checked after the widget has loaded', async () => {
+test('a prepared ticket is checked for expiry after the widget has loaded', async () => {
   let clock;
   const ctx = setup(
     {
@@ -170,9 +104,27 @@ test('the expiry is checked after the widget has loaded', async () => {
     { options: { whenReady: async () => { clock.now += 70_000; } } },
   );
   clock = ctx.clock;
+  await ctx.client.prepare();
   await ctx.client.start();
   assert.deepEqual(ctx.api.calls.map((c) => c.path), ['/v1/initiations', '/v1/initiations/refresh']);
   assert.equal(ctx.messenger.commands[0].options.messaging.customAttributes.session_hash, 'h2');
+});
+
+test('without a prepared ticket the widget loads first, so the ticket is fresh at the hand-over', async () => {
+  const order = [];
+  const ctx = setup(
+    { '/v1/initiations': [messengerTicket('h1', T0)] },
+    { options: { whenReady: async () => { order.push('widget loaded'); } } },
+  );
+  const fetch = ctx.api.fetch;
+  await createSecureMessaging({
+    getSessionToken: async () => 'jwt',
+    genesys: () => ctx.messenger.genesys,
+    whenReady: async () => order.push('widget loaded'),
+    fetch: async (url, init) => (order.push('initiate'), fetch(url, init)),
+    now: () => ctx.clock.now,
+  }).start();
+  assert.deepEqual(order, ['widget loaded', 'initiate']);
 });
 
 test('a failed refresh falls back to one fresh initiation', async () => {
@@ -292,16 +244,21 @@ test('a network failure and a body that is not JSON are errors', async () => {
   await assert.rejects(garbled.client.start(), (e) => e.code === 'protocol');
 });
 
-test('a request past its deadline is aborted', async () => {
-  let signal;
+test('a request past its deadline is aborted, retried once with the same key, then an error', async () => {
+  const signals = [];
   const hang = (init) =>
     new Promise((_, reject) => {
-      signal = init.signal;
+      signals.push(init.signal);
       init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
     });
-  const { client } = setup({ '/v1/initiations': [hang] }, { options: { timeoutMs: 30 } });
-  await assert.rejects(client.start(), (e) => e.code === 'timeout');
-  assert.equal(signal.aborted, true);
+  const { client, api, advance } = setup({ '/v1/initiations': [hang, hang] }, { options: { timeoutMs: 30 } });
+  const started = client.start();
+  started.catch(() => {});
+  await advance(30);
+  await advance(30);
+  await assert.rejects(started, (e) => e.code === 'timeout');
+  assert.deepEqual(signals.map((s) => s.aborted), [true, true]);
+  assert.equal(api.calls[0].key, api.calls[1].key);
 });
 
 test('a double click starts one chat', async () => {
@@ -342,11 +299,12 @@ test('a prepare during a start adds no ticket', async () => {
   assert.equal(api.calls.length, 1);
 });
 
-test('a ticket is handed over once: the next start initiates again', async () => {
-  const { client, api } = setup({ '/v1/initiations': [messengerTicket('h1', T0), messengerTicket('h2', T0)] });
+test('a second start while the handed-over ticket is kept fresh only opens Messenger', async () => {
+  const { client, api, messenger } = setup({ '/v1/initiations': [messengerTicket('h1', T0)] });
   await client.start();
-  await client.start();
-  assert.equal(api.calls.length, 2);
+  assert.deepEqual(await client.start(), { strategy: 'messenger', active: false });
+  assert.equal(api.calls.length, 1);
+  assert.deepEqual(messenger.commands.map((c) => c.name), ['Database.set', 'Messenger.open', 'Messenger.open']);
 });
 
 test('clear forgets a prepared ticket', async () => {
@@ -447,9 +405,12 @@ test('events never carry a session token or a session hash', async () => {
 test('the client never touches browser storage, cookies or the address bar', async () => {
   const source = await readFile(new URL('../../secure-messaging.js', import.meta.url), 'utf8');
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
-  for (const api of ['localStorage', 'sessionStorage', 'cookie', 'indexedDB', 'caches', 'location', 'history', 'document']) {
+  for (const api of ['localStorage', 'sessionStorage', 'cookie', 'indexedDB', 'caches', 'location', 'history']) {
     assert.ok(!code.includes(api), api);
   }
+  // The page is read for its visibility only (a hidden tab waits to refresh).
+  const uses = code.match(/\b(?:page|document)\b[?.]*\w*/g);
+  assert.deepEqual([...new Set(uses)].sort(), ['document', 'page', 'page?.addEventListener', 'page?.visibilityState']);
 });
 
 test('Retry-After is read as seconds or an HTTP date', () => {

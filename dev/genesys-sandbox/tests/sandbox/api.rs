@@ -285,6 +285,22 @@ async fn patching_a_conversation_to_disconnected_ends_it_and_anything_else_is_re
             .as_array()
             .unwrap()
             .iter()
+            .all(|p| p["messages"][0]["state"] == "disconnected")
+    );
+    let read: Value = http()
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        read["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
             .all(|p| p["state"] == "disconnected")
     );
     assert!(sandbox.connected_conversations().is_empty());

@@ -50,6 +50,12 @@ pub(super) fn session_item(record: &SessionRecord) -> Item {
     if let Some(conversation) = &record.conversation_id {
         item.insert("conversation_id".to_owned(), s(conversation.clone()));
     }
+    if let Some(grace_until) = record.grace_until {
+        item.insert("grace_until".to_owned(), n(grace_until));
+    }
+    if let Some(conversation) = &record.initiated_conversation {
+        item.insert("initiated_conversation".to_owned(), s(conversation.clone()));
+    }
     if !hashed.is_empty() {
         item.insert(
             HASH_ATTRIBUTES.to_owned(),
@@ -81,10 +87,10 @@ pub(super) fn session_record(session_hash: &str, item: &Item) -> Result<SessionR
         Some(_) => return Err(corrupt(HASH_ATTRIBUTES)),
     }
     let status = SessionStatus::parse(string(item, "status")?).ok_or_else(|| corrupt("status"))?;
-    let conversation_id = match item.get("conversation_id") {
+    let conversation_id = optional_string(item, "conversation_id")?;
+    let grace_until = match item.get("grace_until") {
         None => None,
-        Some(AttributeValue::S(c)) => Some(c.clone()),
-        Some(_) => return Err(corrupt("conversation_id")),
+        Some(_) => Some(number(item, "grace_until")?),
     };
     Ok(SessionRecord {
         session_hash: session_hash.to_owned(),
@@ -98,7 +104,17 @@ pub(super) fn session_record(session_hash: &str, item: &Item) -> Result<SessionR
         refresh_count: u32::try_from(number(item, "refresh_count")?)
             .map_err(|_| corrupt("refresh_count"))?,
         ttl: number(item, TTL_ATTRIBUTE)?,
+        grace_until,
+        initiated_conversation: optional_string(item, "initiated_conversation")?,
     })
+}
+
+pub(super) fn optional_string(item: &Item, name: &str) -> Result<Option<String>, StoreError> {
+    match item.get(name) {
+        None => Ok(None),
+        Some(AttributeValue::S(v)) => Ok(Some(v.clone())),
+        Some(_) => Err(corrupt(name)),
+    }
 }
 
 pub(super) fn string<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {

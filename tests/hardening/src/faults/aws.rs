@@ -447,6 +447,8 @@ pub async fn dynamodb_throttled(seen: &mut Exposure) -> Vec<Outcome> {
     let old = fresh["sessionHash"].as_str().unwrap().to_owned();
     seen.secret(old.clone());
     let conversations = stack.running.sandbox.conversations().len();
+    // Into the ticket's refresh window.
+    stack.running.clock.advance_ms(46_000);
     aws.proxy
         .inject(ProxyFault::always(FaultKind::Throttle).on("TransactWriteItems"));
     let refresh = stack
