@@ -12,7 +12,6 @@ pub mod attributes;
 #[cfg(feature = "aws")]
 pub mod bootstrap;
 pub mod config;
-pub mod generate;
 pub mod genesys;
 pub mod http;
 pub mod payload;

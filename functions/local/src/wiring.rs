@@ -27,6 +27,8 @@ use secure_initiation::ports::{
 };
 use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
 
+use crate::architect::{FlowOptions, InterpretedFlow};
+
 /// Secret id of the sandbox's client credentials.
 pub const GENESYS_SECRET: &str = "dev/genesys";
 /// Secret id of the data-action credential.
@@ -74,6 +76,8 @@ pub struct Options {
     pub store: Store,
     /// The risk scorer. Default: the rule-based scorer (tests plug in an HTTP scorer).
     pub risk_scorer: Option<Arc<dyn RiskScorer>>,
+    /// The inbound message flow. Default: the committed generated flow.
+    pub flow: FlowOptions,
     /// The sandbox's Messenger deployment: custom-data budget (default 2048 bytes) and
     /// autostart (default off).
     pub messenger: MessengerDeployment,
@@ -94,6 +98,7 @@ impl Default for Options {
             },
             store: Store::Memory,
             risk_scorer: None,
+            flow: FlowOptions::default(),
             messenger: MessengerDeployment::default(),
         }
     }
@@ -127,6 +132,8 @@ pub struct Stack {
     pub(crate) strategy: StrategyKind,
     /// The in-memory store, when that is the backend (`GET /dev/store` counts its sessions).
     pub(crate) memory: Option<MemoryStore>,
+    /// The inbound message flow the sandbox runs (`architect.rs`).
+    pub(crate) flow: InterpretedFlow,
 }
 
 fn dev_session_key() -> Result<Vec<u8>, StackError> {
@@ -174,6 +181,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     let clock = OffsetClock::new();
     let shared_clock: Arc<dyn Clock> = Arc::new(clock.clone());
     let schema = Arc::new(Schema::default_schema().map_err(build_err)?);
+    let flow = InterpretedFlow::load(&options.flow, &schema).map_err(StackError::Build)?;
 
     let (user, pass) = options.data_action_credential.clone();
     let secrets: Arc<dyn SecretSource> = Arc::new(
@@ -298,5 +306,6 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         credential: (user, pass),
         strategy: options.strategy,
         memory,
+        flow,
     })
 }
