@@ -12,7 +12,6 @@ pub mod attributes;
 pub mod clock;
 pub mod config;
 pub mod env;
-pub mod generate;
 pub mod genesys;
 pub mod http;
 pub mod idempotency;

@@ -18,7 +18,6 @@ const LAYERS: &[&[&str]] = &[
     &["idempotency"],
     &["api"],
     &["config", "telemetry"],
-    &["generate"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {
