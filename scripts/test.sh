@@ -20,12 +20,13 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 log "generated artifacts are fresh"
-cargo run --quiet -p secure-initiation --bin generate-artifacts -- --check
+cargo run --quiet -p genesys-as-code --bin generate-artifacts -- --check
 
 log "doc tests"
 cargo test --workspace --doc --quiet
 
 bash scripts/check-infra.sh
+bash scripts/check-genesys.sh
 bash scripts/browser-tests.sh
 bash scripts/bench.sh --quick # release build of the functions, then a short run of the Lambda bench so it cannot rot
 bash scripts/supply-chain.sh

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use secure_initiation::attributes::Schema;
-use secure_initiation::generate;
+use genesys_as_code::generate;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

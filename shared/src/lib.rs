@@ -9,9 +9,9 @@
 pub mod adapters;
 pub mod api;
 pub mod attributes;
+pub mod clock;
 pub mod config;
 pub mod env;
-pub mod generate;
 pub mod genesys;
 pub mod http;
 pub mod idempotency;

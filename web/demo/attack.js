@@ -3,6 +3,7 @@
 // `Database.set`, writes a message (which starts the conversation and runs the inbound flow),
 // shows what the data action answered, and clears that conversation again.
 import { $, el, verdict } from './dom.js';
+import { renderFlowPath } from './flow-path.js';
 
 export function mountAttack({ bus, messenger, chat, conversations, busy }) {
   /** The genuine hash of the last validated chat (page memory only) and its key. */
@@ -60,7 +61,7 @@ export function mountAttack({ bus, messenger, chat, conversations, busy }) {
     }),
   );
 
-  function render(kind, { output = {}, status, path }) {
+  function render(kind, { output = {}, status, path, flowRun }) {
     const exposed = Object.entries(output).filter(([k]) => !['valid', 'reason', 'participant_update'].includes(k));
     const empty = exposed.every(([, v]) => v === '');
     const block = el(
@@ -85,6 +86,7 @@ export function mountAttack({ bus, messenger, chat, conversations, busy }) {
     }
     target.querySelector(`[data-attempt="${kind}"]`)?.remove();
     target.append(block);
+    renderFlowPath(block, flowRun);
   }
 
   return { forgeable: () => genuine !== null };

@@ -6,6 +6,7 @@
 // Dispatches `conversation` events: `{kind, conversation, output, status, sessionHash}` where
 // `kind` is `genuine`, `tampered` or `replayed`; the hash stays in the page's memory only.
 import { $, el, getJson, postJson, table, verdict } from './dom.js';
+import { renderFlowPath } from './flow-path.js';
 
 export function mountConversation({ bus, emit }) {
   /** What the next conversation is: a genuine chat or a forging attempt. */
@@ -24,9 +25,11 @@ export function mountConversation({ bus, emit }) {
     expecting = 'genuine';
     let conversation = await read(conversationId);
     let answer = flowAnswer(conversation);
+    let flowRun = conversation.inboundFlow;
     if (viaArchitect || !answer) {
       const run = await postJson('/dev/architect/run', { conversationId });
       answer = run.dataAction;
+      flowRun = run.flowRun;
       conversation = await read(conversationId);
     }
     const key = conversation.inboundFlow?.steps?.[0]?.detail?.attribute ?? 'session_hash';
@@ -34,8 +37,9 @@ export function mountConversation({ bus, emit }) {
     if (kind === 'genuine') {
       renderReceived(conversation, answer, key);
       renderValidation(conversation, answer, key);
+      renderFlowPath($('validation'), flowRun);
     }
-    emit('conversation', { kind, conversation, output: answer.output, status: answer.status, path: answer.path, sessionHash, key });
+    emit('conversation', { kind, conversation, flowRun, output: answer.output, status: answer.status, path: answer.path, sessionHash, key });
   }
 
   bus.addEventListener('messenger', ({ detail: { name, data } }) => {

@@ -42,6 +42,25 @@ pub struct FlowRun {
     /// Why the flow stopped short, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The participant data the flow set, each with the index of the step that set it (so a
+    /// datum set after the transfer shows as such). Secret values are never recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub participant_data: Vec<SetDatum>,
+    /// The index of the step that transferred the conversation, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_step: Option<usize>,
+}
+
+/// One datum the flow set on the customer participant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetDatum {
+    /// The attribute key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// The index (in [`FlowRun::steps`]) of the step that set it.
+    pub step: usize,
 }
 
 /// One step of a [`FlowRun`]. Details never hold a session hash or a credential: the record is

@@ -28,7 +28,7 @@ mod validate;
 pub use config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig};
 pub use conversation::{Conversation, ConversationState, Participant, SkillRequirement};
 pub use faults::{Fault, FaultKind};
-pub use flow::{FlowRun, FlowStep, InboundFlow};
+pub use flow::{FlowRun, FlowStep, InboundFlow, SetDatum};
 pub use messenger::{
     GuestMessage, GuestSession, MessengerDeployment, Presence, SessionEvent, WireChannel,
     WireEvent, WireMessage, WirePresence, WireRecipient, custom_data_bytes,

@@ -286,6 +286,23 @@ impl SandboxState {
         (id, token)
     }
 
+    /// Architect's Set Participant Data: one datum on a participant (the inbound flow's
+    /// write, which is no Platform API call). `false` when either id is unknown.
+    pub fn set_participant_data(
+        &self,
+        conversation_id: &str,
+        participant_id: &str,
+        key: &str,
+        value: &str,
+    ) -> bool {
+        self.merge_attributes(
+            conversation_id,
+            participant_id,
+            BTreeMap::from([(key.to_owned(), value.to_owned())]),
+        )
+        .is_ok()
+    }
+
     /// Merges attributes into a participant; `None` when either id is unknown.
     pub(crate) fn merge_attributes(
         &self,

@@ -6,27 +6,23 @@
 //! - `GET /dev/genesys-stand-in.js`: a stand-in for Genesys Messenger's script. It keeps a
 //!   guest session in the sandbox (`/sandbox/_sandbox/messenger/...`) and, like Messenger,
 //!   sends the `Database.set` custom attributes with the customer's first message, which starts
-//!   the conversation; the sandbox then runs [`StackFlow`] once.
+//!   the conversation; the sandbox then runs the generated inbound message flow once
+//!   (`architect.rs`).
 //! - `GET /dev/stack`: the strategy and the development Messenger deployment (id, custom-data
 //!   budget, autostart).
-//! - `POST /dev/architect/run` with `{"conversationId"}`: does what an Architect inbound
-//!   message flow does: Get Participant Data `session_hash` of the customer, then Call Data
-//!   Action validate-session (through the real HTTP handler, with the Basic credential, which
-//!   stays in this process) and answers what the flow would branch on.
+//! - `POST /dev/architect/run` with `{"conversationId"}`: the flow's record for that
+//!   conversation: the one the sandbox stored, or, for a conversation Messenger did not start
+//!   (the initiation-api strategy's), a run of the same flow, once. Beside the record
+//!   (`flowRun`), the data action's answer (`dataAction`) and the participant data afterwards.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine as _;
-use bytes::Bytes;
-use futures::future::BoxFuture;
-use genesys_sandbox::{Conversation, FlowRun, InboundFlow, SandboxState};
-use http::{HeaderMap, HeaderValue, Method, header};
-use secure_initiation::api::Handler as _;
-use secure_initiation::http::{ApiError, ApiRequest};
+use http::{HeaderValue, header};
+use secure_initiation::http::ApiError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -61,6 +57,11 @@ const DEMO_ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../web/demo/conversation.js"),
     ),
     ("attack.js", JS, include_str!("../../../web/demo/attack.js")),
+    (
+        "flow-path.js",
+        JS,
+        include_str!("../../../web/demo/flow-path.js"),
+    ),
     (
         "demo.css",
         "text/css; charset=utf-8",
@@ -128,148 +129,28 @@ struct ArchitectRun {
     conversation_id: String,
 }
 
-/// Runs the inbound message flow's validation steps for one sandbox conversation (the
-/// initiation-api strategy's conversations, which Messenger did not start, and tests).
+/// The inbound flow's record for one sandbox conversation (see the module doc).
 async fn architect_run(State(stack): State<Arc<Stack>>, Json(run): Json<ArchitectRun>) -> Response {
-    let Some(conversation) = stack.sandbox.conversation(&run.conversation_id) else {
+    let Some(record) = stack.flow.record_for(&stack, &run.conversation_id).await else {
         return problem(ApiError::NotFound);
     };
-    let validation = match validate_customer(&stack, &conversation).await {
-        Ok(v) => v,
-        Err(e) => return problem(e),
+    let call = record.find("callData");
+    let data_action = match call {
+        Some(d) => json!({"path": d["path"], "status": d["status"], "output": d["output"]}),
+        None => json!({"path": "not called", "status": Value::Null, "output": Value::Null}),
     };
     let after = stack
         .sandbox
-        .participant_attributes(&conversation.id, &validation.participant_id)
+        .conversation(&run.conversation_id)
+        .and_then(|c| c.customer().map(|p| p.attributes.clone()))
         .unwrap_or_default();
-    let data_action = validation.data_action();
     Json(json!({
-        "conversationId": conversation.id,
-        "participantData": { validation.key: validation.session_hash },
+        "conversationId": run.conversation_id,
+        "flowRun": record,
         "dataAction": data_action,
         "participantAttributesAfter": after,
     }))
     .into_response()
-}
-
-/// What the validation steps of the inbound flow saw and got.
-struct Validation {
-    key: String,
-    session_hash: String,
-    participant_id: String,
-    status: u16,
-    output: Value,
-}
-
-impl Validation {
-    fn data_action(&self) -> Value {
-        json!({
-            "path": if (200..300).contains(&self.status) { "success" } else { "failure" },
-            "status": self.status,
-            "output": self.output,
-        })
-    }
-}
-
-/// Get Participant Data `session_hash` of the customer, then Call Data Action validate-session
-/// through the real HTTP handler with the Basic credential (which stays in this process).
-async fn validate_customer(
-    stack: &Stack,
-    conversation: &Conversation,
-) -> Result<Validation, ApiError> {
-    let customer = conversation
-        .customer()
-        .ok_or_else(|| ApiError::Internal("no customer participant".to_owned()))?;
-    let key = stack.schema.session_hash_key().to_owned();
-    // Get Participant Data: an unset attribute reads as an empty string in Architect.
-    let session_hash = customer.attributes.get(&key).cloned().unwrap_or_default();
-    let input = json!({
-        "sessionHash": session_hash,
-        "conversationId": conversation.id,
-        "participantId": customer.id,
-    });
-
-    let (user, pass) = &stack.credential;
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    let authorization = HeaderValue::from_str(&format!("Basic {basic}"))
-        .map_err(|_| ApiError::Internal("credential header".to_owned()))?;
-    headers.insert(header::AUTHORIZATION, authorization);
-    let request = ApiRequest {
-        method: Method::POST,
-        path: "/v1/session-validations".to_owned(),
-        headers,
-        body: Bytes::from(input.to_string()),
-        client_ip: None,
-        request_id: format!("architect-{}", conversation.id),
-        deadline_ms: None,
-    };
-    let response = stack.validate.handle(request).await;
-    Ok(Validation {
-        key,
-        session_hash,
-        participant_id: customer.id.clone(),
-        status: response.status().as_u16(),
-        output: serde_json::from_slice(response.body()).unwrap_or(Value::Null),
-    })
-}
-
-/// Today's inbound message flow, run by the sandbox once when a Messenger conversation
-/// starts: Get Participant Data `session_hash`, then Call Data Action validate-session (which
-/// writes the context onto the participant). It transfers nowhere. The record it stores on the
-/// conversation never holds the hash, only whether it was set.
-#[derive(Debug)]
-pub(crate) struct StackFlow {
-    stack: Weak<Stack>,
-}
-
-impl StackFlow {
-    /// A flow over `stack`; it holds the stack weakly (the stack holds the sandbox, which holds
-    /// the flow).
-    pub(crate) fn new(stack: &Arc<Stack>) -> Self {
-        Self {
-            stack: Arc::downgrade(stack),
-        }
-    }
-
-    async fn run_on(&self, sandbox: &SandboxState, conversation_id: &str) -> FlowRun {
-        let mut run = FlowRun::new("validate the session (local stack)");
-        let Some(stack) = self.stack.upgrade() else {
-            run.error = Some("the local stack has stopped".to_owned());
-            return run;
-        };
-        let Some(conversation) = sandbox.conversation(conversation_id) else {
-            run.error = Some("unknown conversation".to_owned());
-            return run;
-        };
-        match validate_customer(&stack, &conversation).await {
-            Ok(v) => {
-                run.step(
-                    "getParticipantData",
-                    json!({"attribute": v.key, "set": !v.session_hash.is_empty()}),
-                );
-                let mut detail = v.data_action();
-                detail["action"] = json!("validate-session");
-                run.step("callData", detail);
-            }
-            Err(_) => run.error = Some("the conversation has no customer participant".to_owned()),
-        }
-        run
-    }
-}
-
-impl InboundFlow for StackFlow {
-    fn run<'a>(
-        &'a self,
-        sandbox: &'a SandboxState,
-        conversation_id: &'a str,
-    ) -> BoxFuture<'a, FlowRun> {
-        Box::pin(self.run_on(sandbox, conversation_id))
-    }
 }
 
 fn problem(e: ApiError) -> Response {

@@ -6,6 +6,7 @@
 //!
 //! Tests start it in-process with [`spawn`] and talk to it over real HTTP.
 
+mod architect;
 mod demo;
 mod routes;
 mod wiring;
@@ -13,6 +14,7 @@ mod wiring;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use architect::FlowOptions;
 pub use wiring::{DEV_WIDGET_ID, Options, StackError, Store};
 
 use genesys_sandbox::SandboxState;
@@ -69,7 +71,7 @@ pub async fn spawn(options: Options) -> Result<Running, StackError> {
     // validate-session) when their first message arrives, as Genesys runs the real one.
     stack
         .sandbox
-        .set_inbound_flow(Arc::new(demo::StackFlow::new(&stack)));
+        .set_inbound_flow(Arc::new(architect::StackFlow::new(&stack)));
     let app = routes::router(stack);
     let task = tokio::spawn(async move {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();

@@ -2,7 +2,10 @@
 //!
 //! Options: `--port N` (0 picks a free port), `--strategy messenger|initiation-api`,
 //! `--data-action-credential USER:PASS`, `--no-write-back`, and the sandbox's Messenger
-//! deployment: `--max-custom-data-bytes N` (default 2048), `--messenger-autostart`.
+//! deployment: `--max-custom-data-bytes N` (default 2048), `--messenger-autostart`; the inbound
+//! message flow: `--flow FILE` (default: the committed
+//! infra/genesys/flows/secure-inbound-message.yaml), `--routing FILE` (the routing rules the flow
+//! was generated from, for its queue names) and `--flow-set NAME=VALUE` (a substitution).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool reports on the terminal
 
 use std::process::ExitCode;
@@ -13,7 +16,8 @@ use secure_initiation::telemetry::{self, LogFormat};
 
 const USAGE: &str = "usage: local [--port N] [--strategy messenger|initiation-api] \
                      [--data-action-credential USER:PASS] [--no-write-back] \
-                     [--max-custom-data-bytes N] [--messenger-autostart]";
+                     [--max-custom-data-bytes N] [--messenger-autostart] \
+                     [--flow FILE] [--routing FILE] [--flow-set NAME=VALUE ...]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options::default();
@@ -45,6 +49,16 @@ fn parse_args() -> Result<Options, String> {
                 options.data_action_credential = (user.to_owned(), pass.to_owned());
             }
             "--no-write-back" => options.write_back = false,
+            "--flow" => options.flow.file = Some(value("--flow")?.into()),
+            "--routing" => options.flow.routing = Some(value("--routing")?.into()),
+            "--flow-set" => {
+                let v = value("--flow-set")?;
+                let (name, val) = v
+                    .split_once('=')
+                    .filter(|(n, _)| !n.is_empty())
+                    .ok_or("`--flow-set` expects NAME=VALUE")?;
+                options.flow.set.insert(name.to_owned(), val.to_owned());
+            }
             "--max-custom-data-bytes" => {
                 let v = value("--max-custom-data-bytes")?;
                 options.messenger.max_custom_data_bytes = v
@@ -100,7 +114,16 @@ async fn main() -> ExitCode {
             "off"
         }
     );
-    println!("  Architect (dev)     POST {base}/dev/architect/run   {{\"conversationId\": ..}}");
+    println!(
+        "  inbound flow        {}   (runs once per conversation, at its first message)",
+        options.flow.file.as_ref().map_or_else(
+            || "infra/genesys/flows/secure-inbound-message.yaml".to_owned(),
+            |p| p.display().to_string()
+        )
+    );
+    println!(
+        "  Architect (dev)     POST {base}/dev/architect/run   {{\"conversationId\": ..}}  (the flow's record)"
+    );
     println!();
     println!("try:");
     println!(

@@ -27,6 +27,8 @@ use secure_initiation::ports::{
 };
 use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
 
+use crate::architect::{FlowOptions, InterpretedFlow};
+
 /// Secret id of the sandbox's client credentials.
 pub const GENESYS_SECRET: &str = "dev/genesys";
 /// Secret id of the data-action credential.
@@ -74,6 +76,8 @@ pub struct Options {
     pub store: Store,
     /// The risk scorer. Default: the rule-based scorer (tests plug in an HTTP scorer).
     pub risk_scorer: Option<Arc<dyn RiskScorer>>,
+    /// The inbound message flow. Default: the committed generated flow.
+    pub flow: FlowOptions,
     /// The sandbox's Messenger deployment: custom-data budget (default 2048 bytes) and
     /// autostart (default off).
     pub messenger: MessengerDeployment,
@@ -94,6 +98,7 @@ impl Default for Options {
             },
             store: Store::Memory,
             risk_scorer: None,
+            flow: FlowOptions::default(),
             messenger: MessengerDeployment::default(),
         }
     }
@@ -117,7 +122,6 @@ fn build_err(e: impl std::fmt::Display) -> StackError {
 /// Everything the routes need.
 #[derive(Debug)]
 pub struct Stack {
-    pub(crate) schema: Arc<Schema>,
     pub(crate) initiate: InitiateHandler,
     pub(crate) refresh: RefreshHandler,
     pub(crate) validate: ValidateHandler,
@@ -128,6 +132,8 @@ pub struct Stack {
     pub(crate) strategy: StrategyKind,
     /// The in-memory store, when that is the backend (`GET /dev/store` counts its sessions).
     pub(crate) memory: Option<MemoryStore>,
+    /// The inbound message flow the sandbox runs (`architect.rs`).
+    pub(crate) flow: InterpretedFlow,
 }
 
 fn dev_session_key() -> Result<Vec<u8>, StackError> {
@@ -175,6 +181,8 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     let clock = OffsetClock::new();
     let shared_clock: Arc<dyn Clock> = Arc::new(clock.clone());
     let schema = Arc::new(Schema::default_schema().map_err(build_err)?);
+    let flow = InterpretedFlow::load(&options.flow, &schema).map_err(StackError::Build)?;
+
     let (user, pass) = options.data_action_credential.clone();
     let secrets = dev_secrets(&user, &pass);
     let (idp, verifier) = identity(&base, &clock)?;
@@ -205,7 +213,6 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         ..options.validate
     };
     Ok(Stack {
-        schema: schema.clone(),
         initiate,
         refresh,
         validate: ValidateHandler::new(schema, shared_clock, validate_ports, validate_settings),
@@ -215,6 +222,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         credential: (user, pass),
         strategy: options.strategy,
         memory: stores.memory,
+        flow,
     })
 }
 

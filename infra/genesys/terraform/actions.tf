@@ -1,5 +1,5 @@
 # Generated from config/attributes.toml by
-# `cargo run -p secure-initiation --bin generate-artifacts`; do not edit by hand.
+# `cargo run -p genesys-as-code --bin generate-artifacts`; do not edit by hand.
 #
 # The validate-session data action for both integration types (integrations.tf). The
 # same actions as ../data-actions/*.json. Changing a contract makes Genesys Cloud
@@ -19,7 +19,7 @@ resource "genesyscloud_integration_action" "validate_session_web_services" {
       "description": "Asks the backend whether a session hash read from the participant data is genuine, and binds it to this conversation.",
       "properties": {
         "conversationId": {
-          "description": "Conversation.Id of the conversation asking.",
+          "description": "Message.ConversationId of the conversation asking.",
           "type": "string"
         },
         "participantId": {
@@ -143,7 +143,7 @@ resource "genesyscloud_integration_action" "validate_session_aws_lambda" {
       "description": "Asks the backend whether a session hash read from the participant data is genuine, and binds it to this conversation.",
       "properties": {
         "conversationId": {
-          "description": "Conversation.Id of the conversation asking.",
+          "description": "Message.ConversationId of the conversation asking.",
           "type": "string"
         },
         "participantId": {

@@ -7,3 +7,8 @@ output "aws_lambda_action_id" {
   description = "Id of the AWS Lambda validate-session action."
   value       = one(genesyscloud_integration_action.validate_session_aws_lambda[*].id)
 }
+
+output "inbound_message_flow_id" {
+  description = "Id of the published inbound message flow (select it in the Messenger deployment)."
+  value       = genesyscloud_flow.secure_inbound_message.id
+}

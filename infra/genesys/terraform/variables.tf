@@ -67,3 +67,46 @@ variable "data_action_role_arn" {
     error_message = "The data_action_role_arn must be an IAM role ARN."
   }
 }
+
+# The inbound message flow (flow.tf, generated; ../flows/secure-inbound-message.yaml).
+
+variable "flow_name" {
+  description = "Name of the inbound message flow in Architect (changing it creates a new flow; the old one stays)."
+  type        = string
+  default     = "Secure inbound message"
+}
+
+variable "flow_division" {
+  description = "Division of the inbound message flow, by name."
+  type        = string
+  default     = "Home"
+}
+
+variable "flow_default_language" {
+  description = "The flow's default (and only supported) language, such as en-us."
+  type        = string
+  default     = "en-us"
+}
+
+variable "flow_data_action" {
+  description = "Which validate-session action the flow calls: web_services or aws_lambda (that action must be enabled)."
+  type        = string
+  default     = "web_services"
+
+  validation {
+    condition     = contains(["web_services", "aws_lambda"], var.flow_data_action)
+    error_message = "The flow_data_action must be web_services or aws_lambda."
+  }
+}
+
+variable "flow_force_unlock" {
+  description = "Unlock the flow before publishing it, should someone have left it open for editing in Architect."
+  type        = bool
+  default     = false
+}
+
+variable "create_queues" {
+  description = "Create the queues of queue_names (false: they must exist already; the flow names them)."
+  type        = bool
+  default     = false
+}

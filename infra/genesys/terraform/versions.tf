@@ -3,7 +3,12 @@
 # the Basic credential from its DataActionSecret.
 #
 # The provider reads its OAuth client from GENESYSCLOUD_OAUTHCLIENT_ID,
-# GENESYSCLOUD_OAUTHCLIENT_SECRET and GENESYSCLOUD_REGION (see the README).
+# GENESYSCLOUD_OAUTHCLIENT_SECRET and GENESYSCLOUD_REGION, an AWS-style region such as
+# us-east-1 (for mypurecloud.com) or eu-west-1 (mypurecloud.ie), not the Genesys domain (see the
+# README).
+#
+# 1.68.5 or later: from that version `genesyscloud_flow`'s file_content_hash is computed only,
+# so flow.tf triggers updates with update_trigger_hash = filesha256(...) instead.
 
 terraform {
   required_version = ">= 1.5"
@@ -11,7 +16,7 @@ terraform {
   required_providers {
     genesyscloud = {
       source  = "mypurecloud/genesyscloud"
-      version = ">= 1.40.0"
+      version = ">= 1.68.5, < 2.0.0"
     }
   }
 }

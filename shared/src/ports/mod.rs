@@ -1,13 +1,12 @@
 //! Small traits in front of everything with side effects, each with an in-memory fake, so the
 //! flows are testable without AWS or Genesys.
 
-mod clock;
 mod genesys;
 mod risk;
 mod secrets;
 mod store;
 
-pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
+pub use crate::clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use genesys::{CreatedConversation, GatewayError, GenesysGateway};
 pub use risk::{RiskContext, RiskError, RiskScorer};
 pub use secrets::{

@@ -32,7 +32,7 @@ use url::Url;
 use super::error::{AuthError, sanitize};
 use super::jwks::JwksSource;
 use super::key_cache::KeyCache;
-use crate::ports::Clock;
+use crate::clock::Clock;
 
 /// Default allowed algorithms.
 pub const DEFAULT_ALGORITHMS: [Algorithm; 2] = [Algorithm::RS256, Algorithm::ES256];

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::error::{AuthError, JwksError, sanitize};
 use super::jwks::{JwksSource, key_usable};
-use crate::ports::Clock;
+use crate::clock::Clock;
 
 /// After a failed fetch with nothing cached, requests wait this long before trying again, so an
 /// outage of the IdP is not multiplied by our request rate.

@@ -128,8 +128,18 @@ async fn the_demo_page_and_client_are_served_with_a_strict_content_security_poli
     );
 }
 
+/// The first step of a flow record that ran `action`.
+fn step<'a>(flow: &'a Value, action: &str) -> &'a Value {
+    flow["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == action)
+        .map_or(&Value::Null, |s| &s["detail"])
+}
+
 #[tokio::test]
-async fn the_first_message_runs_the_inbound_flow_once_and_it_validates_the_hash_it_carried() {
+async fn the_first_message_runs_the_generated_flow_once_which_sets_the_data_then_transfers() {
     let app = spawn_app(Options::default()).await;
     let token = app.login("hana").await;
     let ticket = app.initiate(&token).await;
@@ -141,20 +151,38 @@ async fn the_first_message_runs_the_inbound_flow_once_and_it_validates_the_hash_
 
     let read = conversation(&app, id).await;
     let flow = &read["inboundFlow"];
-    assert_eq!(flow["steps"][0]["name"], "getParticipantData");
-    assert_eq!(
-        flow["steps"][0]["detail"],
-        json!({"attribute": "session_hash", "set": true})
-    );
-    let call = &flow["steps"][1];
-    assert_eq!(call["name"], "callData");
-    assert_eq!(call["detail"]["action"], "validate-session");
-    assert_eq!(call["detail"]["path"], "success");
-    assert_eq!(call["detail"]["output"]["valid"], true);
-    assert_eq!(call["detail"]["output"]["priority_tier"], "2");
     assert!(
-        flow.get("queue").is_none(),
-        "today's flow transfers nowhere"
+        flow["flow"]
+            .as_str()
+            .unwrap()
+            .contains("infra/genesys/flows/secure-inbound-message.yaml"),
+        "{flow:#}"
+    );
+    assert_eq!(flow["steps"][0]["name"], "getParticipantData");
+    assert_eq!(flow["steps"][0]["detail"]["attribute"], "session_hash");
+    assert_eq!(flow["steps"][0]["detail"]["set"], true);
+    let call = step(flow, "callData");
+    assert_eq!(call["dataAction"], "Validate secure session");
+    assert_eq!(call["path"], "success");
+    assert_eq!(call["output"]["valid"], true);
+    assert_eq!(call["output"]["priority_tier"], "2");
+    assert_eq!(flow["queue"], "Web Messaging Standard", "tier 2's queue");
+    let transfer = flow["transferStep"].as_u64().unwrap();
+    let set = flow["participantData"].as_array().unwrap();
+    let keys: Vec<&str> = set.iter().map(|d| d["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "priority_tier",
+            "geo_segment",
+            "order_id",
+            "risk_score",
+            "authenticated"
+        ]
+    );
+    assert!(
+        set.iter().all(|d| d["step"].as_u64().unwrap() < transfer),
+        "every datum is set before the transfer"
     );
     assert!(
         !flow.to_string().contains(hash),
@@ -166,7 +194,10 @@ async fn the_first_message_runs_the_inbound_flow_once_and_it_validates_the_hash_
         .iter()
         .find(|p| p["purpose"] == "customer")
         .unwrap();
-    assert_eq!(customer["attributes"]["geo_segment"], "na-east");
+    assert_eq!(
+        customer["attributes"]["geo_segment"], "na-east",
+        "Set Participant Data landed"
+    );
 
     // Later messages, and a reload (the session configured again), start no flow run.
     say(&app, &guest, "anyone?", None).await;
@@ -185,7 +216,7 @@ async fn the_first_message_runs_the_inbound_flow_once_and_it_validates_the_hash_
     assert_eq!(stats(&app).await["flowRuns"], 1);
 
     // Ended by an agent, then the same hash again: a new conversation, a second flow run, and
-    // the hash (bound to the first conversation) is replayed.
+    // the hash (bound to the first conversation) is replayed: the default queue, nothing set.
     let ended = app
         .http
         .post(app.url(&format!("/sandbox/_sandbox/conversations/{id}/disconnect")))
@@ -197,9 +228,11 @@ async fn the_first_message_runs_the_inbound_flow_once_and_it_validates_the_hash_
     assert_eq!(again["newConversation"], true);
     let second = conversation(&app, again["conversationId"].as_str().unwrap()).await;
     assert_eq!(
-        second["inboundFlow"]["steps"][1]["detail"]["output"]["reason"],
+        step(&second["inboundFlow"], "callData")["output"]["reason"],
         "replayed"
     );
+    assert_eq!(second["inboundFlow"]["queue"], "Web Messaging");
+    assert!(second["inboundFlow"].get("participantData").is_none());
     assert_eq!(stats(&app).await["flowRuns"], 2);
 }
 
@@ -240,7 +273,7 @@ async fn the_messenger_deployment_settings_are_options_of_the_stack() {
 }
 
 #[tokio::test]
-async fn architect_validates_the_hash_messenger_carried_and_writes_the_context_back() {
+async fn the_architect_route_answers_the_flows_record_and_runs_it_for_other_conversations_once() {
     let app = spawn_app(Options::default()).await;
     let token = app.login("gina").await;
     let ticket = app.initiate(&token).await;
@@ -250,31 +283,27 @@ async fn architect_validates_the_hash_messenger_carried_and_writes_the_context_b
     let response = architect_run(&app, &conversation_id).await;
     assert_eq!(response.status(), StatusCode::OK);
     let run: Value = response.json().await.unwrap();
-    assert_eq!(run["participantData"]["session_hash"], hash);
     assert_eq!(run["dataAction"]["status"], 200);
     assert_eq!(run["dataAction"]["path"], "success");
-    let output = &run["dataAction"]["output"];
-    assert_eq!(output["valid"], true);
-    assert_eq!(output["priority_tier"], "2");
-    assert_eq!(output["participant_update"], "written");
+    assert_eq!(run["dataAction"]["output"]["priority_tier"], "2");
+    assert_eq!(run["flowRun"]["queue"], "Web Messaging Standard");
     assert_eq!(run["participantAttributesAfter"]["geo_segment"], "na-east");
-
-    // The same conversation may ask again; the data action still answers valid.
-    let again: Value = architect_run(&app, &conversation_id)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(again["dataAction"]["output"]["valid"], true);
+    assert_eq!(
+        run["flowRun"],
+        conversation(&app, &conversation_id).await["inboundFlow"],
+        "the record the sandbox stored: the flow ran once"
+    );
+    assert_eq!(stats(&app).await["flowRuns"], 1);
 }
 
 #[tokio::test]
-async fn architect_answers_invalid_for_a_forged_or_missing_hash() {
+async fn a_forged_or_missing_hash_reaches_the_default_queue_with_nothing_set() {
     let app = spawn_app(Options::default()).await;
     let forged = messenger_start(&app, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
     let run: Value = architect_run(&app, &forged).await.json().await.unwrap();
     assert_eq!(run["dataAction"]["output"]["valid"], false);
     assert_eq!(run["dataAction"]["output"]["reason"], "unknown");
+    assert_eq!(run["flowRun"]["queue"], "Web Messaging");
     assert_eq!(
         run["participantAttributesAfter"],
         json!({"session_hash": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}),
@@ -283,17 +312,17 @@ async fn architect_answers_invalid_for_a_forged_or_missing_hash() {
 
     let guest = guest(&app).await;
     let started = say(&app, &guest, "no attributes", None).await;
+    let id = started["conversationId"].as_str().unwrap();
+    let flow = conversation(&app, id).await["inboundFlow"].clone();
+    assert_eq!(flow["steps"][0]["detail"]["set"], false);
+    assert_eq!(flow["queue"], "Web Messaging");
     assert_eq!(
-        conversation(&app, started["conversationId"].as_str().unwrap()).await["inboundFlow"]["steps"]
-            [0]["detail"]["set"],
-        false
+        step(&flow, "callData"),
+        &Value::Null,
+        "no hash: no data action call"
     );
-    let run: Value = architect_run(&app, started["conversationId"].as_str().unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(run["dataAction"]["output"]["reason"], "malformed");
+    let run: Value = architect_run(&app, id).await.json().await.unwrap();
+    assert_eq!(run["dataAction"]["path"], "not called");
 
     let unknown = architect_run(&app, "5d1c9e2a-0000-4000-8000-000000000000").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);

@@ -10,13 +10,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use common::{assert_valid, read};
+use genesys_as_code::generate::{self, data_actions};
 use local::{Options, spawn};
 use secure_initiation::adapters::{MemoryStore, StaticSecrets};
 use secure_initiation::api::{
     DataActionCredential, Handler as _, ValidateHandler, ValidatePorts, ValidateSettings,
 };
 use secure_initiation::attributes::Schema;
-use secure_initiation::generate::{self, data_actions};
 use secure_initiation::ports::{Clock, SessionRecord, SessionStatus, SessionStore, SystemClock};
 use secure_initiation::session::SessionKeys;
 use serde_json::{Map, Value, json};

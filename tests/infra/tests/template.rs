@@ -8,10 +8,10 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{read, root, yaml_file};
+use genesys_as_code::generate::data_actions::DATA_ACTION_TIMEOUT_SECS;
 use secure_initiation::adapters::StaticSecrets;
 use secure_initiation::adapters::dynamodb::{PARTITION_KEY, TTL_ATTRIBUTE};
 use secure_initiation::config::{Function, InitiateConfig, RefreshConfig, ValidateConfig, vars};
-use secure_initiation::generate::data_actions::DATA_ACTION_TIMEOUT_SECS;
 use serde_json::{Value, json};
 
 fn template() -> Value {

@@ -59,6 +59,9 @@ test('the whole flow succeeds and Genesys receives only the session hash from th
   assert.equal(customer.attributes.geo_segment, 'na-east');
   assert.equal(customer.attributes.order_id, '88472');
   assert.match(await page.textContent('#validation'), /priority_tier\s*2/);
+  // The page shows the generated flow's path and the tier's queue.
+  assert.equal(await page.$eval('#validation .flow-path', (e) => e.dataset.queue), 'Web Messaging Standard');
+  assert.match(await page.textContent('#validation .flow-path'), /Set the verified attributes/);
   assert.deepEqual(problems, []);
   await demo.context.close();
 });
@@ -87,6 +90,7 @@ test('tampering with the session hash gets valid: false, replaying it gets repla
   let attack = await page.$eval('[data-attempt="tampered"]', (e) => ({ ...e.dataset }));
   assert.equal(attack.valid, 'false');
   assert.equal(attack.reason, 'unknown');
+  assert.equal(await page.$eval('[data-attempt="tampered"] .flow-path', (e) => e.dataset.queue), 'Web Messaging');
   const conversations = await sandbox(stack.base, '/conversations');
   const forged = conversations.at(-1);
   assert.notEqual(forged.id, genuine.id);
@@ -99,6 +103,7 @@ test('tampering with the session hash gets valid: false, replaying it gets repla
   attack = await page.$eval('[data-attempt="replayed"]', (e) => ({ ...e.dataset }));
   assert.equal(attack.valid, 'false');
   assert.equal(attack.reason, 'replayed');
+  assert.equal(await page.$eval('[data-attempt="replayed"] .flow-path', (e) => e.dataset.queue), 'Web Messaging');
 
   // The finished page, for a person to look at.
   const file = await screenshot(page, 'demo.png');

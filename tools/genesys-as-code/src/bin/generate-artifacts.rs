@@ -1,14 +1,16 @@
-//! Writes the Genesys-side artifacts generated from the attribute schema, or with `--check`
-//! reports which are stale (exit 1).
+//! Writes the Genesys-side artifacts generated from the attribute schema and the routing rules,
+//! or with `--check` reports which are stale (exit 1). Exit 2: an input could not be read or is
+//! refused (the message names the rule or attribute).
 //!
-//! Usage: `generate-artifacts [--check] [--schema PATH] [--root DIR]`
+//! Usage: `generate-artifacts [--check] [--schema PATH] [--routing PATH] [--root DIR]`
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool reports on the terminal
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use genesys_as_code::generate;
+use genesys_as_code::routing::{ROUTING_PATH, Routing};
 use secure_initiation::attributes::Schema;
-use secure_initiation::generate;
 
 fn main() -> ExitCode {
     match run() {
@@ -22,19 +24,25 @@ fn main() -> ExitCode {
 
 fn run() -> Result<ExitCode, String> {
     let mut check = false;
-    let mut root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut schema_path = None;
+    let mut routing_path = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--check" => check = true,
             "--root" => root = PathBuf::from(args.next().ok_or("`--root` needs a directory")?),
+            "--routing" => {
+                routing_path = Some(PathBuf::from(
+                    args.next().ok_or("`--routing` needs a path")?,
+                ))
+            }
             "--schema" => {
                 schema_path = Some(PathBuf::from(args.next().ok_or("`--schema` needs a path")?))
             }
             other => {
                 return Err(format!(
-                    "unknown argument `{other}` (accepted: --check, --schema PATH, --root DIR)"
+                    "unknown argument `{other}` (accepted: --check, --schema PATH, --routing PATH, --root DIR)"
                 ));
             }
         }
@@ -46,7 +54,13 @@ fn run() -> Result<ExitCode, String> {
     let schema =
         Schema::from_toml(&text).map_err(|e| format!("`{}`: {e}", schema_path.display()))?;
 
-    let mut files: Vec<(PathBuf, String)> = generate::artifacts(&schema)
+    let routing_path = routing_path.unwrap_or_else(|| root.join(ROUTING_PATH));
+    let text = std::fs::read_to_string(&routing_path)
+        .map_err(|e| format!("cannot read `{}`: {e}", routing_path.display()))?;
+    let routing = Routing::from_toml(&text, &schema)
+        .map_err(|e| format!("`{}`: {e}", routing_path.display()))?;
+
+    let mut files: Vec<(PathBuf, String)> = generate::all_artifacts(&schema, &routing)
         .into_iter()
         .map(|a| (root.join(a.path), a.contents))
         .collect();
@@ -79,7 +93,7 @@ fn run() -> Result<ExitCode, String> {
     }
     if check && stale > 0 {
         println!(
-            "{stale} generated file(s) are stale: run `cargo run -p secure-initiation --bin generate-artifacts`"
+            "{stale} generated file(s) are stale: run `cargo run -p genesys-as-code --bin generate-artifacts`"
         );
         return Ok(ExitCode::FAILURE);
     }

@@ -12,7 +12,7 @@ use super::data_actions::{
     translation_map_defaults, web_services_request_template, web_services_success_template,
 };
 use super::{input_contract, output_contract};
-use crate::attributes::Schema;
+use secure_initiation::attributes::Schema;
 
 /// Path of the generated Terraform.
 pub const TERRAFORM_ACTIONS_PATH: &str = "infra/genesys/terraform/actions.tf";
@@ -113,7 +113,7 @@ fn header(out: &mut String, resource: &str, enable: &str, integration: &str) {
 pub fn terraform_actions(schema: &Schema) -> String {
     let mut out = String::from(
         "# Generated from config/attributes.toml by\n\
-         # `cargo run -p secure-initiation --bin generate-artifacts`; do not edit by hand.\n\
+         # `cargo run -p genesys-as-code --bin generate-artifacts`; do not edit by hand.\n\
          #\n\
          # The validate-session data action for both integration types (integrations.tf). The\n\
          # same actions as ../data-actions/*.json. Changing a contract makes Genesys Cloud\n\
@@ -199,6 +199,108 @@ pub fn terraform_actions(schema: &Schema) -> String {
         ],
     );
     out.push_str("  }\n}\n");
+    out
+}
+
+/// Path of the generated flow resource.
+pub const TERRAFORM_FLOW_PATH: &str = "infra/genesys/terraform/flow.tf";
+
+/// The flow file as the `genesyscloud_flow` resource names it (relative to this module).
+pub fn flow_filepath() -> String {
+    let file = super::flow::FLOW_PATH
+        .strip_prefix("infra/genesys/")
+        .unwrap_or(super::flow::FLOW_PATH);
+    format!("${{path.module}}/../{file}")
+}
+
+/// The generated `flow.tf`: the queue names of the routing rules and the `genesyscloud_flow`
+/// resource that deploys the generated flow with its substitutions.
+pub fn terraform_flow(routing: &crate::routing::Routing) -> String {
+    use super::flow::{
+        DATA_ACTION_NAME, DEFAULT_LANGUAGE, DIVISION, FLOW_NAME, INTEGRATION_CATEGORY,
+    };
+    let mut out = String::from(
+        "# Generated from config/routing.toml by\n\
+         # `cargo run -p genesys-as-code --bin generate-artifacts`; do not edit by hand.\n\
+         #\n\
+         # The inbound message flow (../flows/secure-inbound-message.yaml) as CX as Code. The flow\n\
+         # names the validate-session data action by category (its integration's name) and action\n\
+         # name, not by id: a contract change that recreates the action needs no change here and no\n\
+         # re-selection in Architect. Queues are named too; create_queues = true creates them.\n\n",
+    );
+    let ids: Vec<String> = routing
+        .queues
+        .iter()
+        .map(|q| format!("\"{}\"", q.id))
+        .collect();
+    out.push_str("variable \"queue_names\" {\n");
+    out.push_str("  description = \"Genesys Cloud queue name of each queue of config/routing.toml (the flow transfers to them by name).\"\n");
+    out.push_str("  type        = map(string)\n  default = {\n");
+    let names: Vec<(String, String)> = routing
+        .queues
+        .iter()
+        .map(|q| (q.id.clone(), hcl_string(&q.name)))
+        .collect();
+    aligned(&mut out, "    ", &names);
+    out.push_str("  }\n\n  validation {\n");
+    let _ = writeln!(
+        out,
+        "    condition     = alltrue([for id in [{}] : contains(keys(var.queue_names), id)])",
+        ids.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "    error_message = \"The queue_names map needs a name for every queue of config/routing.toml: {}.\"",
+        routing
+            .queues
+            .iter()
+            .map(|q| q.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out.push_str("  }\n}\n\n");
+    out.push_str(
+        "locals {\n  # The validate-session action the flow calls, by category and name.\n  flow_data_action = var.flow_data_action == \"aws_lambda\" ? {\n    category = var.aws_lambda_integration_name\n    name     = one(genesyscloud_integration_action.validate_session_aws_lambda[*].name)\n    } : {\n    category = var.web_services_integration_name\n    name     = one(genesyscloud_integration_action.validate_session_web_services[*].name)\n  }\n}\n\n",
+    );
+    out.push_str(
+        "resource \"genesyscloud_routing_queue\" \"secure_initiation\" {\n  for_each = var.create_queues ? var.queue_names : {}\n  name     = each.value\n}\n\n",
+    );
+    out.push_str("resource \"genesyscloud_flow\" \"secure_inbound_message\" {\n");
+    let path = flow_filepath();
+    aligned(
+        &mut out,
+        "  ",
+        &[
+            ("filepath".into(), format!("\"{path}\"")),
+            ("force_unlock".into(), "var.flow_force_unlock".into()),
+            (
+                "update_trigger_hash".into(),
+                format!("filesha256(\"{path}\")"),
+            ),
+        ],
+    );
+    out.push_str("  substitutions = {\n");
+    let mut subs: Vec<(String, String)> = vec![
+        (FLOW_NAME.into(), "var.flow_name".into()),
+        (DIVISION.into(), "var.flow_division".into()),
+        (DEFAULT_LANGUAGE.into(), "var.flow_default_language".into()),
+        (
+            INTEGRATION_CATEGORY.into(),
+            "local.flow_data_action.category".into(),
+        ),
+        (
+            DATA_ACTION_NAME.into(),
+            "local.flow_data_action.name".into(),
+        ),
+    ];
+    for q in &routing.queues {
+        subs.push((q.substitution(), format!("var.queue_names[\"{}\"]", q.id)));
+    }
+    aligned(&mut out, "    ", &subs);
+    out.push_str("  }\n  depends_on = [genesyscloud_routing_queue.secure_initiation]\n\n");
+    out.push_str(
+        "  lifecycle {\n    precondition {\n      condition     = local.flow_data_action.name != null\n      error_message = \"The flow calls the ${var.flow_data_action} validate-session action, which is disabled (enable_${var.flow_data_action}_action = false).\"\n    }\n  }\n}\n",
+    );
     out
 }
 

@@ -4,29 +4,35 @@
 
 use std::path::Path;
 
+use genesys_as_code::generate;
+use genesys_as_code::routing::Routing;
 use secure_initiation::attributes::Schema;
-use secure_initiation::generate;
 
 fn root() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 #[test]
 fn committed_artifacts_match_the_schema() {
     let text = std::fs::read_to_string(root().join("config/attributes.toml")).unwrap();
     let schema = Schema::from_toml(&text).unwrap();
-    for artifact in generate::artifacts(&schema) {
+    let routing = Routing::from_toml(
+        &std::fs::read_to_string(root().join("config/routing.toml")).unwrap(),
+        &schema,
+    )
+    .unwrap();
+    for artifact in generate::all_artifacts(&schema, &routing) {
         let on_disk = std::fs::read_to_string(root().join(artifact.path)).unwrap_or_default();
         assert!(
             on_disk == artifact.contents,
-            "`{}` is stale: run `cargo run -p secure-initiation --bin generate-artifacts`",
+            "`{}` is stale: run `cargo run -p genesys-as-code --bin generate-artifacts`",
             artifact.path
         );
     }
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     assert!(
         generate::render_readme(&readme, &schema).unwrap() == readme,
-        "the README's attribute table is stale: run `cargo run -p secure-initiation --bin generate-artifacts`"
+        "the README's attribute table is stale: run `cargo run -p genesys-as-code --bin generate-artifacts`"
     );
 }
 

@@ -1,20 +1,25 @@
-//! Genesys-side artifacts generated from the attribute schema: the validate-session data
-//! action's contracts, its importable definitions for both integration types
-//! ([`data_actions`]) and their CX-as-Code Terraform ([`terraform`]), the Architect expressions
-//! and the README's attribute table.
+//! Genesys-side artifacts generated from the attribute schema and the routing rules: the
+//! validate-session data action's contracts, its importable definitions for both integration
+//! types ([`data_actions`]) and their CX-as-Code Terraform ([`terraform`]), the Archy inbound
+//! message flow ([`flow`]) and its `genesyscloud_flow` resource, the Architect expressions and
+//! the README's attribute table.
 //!
-//! `cargo run -p secure-initiation --bin generate-artifacts` writes them; a test fails when the
+//! `cargo run -p genesys-as-code --bin generate-artifacts` writes them; a test fails when the
 //! committed copies are stale.
 
 pub mod data_actions;
+pub mod flow;
 pub mod terraform;
+mod yaml_writer;
 
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::attributes::{AttributeDef, AttributeType, Schema, Source};
-use crate::payload::{ParticipantUpdate, ValidationReason};
+use secure_initiation::attributes::{AttributeDef, AttributeType, Schema, Source};
+use secure_initiation::payload::{ParticipantUpdate, ValidationReason};
+
+use crate::routing::Routing;
 
 /// Marks the start of the generated table in README.md.
 pub const README_START: &str = "<!-- generated:attributes:start -->";
@@ -67,7 +72,7 @@ pub fn input_contract() -> Value {
             },
             "conversationId": {
                 "type": "string",
-                "description": "Conversation.Id of the conversation asking."
+                "description": "Message.ConversationId of the conversation asking."
             },
             "participantId": {
                 "type": "string",
@@ -148,18 +153,23 @@ pub fn architect_expressions(schema: &Schema) -> String {
          Generated from `config/attributes.toml`; do not edit by hand.\n\n\
          Every attribute reaches Architect as a **string**: the data action outputs are declared \
          `string`, and Get Participant Data always returns strings. Compare strings with string \
-         literals (`Flow.priority_tier == \"2\"`); convert only where you need arithmetic or \
-         ranges (`ToInt(Flow.priority_tier) >= 2`). Comparing a string with a number \
-         (`Flow.priority_tier == 2`) is the guide's Edge Case 1: it evaluates to false and the \
-         conversation falls through to the default queue.\n\n\
-         The variables below are the Call Data Action's outputs mapped to flow variables of the \
-         same name (`Flow.<key>`). Branch on `Flow.valid` first: when it is false every \
-         attribute is an empty string.\n\n",
+         literals (`State.priority_tier == \"2\"`); convert only where you need arithmetic or \
+         ranges (`ToInt(State.priority_tier) >= 2`). Comparing a string with a number \
+         (`State.priority_tier == 2`) is the guide's Edge Case 1: the guide says it evaluates to \
+         false and the conversation falls through to the default queue (whether Architect \
+         already refuses it when the flow is validated could not be checked); \
+         `lint-flow` reports it either way.\n\n\
+         The variables below are the Call Data Action's outputs mapped to variables of the same \
+         name: `State.<key>` in the generated flow (infra/genesys/flows/), whatever you mapped \
+         them to in a flow of your own (`Flow.<key>` in the README's manual steps). Branch on \
+         `valid` first: when it is false every attribute is an empty string.\n\n",
     );
     out.push_str("| attribute | type | equality | other forms |\n|---|---|---|---|\n");
-    out.push_str("| `valid` | boolean | `Flow.valid == true` | `Flow.reason == \"replayed\"` |\n");
+    out.push_str(
+        "| `valid` | boolean | `State.valid == true` | `State.reason == \"replayed\"` |\n",
+    );
     for def in schema.attributes().iter().filter(|d| d.routing()) {
-        let var = format!("Flow.{}", def.key());
+        let var = flow::variable(def.key());
         let example = example_value(def);
         let (equality, other) = match def.ty() {
             AttributeType::String => (
@@ -242,7 +252,7 @@ pub fn attribute_table(schema: &Schema) -> String {
 
 /// The Markdown table of environment variables and which function reads each.
 pub fn configuration_table() -> String {
-    use crate::config::{Function, VARIABLES};
+    use secure_initiation::config::{Function, VARIABLES};
     let mut out = String::from("| variable |");
     for f in Function::ALL {
         let _ = write!(out, " {} |", f.crate_name());
@@ -297,7 +307,21 @@ fn pretty(value: &Value) -> String {
     s
 }
 
-/// Every generated file except the README (which is edited in place).
+/// Every generated file: [`artifacts`] plus the inbound message flow and its Terraform.
+pub fn all_artifacts(schema: &Schema, routing: &Routing) -> Vec<Artifact> {
+    let mut all = artifacts(schema);
+    all.push(Artifact {
+        path: flow::FLOW_PATH,
+        contents: flow::inbound_message_flow(schema, routing),
+    });
+    all.push(Artifact {
+        path: terraform::TERRAFORM_FLOW_PATH,
+        contents: terraform::terraform_flow(routing),
+    });
+    all
+}
+
+/// Every file generated from the schema alone, except the README (which is edited in place).
 pub fn artifacts(schema: &Schema) -> Vec<Artifact> {
     vec![
         Artifact {

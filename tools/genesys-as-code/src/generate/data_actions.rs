@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{input_contract, output_contract};
-use crate::attributes::Schema;
+use secure_initiation::attributes::Schema;
 
 /// The action's timeout (Genesys allows 1–60 s). Above the validate-session function's Lambda
 /// timeout (4 s in infra/template.yaml), which is above its own answer deadline

@@ -1,4 +1,5 @@
-//! Time as a port, so expiry can be tested without sleeping.
+//! Time as a port, so expiry can be tested without sleeping. At the bottom of the crate: the
+//! session verifier, the store adapters and the flows all read it (re-exported by `ports`).
 
 use std::fmt::Debug;
 use std::sync::Arc;

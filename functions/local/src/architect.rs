@@ -1,0 +1,373 @@
+//! The inbound message flow the local stack runs on the sandbox's conversations: the committed
+//! `infra/genesys/flows/secure-inbound-message.yaml` (or another file, `--flow`), executed by
+//! `genesys_as_code::interpret`. The sandbox calls it through its `InboundFlow` port exactly once,
+//! when a Messenger conversation's first message arrives, and stores the record on the
+//! conversation: every step (the action, its name and line, what it did), the participant data it
+//! set with the step that set each datum, and the queue it transferred to.
+//!
+//! Its Call Data Action goes through the committed `validate-session.web-services.json` (request
+//! template, headers, the integration's Basic credential, translation map and defaults, success
+//! template, timeout) to the validate-session handler in this process, the way Genesys's Web
+//! Services data action calls the function. Set Participant Data writes onto the sandbox's
+//! customer participant; a disconnect ends the sandbox conversation.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use genesys_sandbox::{FlowRun, FlowStep, InboundFlow, SandboxState, SetDatum};
+
+use bytes::Bytes;
+use genesys_as_code::data_action::{
+    BasicCredential, HttpRequest, HttpResponse, HttpTransport, Outcome, WebServicesAction,
+};
+use genesys_as_code::generate::data_actions::API_BASE_PLACEHOLDER;
+use genesys_as_code::generate::flow::{
+    DATA_ACTION_NAME, FLOW_PATH, INTEGRATION_CATEGORY, default_substitutions,
+};
+use genesys_as_code::interpret::{self, FlowRuntime, Loaded};
+use genesys_as_code::routing::Routing;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use secure_initiation::api::{Handler as _, ValidateHandler};
+
+use crate::wiring::Stack;
+use secure_initiation::attributes::Schema;
+use secure_initiation::http::ApiRequest;
+use serde_json::{Value, json};
+
+const COMMITTED_FLOW: &str =
+    include_str!("../../../infra/genesys/flows/secure-inbound-message.yaml");
+const WEB_SERVICES_ACTION: &str =
+    include_str!("../../../infra/genesys/data-actions/validate-session.web-services.json");
+
+/// Which flow the stack runs, and with which substitutions.
+#[derive(Debug, Clone, Default)]
+pub struct FlowOptions {
+    /// Another flow file than the committed one.
+    pub file: Option<PathBuf>,
+    /// Another routing file, for the queue-name substitutions of a flow generated from it.
+    pub routing: Option<PathBuf>,
+    /// Substitutions on top of the defaults (`queue_general=My queue`).
+    pub set: BTreeMap<String, String>,
+}
+
+/// The loaded flow, its data action and the runs of conversations the sandbox did not start
+/// it for (the initiation-api strategy's).
+#[derive(Debug)]
+pub(crate) struct InterpretedFlow {
+    loaded: Loaded,
+    action: WebServicesAction,
+    category: String,
+    action_name: String,
+    file: String,
+    secret_keys: BTreeSet<String>,
+    runs: Mutex<HashMap<String, FlowRun>>,
+}
+
+impl InterpretedFlow {
+    /// Loads the flow; a flow outside the interpreter's subset stops the stack with the refusal
+    /// (action and line).
+    pub(crate) fn load(options: &FlowOptions, schema: &Schema) -> Result<Self, String> {
+        let routing = match &options.routing {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+                Routing::from_toml(&text, schema).map_err(|e| format!("`{}`: {e}", p.display()))?
+            }
+            None => Routing::default_routing(schema).map_err(|e| e.to_string())?,
+        };
+        let (text, file) = match &options.file {
+            Some(p) => (
+                std::fs::read_to_string(p)
+                    .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?,
+                p.display().to_string(),
+            ),
+            None => (COMMITTED_FLOW.to_owned(), FLOW_PATH.to_owned()),
+        };
+        let mut substitutions = default_substitutions(&routing);
+        substitutions.extend(options.set.clone());
+        let secret_keys = BTreeSet::from([schema.session_hash_key().to_owned()]);
+        let loaded = interpret::load(&text, &substitutions, secret_keys.clone())
+            .map_err(|e| format!("`{file}`: {e}"))?;
+        let definition: Value =
+            serde_json::from_str(WEB_SERVICES_ACTION).map_err(|e| e.to_string())?;
+        let action = WebServicesAction::from_json(&definition).map_err(|e| e.to_string())?;
+        Ok(Self {
+            loaded,
+            action,
+            category: substitutions
+                .get(INTEGRATION_CATEGORY)
+                .cloned()
+                .unwrap_or_default(),
+            action_name: substitutions
+                .get(DATA_ACTION_NAME)
+                .cloned()
+                .unwrap_or_default(),
+            file,
+            secret_keys,
+            runs: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn runs(&self) -> std::sync::MutexGuard<'_, HashMap<String, FlowRun>> {
+        // Every mutation is one insert: a poisoned lock still holds consistent data.
+        self.runs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The record of a conversation's run: the one the sandbox stored, or one this flow ran
+    /// (once) for a conversation Messenger did not start.
+    pub(crate) async fn record_for(&self, stack: &Stack, conversation_id: &str) -> Option<FlowRun> {
+        let conversation = stack.sandbox.conversation(conversation_id)?;
+        if let Some(run) = conversation.inbound_flow {
+            return Some(run);
+        }
+        if let Some(run) = self.runs().get(conversation_id) {
+            return Some(run.clone());
+        }
+        let run = self.run(stack, &stack.sandbox, conversation_id).await;
+        self.runs().insert(conversation_id.to_owned(), run.clone());
+        Some(run)
+    }
+
+    /// Runs the flow on a conversation of `sandbox`.
+    pub(crate) async fn run(
+        &self,
+        stack: &Stack,
+        sandbox: &SandboxState,
+        conversation_id: &str,
+    ) -> FlowRun {
+        let name = format!(
+            "{} ({})",
+            self.loaded.flow().name.clone().unwrap_or_default(),
+            self.file
+        );
+        let mut record = FlowRun::new(name);
+        let Some(customer) = sandbox
+            .conversation(conversation_id)
+            .and_then(|c| c.customer().map(|p| p.id.clone()))
+        else {
+            record.error = Some("the conversation has no customer participant".to_owned());
+            return record;
+        };
+        let runtime = Conversation {
+            id: conversation_id.to_owned(),
+            customer_id: customer,
+            called: Mutex::new(None),
+            set: Mutex::new(Vec::new()),
+            flow: self,
+            validate: &stack.validate,
+            credential: BasicCredential::new(
+                stack.credential.0.clone(),
+                stack.credential.1.clone(),
+            ),
+            sandbox,
+        };
+        let run = self.loaded.run(&runtime).await;
+        let called = runtime.called.into_inner().unwrap_or_default();
+        for step in &run.steps {
+            let mut detail = json!({"name": step.name, "line": step.line});
+            if let (Value::Object(into), Value::Object(from)) = (&mut detail, &step.detail) {
+                into.extend(from.clone());
+            }
+            match step.action.as_str() {
+                // What the demo page reads: the key, and whether it was set (never its value).
+                "getParticipantData" => {
+                    if let Some(first) = step.detail["read"].get(0) {
+                        detail["attribute"] = first["key"].clone();
+                        detail["set"] = json!(!first["value"].is_null());
+                    }
+                }
+                "callData" => {
+                    let (status, output) = match &called {
+                        Some(Outcome::Success(out)) => (json!(200), Value::Object(out.clone())),
+                        _ => (Value::Null, Value::Null),
+                    };
+                    detail["status"] = status;
+                    detail["output"] = output;
+                }
+                _ => {}
+            }
+            record.steps.push(FlowStep {
+                name: step.action.clone(),
+                detail,
+            });
+        }
+        record.queue = run.queue.clone();
+        record.error = run.error.clone();
+        record.transfer_step = run
+            .queue
+            .as_ref()
+            .and_then(|_| run.steps.iter().rev().find(|s| s.action == "transferToAcd"))
+            .map(|s| s.index);
+        record.participant_data = runtime
+            .set
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(key, value, step)| SetDatum {
+                value: if self.secret_keys.contains(&key) {
+                    "<set, not shown>".to_owned()
+                } else {
+                    value
+                },
+                key,
+                step,
+            })
+            .collect();
+        record
+    }
+}
+
+/// The sandbox's `InboundFlow` port, over the stack's interpreted flow. It holds the stack
+/// weakly (the stack holds the sandbox, which holds the flow).
+#[derive(Debug)]
+pub(crate) struct StackFlow {
+    stack: Weak<Stack>,
+}
+
+impl StackFlow {
+    pub(crate) fn new(stack: &Arc<Stack>) -> Self {
+        Self {
+            stack: Arc::downgrade(stack),
+        }
+    }
+}
+
+impl InboundFlow for StackFlow {
+    fn run<'a>(
+        &'a self,
+        sandbox: &'a SandboxState,
+        conversation_id: &'a str,
+    ) -> BoxFuture<'a, FlowRun> {
+        Box::pin(async move {
+            match self.stack.upgrade() {
+                Some(stack) => stack.flow.run(&stack, sandbox, conversation_id).await,
+                None => FlowRun {
+                    error: Some("the local stack has stopped".to_owned()),
+                    ..FlowRun::default()
+                },
+            }
+        })
+    }
+}
+
+struct Conversation<'a> {
+    id: String,
+    customer_id: String,
+    called: Mutex<Option<Outcome>>,
+    set: Mutex<Vec<(String, String, usize)>>,
+    flow: &'a InterpretedFlow,
+    validate: &'a ValidateHandler,
+    credential: BasicCredential,
+    sandbox: &'a SandboxState,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[async_trait::async_trait]
+impl FlowRuntime for Conversation<'_> {
+    fn conversation_id(&self) -> String {
+        self.id.clone()
+    }
+
+    async fn participant_data(&self, key: &str) -> Option<String> {
+        self.sandbox
+            .participant_attributes(&self.id, &self.customer_id)
+            .and_then(|attributes| attributes.get(key).cloned())
+    }
+
+    async fn set_participant_data(&self, key: &str, value: &str, step: usize) {
+        if !self
+            .sandbox
+            .set_participant_data(&self.id, &self.customer_id, key, value)
+        {
+            tracing::warn!(conversation_id = %self.id, key, "participant data not set: unknown conversation");
+        }
+        lock(&self.set).push((key.to_owned(), value.to_owned(), step));
+    }
+
+    async fn call_data_action(
+        &self,
+        category: &str,
+        action: &str,
+        inputs: &BTreeMap<String, String>,
+        timeout: Option<Duration>,
+    ) -> Outcome {
+        if category != self.flow.category || action != self.flow.action_name {
+            return Outcome::Failure(format!(
+                "no data action `{action}` in category `{category}`"
+            ));
+        }
+        let transport = InProcess {
+            validate: self.validate,
+            conversation: &self.id,
+        };
+        let outcome = self
+            .flow
+            .action
+            .run(
+                &transport,
+                inputs,
+                &self.credential,
+                (API_BASE_PLACEHOLDER, "http://validate-session.local"),
+                timeout,
+            )
+            .await;
+        *lock(&self.called) = Some(outcome.clone());
+        outcome
+    }
+
+    async fn transfer_to_acd(&self, queue: &str, _step: usize) {
+        tracing::info!(conversation_id = %self.id, queue, "flow transferred the conversation");
+    }
+
+    async fn disconnect(&self, _step: usize) {
+        self.sandbox.disconnect_conversation(&self.id);
+    }
+}
+
+/// The validate-session handler in this process, reached with the request the data action
+/// rendered (method, path, headers, body), as API Gateway would hand it over.
+struct InProcess<'a> {
+    validate: &'a ValidateHandler,
+    conversation: &'a str,
+}
+
+#[async_trait::async_trait]
+impl HttpTransport for InProcess<'_> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        let url = url::Url::parse(&request.url)
+            .map_err(|_| "the rendered URL does not parse".to_owned())?;
+        let mut headers = HeaderMap::new();
+        for (name, value) in &request.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("bad header name `{name}`"))?;
+            let value = HeaderValue::from_str(value).map_err(|_| "bad header value".to_owned())?;
+            headers.insert(name, value);
+        }
+        let method =
+            Method::from_bytes(request.method.as_bytes()).map_err(|_| "bad method".to_owned())?;
+        let response = self
+            .validate
+            .handle(ApiRequest {
+                method,
+                path: url.path().to_owned(),
+                headers,
+                body: Bytes::from(request.body),
+                client_ip: None,
+                request_id: format!("architect-{}", self.conversation),
+                deadline_ms: None,
+            })
+            .await;
+        Ok(HttpResponse {
+            status: response.status().as_u16(),
+            body: response.body().to_vec(),
+        })
+    }
+}
