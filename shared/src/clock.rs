@@ -16,7 +16,7 @@ pub trait Clock: Send + Sync + Debug {
     }
 }
 
-/// The system clock.
+/// The operating system's wall clock: what the functions run on.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -49,7 +49,7 @@ impl ManualClock {
         self.0.fetch_add(ms, Ordering::SeqCst);
     }
 
-    /// Sets the clock.
+    /// Sets the time to `ms` (Unix milliseconds), backwards too.
     pub fn set_ms(&self, ms: i64) {
         self.0.store(ms, Ordering::SeqCst);
     }

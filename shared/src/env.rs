@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-/// A source of environment variables.
+/// Where variables are read from: the process environment, or a map in tests.
 pub trait EnvSource {
     /// The value of `name`, if set.
     fn var(&self, name: &str) -> Option<String>;
 }
 
-/// The process environment.
+/// `std::env`: what the functions read.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcessEnv;
 

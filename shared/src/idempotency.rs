@@ -88,7 +88,7 @@ pub struct Idempotency {
 /// One keyed request.
 #[derive(Debug)]
 pub struct Keyed<'a> {
-    /// The header.
+    /// The request's `Idempotency-Key`.
     pub key: &'a IdempotencyKey,
     /// The caller's keyed subject (a key is the subject's own).
     pub subject_key: &'a str,

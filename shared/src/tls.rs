@@ -37,7 +37,6 @@ pub enum TlsRootsError {
     Read {
         /// The variable that named it.
         var: &'static str,
-        /// The path.
         path: PathBuf,
         /// Why (the operating system's message).
         reason: String,
@@ -47,7 +46,6 @@ pub enum TlsRootsError {
     Invalid {
         /// The variable that named it (`compiled-in` for the embedded roots).
         var: &'static str,
-        /// The path.
         path: PathBuf,
         /// What is wrong.
         reason: String,

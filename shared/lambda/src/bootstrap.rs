@@ -58,7 +58,6 @@ pub enum InitError {
     /// The session-hash key is unusable.
     #[error("secret `{secret_id}` field `{HMAC_KEY_FIELD}`: {reason}")]
     SessionKey {
-        /// The secret.
         secret_id: String,
         /// What is wrong (never the key).
         reason: String,

@@ -113,7 +113,7 @@ impl MemoryStore {
 /// Live session records by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SessionCounts {
-    /// All of them.
+    /// Live records of any status.
     pub sessions: usize,
     /// Issued, not yet bound.
     pub active: usize,

@@ -20,26 +20,21 @@ pub enum SecretsFileError {
     /// The file could not be read.
     #[error("could not read secrets file `{path}`")]
     Read {
-        /// The file.
         path: PathBuf,
-        /// Why.
         #[source]
         source: std::io::Error,
     },
     /// Not JSON.
     #[error("secrets file `{path}` is not valid json (line {line}, column {column})")]
     Json {
-        /// The file.
         path: PathBuf,
-        /// Where.
+        /// Where the parser stopped: line and column, both 1-based.
         line: usize,
-        /// Where.
         column: usize,
     },
     /// JSON of the wrong shape.
     #[error("secrets file `{path}`: {problem}")]
     Shape {
-        /// The file.
         path: PathBuf,
         /// What is wrong (ids and field names only).
         problem: String,

@@ -72,13 +72,13 @@ impl BrowserSettings {
 /// The ports initiate and refresh-token both use.
 #[derive(Debug, Clone)]
 pub struct BrowserPorts {
-    /// Session records.
+    /// Tickets: created by initiate, rotated by refresh-token.
     pub sessions: Arc<dyn SessionStore>,
     /// The per-subject limit (each function counts under its own keys).
     pub rate: Arc<dyn RateLimiter>,
     /// Risk scorer (refresh asks it again).
     pub risk: Arc<dyn RiskScorer>,
-    /// The configured strategy.
+    /// What happens at Genesys once a ticket is stored.
     pub strategy: Arc<dyn InitiationStrategy>,
 }
 use crate::request::attribute_error;
@@ -88,13 +88,13 @@ use crate::session::{SessionKeys, SessionVerifier};
 /// verifier, the keys that hash subjects and mint session hashes, the allowed origins).
 #[derive(Debug, Clone)]
 pub struct Browser {
-    /// The attribute schema.
+    /// Every attribute's source and rules.
     pub schema: Arc<Schema>,
-    /// Time.
+    /// Decides ticket ages and rate windows (tests and the local stack move it).
     pub clock: Arc<dyn Clock>,
     /// Session-hash and subject keys.
     pub keys: Arc<SessionKeys>,
-    /// Session token verification.
+    /// Checks the site's session token (signature, issuer, audience, times).
     pub verifier: Arc<SessionVerifier>,
     /// Allowed browser origins.
     pub cors: Cors,

@@ -19,7 +19,7 @@ use crate::idempotency::{Created, Idempotency, IdempotencyKey, Keyed};
 use crate::ports::{IdempotencyStore, RiskContext};
 use crate::request::InitiationRequest;
 
-/// The initiate function.
+/// The initiate function: `POST /v1/initiations`.
 pub type InitiateHandler = BrowserHandler<InitiateFlow>;
 
 /// initiate's own part: the `Idempotency-Key` protocol around creating a ticket.

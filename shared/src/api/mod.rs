@@ -47,7 +47,7 @@ pub enum Function {
 }
 
 impl Function {
-    /// All of them.
+    /// Every deployed function, in the order of the flow: initiate, refresh, validate.
     pub const ALL: [Self; 3] = [Self::Initiate, Self::Refresh, Self::Validate];
 
     /// The crate, binary and (in the template) function name under `functions/`.

@@ -23,7 +23,7 @@ use crate::request::RefreshRequest;
 use crate::session::SessionHash;
 use crate::tickets::RefreshRefusal;
 
-/// The refresh-token function.
+/// The refresh-token function: `POST /v1/initiations/refresh`.
 pub type RefreshHandler = BrowserHandler<RefreshFlow>;
 
 /// refresh-token's own part: the chain's rules and the rotation.

@@ -105,7 +105,8 @@ impl InitiationStrategy for MessengerStrategy {
     }
 }
 
-/// The `initiation-api` strategy.
+/// The `initiation-api` strategy: the guide's endpoint creates the conversation, and a
+/// refresh ends it before creating the next.
 #[derive(Debug, Clone)]
 pub struct InitiationApiStrategy {
     gateway: Arc<dyn GenesysGateway>,

@@ -24,7 +24,7 @@ use crate::request::ValidationRequest;
 /// action timeout.
 pub const DEFAULT_DEADLINE_MS: i64 = 2500;
 
-/// Rules of validation.
+/// How validate-session answers: its budget, the write-back, the risk threshold, the body cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidateSettings {
     /// The whole answer's budget; keep it below the data action's timeout. Default 2.5 s.
@@ -51,7 +51,7 @@ impl Default for ValidateSettings {
 /// The ports validate-session uses.
 #[derive(Debug, Clone)]
 pub struct ValidatePorts {
-    /// Session records.
+    /// Tickets: read, and bound to the first conversation that presents one.
     pub sessions: Arc<dyn SessionStore>,
     /// Genesys, for the optional participant write-back.
     pub gateway: Option<Arc<dyn GenesysGateway>>,
@@ -59,7 +59,8 @@ pub struct ValidatePorts {
     pub credential: DataActionCredential,
 }
 
-/// The validate-session function.
+/// The validate-session function: the Web Services data action through API Gateway, and the
+/// AWS Lambda data action's direct invocation.
 #[derive(Debug, Clone)]
 pub struct ValidateHandler {
     schema: Arc<Schema>,

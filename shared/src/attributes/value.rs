@@ -13,11 +13,11 @@ use super::schema::{AttributeDef, AttributeType, Schema};
 /// [`canonical`]: AttributeValue::canonical
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttributeValue {
-    /// A string value.
+    /// Held as given; canonical as is.
     String(String),
-    /// An integer value.
+    /// Canonical in plain decimal: `2`, `-7`.
     Integer(i64),
-    /// A boolean value.
+    /// Canonical as `true` or `false`.
     Boolean(bool),
 }
 

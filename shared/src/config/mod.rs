@@ -37,7 +37,6 @@ pub enum ConfigError {
     /// Required and absent (or blank).
     #[error("`{variable}` is required: {accepted}")]
     Missing {
-        /// The variable.
         variable: &'static str,
         /// What it accepts.
         accepted: String,
@@ -45,9 +44,8 @@ pub enum ConfigError {
     /// Present but not accepted.
     #[error("`{variable}` = `{value}` is not accepted: {accepted}")]
     Invalid {
-        /// The variable.
         variable: &'static str,
-        /// Its value.
+        /// The value as set (configuration holds secret ids, never secrets).
         value: String,
         /// What it accepts.
         accepted: String,
@@ -55,7 +53,6 @@ pub enum ConfigError {
     /// A row read as a kind it is not (a bug in the assembly, caught by the tests).
     #[error("`{variable}` is not {kind}")]
     NotOfKind {
-        /// The variable.
         variable: &'static str,
         /// The kind it was read as.
         kind: &'static str,
@@ -76,7 +73,7 @@ impl ConfigError {
 /// Identity-provider settings for verifying session tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JwtConfig {
-    /// JWKS URL.
+    /// Where the identity provider publishes its signing keys.
     pub jwks_url: Url,
     /// Expected issuer.
     pub issuer: String,
@@ -107,21 +104,21 @@ pub struct GenesysConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(clippy::large_enum_variant)] // built once per cold start
 pub enum StrategyConfig {
-    /// `messenger`.
+    /// `messenger`: nothing is sent to Genesys at initiation.
     Messenger,
     /// `initiation-api` with its Genesys connection and routing.
     InitiationApi {
-        /// Connection.
+        /// Where the client credentials and the API are.
         genesys: GenesysConfig,
-        /// Routing.
+        /// The widget, queue and skills every initiation is routed to.
         target: RoutingTarget,
-        /// Call budget.
+        /// Budget of the strategy's Genesys calls per request.
         deadline: Duration,
     },
 }
 
 impl StrategyConfig {
-    /// The kind.
+    /// Which strategy, without its settings.
     pub fn kind(&self) -> StrategyKind {
         match self {
             Self::Messenger => StrategyKind::Messenger,
@@ -152,7 +149,7 @@ pub struct RiskConfig {
 /// Settings shared by initiate and refresh-token (the browser-facing functions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrowserConfig {
-    /// DynamoDB table.
+    /// The DynamoDB table of sessions, counters and idempotency records.
     pub table: String,
     /// Secret id of the session-hash key.
     pub session_key_secret_id: String,
@@ -160,13 +157,13 @@ pub struct BrowserConfig {
     pub cors: Cors,
     /// Session token verification.
     pub jwt: JwtConfig,
-    /// Strategy.
+    /// The initiation strategy and, for `initiation-api`, its Genesys settings.
     pub strategy: StrategyConfig,
-    /// Ticket lifetimes.
+    /// Ticket lifetime, maximum chain age and refresh count.
     pub ticket: TicketSettings,
     /// Risk scoring (initiate scores every session, refresh scores it again).
     pub risk: RiskConfig,
-    /// Secrets cache TTL.
+    /// How long a secret read is reused before Secrets Manager is asked again.
     pub secrets_ttl: Duration,
 }
 
@@ -175,7 +172,7 @@ pub struct BrowserConfig {
 pub struct InitiateConfig {
     /// Shared browser-facing settings.
     pub browser: BrowserConfig,
-    /// Business rules.
+    /// Rate limit, risk, tickets and the Genesys budget, as the handler applies them.
     pub settings: BrowserSettings,
 }
 
@@ -185,22 +182,22 @@ pub struct InitiateConfig {
 pub struct RefreshConfig {
     /// Shared browser-facing settings.
     pub browser: BrowserConfig,
-    /// Rules.
+    /// Rate limit, risk, tickets and the Genesys budget, as the handler applies them.
     pub settings: BrowserSettings,
 }
 
 /// The validate-session function's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateConfig {
-    /// DynamoDB table.
+    /// The DynamoDB table of sessions, counters and idempotency records.
     pub table: String,
     /// Secret id of the data-action Basic credential.
     pub data_action_secret_id: String,
     /// Genesys connection for the write-back, when enabled.
     pub genesys: Option<GenesysConfig>,
-    /// Rules.
+    /// Deadline, write-back and risk threshold, as the handler applies them.
     pub settings: ValidateSettings,
-    /// Secrets cache TTL.
+    /// How long a secret read is reused before Secrets Manager is asked again.
     pub secrets_ttl: Duration,
 }
 

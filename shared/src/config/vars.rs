@@ -1,5 +1,5 @@
 //! Every environment variable, one declarative row each: its name, the functions that read it,
-//! what it accepts, its default and its range. Parsing ([`super::reader`]), the README's
+//! what it accepts, its default and its range. Parsing (the `reader` module), the README's
 //! configuration table and the template tests all read these rows; defaults come from the
 //! constants of the modules that use them, so each is written once.
 
@@ -49,7 +49,7 @@ pub enum Kind {
 /// One environment variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Variable {
-    /// Its name.
+    /// The variable, as the SAM template and the README spell it.
     pub name: &'static str,
     /// The functions whose configuration reads it (the SAM template sets it on exactly these).
     pub read_by: &'static [Function],

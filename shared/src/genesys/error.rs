@@ -13,7 +13,7 @@ pub enum GenesysError {
         "genesys cloud refused the request: status {status}, code `{code}`, context id `{context_id}`"
     )]
     Api {
-        /// HTTP status.
+        /// The status Genesys answered.
         status: u16,
         /// Genesys's error code.
         code: String,

@@ -35,19 +35,13 @@ pub enum GenesysConfigError {
     /// Not a Genesys Cloud region.
     #[error("unknown genesys cloud region `{region}`; known regions: {known}")]
     UnknownRegion {
-        /// What was given.
         region: String,
         /// Every accepted domain.
         known: String,
     },
     /// A base-URL override is unusable.
     #[error("genesys base url `{url}` is not usable: {reason}")]
-    BaseUrl {
-        /// What was given.
-        url: String,
-        /// Why.
-        reason: &'static str,
-    },
+    BaseUrl { url: String, reason: &'static str },
     /// The HTTP client could not be built.
     #[error("could not build the http client for genesys cloud")]
     HttpClient(#[source] reqwest::Error),

@@ -19,13 +19,13 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
 /// A request as every entry point hands it to the handlers.
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
-    /// Method.
+    /// As the client sent it (a CORS preflight is `OPTIONS`).
     pub method: Method,
     /// Path without query string (`/v1/initiations`).
     pub path: String,
-    /// Headers.
+    /// As the client sent them; names compare case-insensitively.
     pub headers: HeaderMap,
-    /// Raw body.
+    /// Unparsed: the edge checks its content type and size before anything reads it.
     pub body: Bytes,
     /// The caller's IP as the edge saw it (API Gateway `requestContext.http.sourceIp`), never
     /// from a header the client controls.

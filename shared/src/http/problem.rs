@@ -24,16 +24,16 @@ pub struct ProblemField {
 /// An `application/problem+json` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    /// Problem type URI.
+    /// [`PROBLEM_TYPE_PREFIX`] and the slug: stable, for clients to branch on.
     #[serde(rename = "type")]
     pub type_uri: String,
     /// Short summary of the type.
     pub title: &'static str,
-    /// HTTP status.
+    /// The response's status, repeated in the body as RFC 9457 has it.
     pub status: u16,
     /// Explanation of this occurrence, safe for clients.
     pub detail: String,
-    /// Field problems.
+    /// One entry per refused field (`422` only); omitted when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
     /// Extension member of `session-not-refreshable`: what the client should do next.
@@ -118,7 +118,7 @@ pub enum ApiError {
     /// 413: body over the cap.
     #[error("request body over {limit} bytes")]
     TooLarge {
-        /// The cap.
+        /// The configured cap, in bytes.
         limit: usize,
     },
     /// 415: not `application/json`.
@@ -141,7 +141,7 @@ pub enum ApiError {
     Unavailable {
         /// Which dependency (for the log).
         what: &'static str,
-        /// The cause.
+        /// The cause, for the log only.
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
@@ -191,7 +191,7 @@ impl From<crate::ports::StoreError> for ApiError {
 }
 
 impl ApiError {
-    /// The HTTP status.
+    /// The status: exactly one per variant.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Malformed(_) => StatusCode::BAD_REQUEST,

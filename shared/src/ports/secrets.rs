@@ -111,20 +111,10 @@ pub enum SecretError {
     },
     /// A field is not a string.
     #[error("secret `{secret_id}`: field `{field}` is not a string")]
-    FieldNotString {
-        /// The secret.
-        secret_id: String,
-        /// The field.
-        field: String,
-    },
+    FieldNotString { secret_id: String, field: String },
     /// A required field is absent.
     #[error("secret `{secret_id}` has no field `{field}`")]
-    MissingField {
-        /// The secret.
-        secret_id: String,
-        /// The field.
-        field: String,
-    },
+    MissingField { secret_id: String, field: String },
 }
 
 /// Reads JSON secrets. Implementations cache per container with a TTL.

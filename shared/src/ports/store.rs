@@ -58,7 +58,6 @@ pub struct SessionRecord {
     pub created_at: i64,
     /// When this ticket stops validating (Unix seconds).
     pub expires_at: i64,
-    /// Lifecycle status.
     pub status: SessionStatus,
     /// The conversation the first validation bound it to.
     pub conversation_id: Option<GenesysId>,
@@ -162,13 +161,14 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// Session records.
+/// Tickets: issued, read, bound to a conversation, rotated by a refresh; each decision is one
+/// atomic step in the store.
 #[async_trait]
 pub trait SessionStore: Send + Sync + Debug {
     /// Stores a new record; fails with [`StoreError::Conflict`] if the hash exists.
     async fn create_session(&self, record: &SessionRecord) -> Result<(), StoreError>;
 
-    /// Reads a record.
+    /// Reads a record; one past its `ttl` is absent, whether or not the backend deleted it yet.
     async fn get_session(
         &self,
         session_hash: &SessionHash,

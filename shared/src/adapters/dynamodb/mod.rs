@@ -42,9 +42,9 @@ use aws_sdk_dynamodb::types::{
 
 use crate::ports::{Clock, StoreError};
 
-/// The partition key attribute.
+/// The partition key (`session#…`, `rate#…`, `idem#…`); the table has no sort key.
 pub const PARTITION_KEY: &str = "pk";
-/// The TTL attribute.
+/// The table's TTL attribute: Unix seconds after which an item counts as gone.
 pub const TTL_ATTRIBUTE: &str = "ttl";
 
 const THROTTLING_CODES: [&str; 3] = [
