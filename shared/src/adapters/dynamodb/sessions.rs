@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
 
 use super::codec::{n, optional_string, s, session_item, session_record};
@@ -261,6 +262,16 @@ impl DynamoStore {
         Ok(None)
     }
 
+    /// An update of the session item at `pk`, with the `#status` and `#ttl` names its
+    /// expressions use.
+    fn status_update(&self, pk: String) -> UpdateBuilder {
+        Update::builder()
+            .table_name(self.table.as_ref())
+            .set_key(Some(Self::key(pk)))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#ttl", "ttl")
+    }
+
     /// The revoked ticket, bound while its grace lasts.
     fn grace_bind_item(
         &self,
@@ -268,22 +279,20 @@ impl DynamoStore {
         conversation_id: &GenesysId,
         now: i64,
     ) -> Result<TransactWriteItem, StoreError> {
-        let bind = Update::builder()
-            .table_name(self.table.as_ref())
-            .set_key(Some(Self::key(session_pk(&record.session_hash))))
-            .update_expression("SET #status = :bound, conversation_id = :conv REMOVE grace_until")
-            .condition_expression(
-                "#status = :revoked AND grace_until >= :now AND expires_at >= :now AND #ttl >= :now",
-            )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":bound", s(SessionStatus::Bound.as_str()))
-            .expression_attribute_values(":revoked", s(SessionStatus::Revoked.as_str()))
-            .expression_attribute_values(":conv", s(conversation_id.to_string()))
-            .expression_attribute_values(":now", n(now))
-            .build()
-            .map_err(unbuilt)?;
-        Ok(TransactWriteItem::builder().update(bind).build())
+        let update = "SET #status = :bound, conversation_id = :conv REMOVE grace_until";
+        let condition = concat!(
+            "#status = :revoked AND grace_until >= :now AND expires_at >= :now",
+            " AND #ttl >= :now"
+        );
+        in_transaction(
+            self.status_update(session_pk(&record.session_hash))
+                .update_expression(update)
+                .condition_expression(condition)
+                .expression_attribute_values(":bound", s(SessionStatus::Bound.as_str()))
+                .expression_attribute_values(":revoked", s(SessionStatus::Revoked.as_str()))
+                .expression_attribute_values(":conv", s(conversation_id.to_string()))
+                .expression_attribute_values(":now", n(now)),
+        )
     }
 
     /// The successor revoked, provided it is still active and unused.
@@ -292,19 +301,14 @@ impl DynamoStore {
         successor_pk: &str,
         now: i64,
     ) -> Result<TransactWriteItem, StoreError> {
-        let revoke = Update::builder()
-            .table_name(self.table.as_ref())
-            .set_key(Some(Self::key(successor_pk.to_owned())))
-            .update_expression("SET #status = :revoked")
-            .condition_expression("#status = :active AND #ttl >= :now")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":revoked", s(SessionStatus::Revoked.as_str()))
-            .expression_attribute_values(":active", s(SessionStatus::Active.as_str()))
-            .expression_attribute_values(":now", n(now))
-            .build()
-            .map_err(unbuilt)?;
-        Ok(TransactWriteItem::builder().update(revoke).build())
+        in_transaction(
+            self.status_update(successor_pk.to_owned())
+                .update_expression("SET #status = :revoked")
+                .condition_expression("#status = :active AND #ttl >= :now")
+                .expression_attribute_values(":revoked", s(SessionStatus::Revoked.as_str()))
+                .expression_attribute_values(":active", s(SessionStatus::Active.as_str()))
+                .expression_attribute_values(":now", n(now)),
+        )
     }
 
     fn revoke_item(
@@ -315,24 +319,19 @@ impl DynamoStore {
         grace_until: i64,
         now: i64,
     ) -> Result<TransactWriteItem, StoreError> {
-        let update = Update::builder()
-            .table_name(self.table.as_ref())
-            .set_key(Some(Self::key(session_pk(old_hash))))
-            .update_expression(
-                "SET #status = :revoked, grace_until = :grace, successor_pk = :successor",
-            )
-            .condition_expression("#status = :active AND subject_key = :sk AND #ttl >= :now")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":revoked", s(SessionStatus::Revoked.as_str()))
-            .expression_attribute_values(":active", s(SessionStatus::Active.as_str()))
-            .expression_attribute_values(":sk", s(subject_key))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":grace", n(grace_until))
-            .expression_attribute_values(":successor", s(session_pk(&new.session_hash)))
-            .build()
-            .map_err(unbuilt)?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        in_transaction(
+            self.status_update(session_pk(old_hash))
+                .update_expression(
+                    "SET #status = :revoked, grace_until = :grace, successor_pk = :successor",
+                )
+                .condition_expression("#status = :active AND subject_key = :sk AND #ttl >= :now")
+                .expression_attribute_values(":revoked", s(SessionStatus::Revoked.as_str()))
+                .expression_attribute_values(":active", s(SessionStatus::Active.as_str()))
+                .expression_attribute_values(":sk", s(subject_key))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":grace", n(grace_until))
+                .expression_attribute_values(":successor", s(session_pk(&new.session_hash))),
+        )
     }
 
     fn create_item(&self, new: &SessionRecord, now: i64) -> Result<TransactWriteItem, StoreError> {
@@ -346,6 +345,12 @@ impl DynamoStore {
             .map_err(unbuilt)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
+}
+
+/// One update of a transaction.
+fn in_transaction(update: UpdateBuilder) -> Result<TransactWriteItem, StoreError> {
+    let update = update.build().map_err(unbuilt)?;
+    Ok(TransactWriteItem::builder().update(update).build())
 }
 
 /// Why a bind's condition failed, read from the record as it is now.
