@@ -21,11 +21,11 @@ use tokio::time::Instant;
 
 pub use crate::tickets::TicketSettings;
 pub use common::{
-    Browser, BrowserHandler, BrowserPorts, BrowserSettings, DEFAULT_INITIATE_RATE_LIMIT,
-    DEFAULT_REFRESH_RATE_LIMIT, RateLimit,
+    Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings,
+    DEFAULT_INITIATE_RATE_LIMIT, DEFAULT_REFRESH_RATE_LIMIT, RateLimit,
 };
-pub use initiate::InitiateHandler;
-pub use refresh::RefreshHandler;
+pub use initiate::{InitiateFlow, InitiateHandler};
+pub use refresh::{RefreshFlow, RefreshHandler};
 pub use ticket::TicketResponse;
 pub use validate::{DataActionCredential, ValidateHandler, ValidatePorts, ValidateSettings};
 
