@@ -11,6 +11,7 @@ use genesys_sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox, Sandbox
 use secure_initiation::adapters::DynamoStore;
 use secure_initiation::adapters::dynamodb::PARTITION_KEY;
 use secure_initiation::ports::{Clock as _, SessionRecord, SessionStore, SystemClock};
+use secure_initiation::session::SessionHash;
 use serde_json::json;
 use test_support::moto::MotoServer;
 
@@ -141,8 +142,10 @@ impl Backends {
 
     /// The session record of `hash` as initiate stored it (read straight from moto).
     pub async fn session(&self, hash: &str) -> Result<SessionRecord, BenchError> {
+        let hash = SessionHash::parse(hash)
+            .ok_or_else(|| BenchError::Setup("initiate answered a malformed hash".to_owned()))?;
         DynamoStore::new(self.moto.dynamodb(), TABLE, Arc::new(SystemClock))
-            .get_session(hash)
+            .get_session(&hash)
             .await
             .map_err(|e| BenchError::Setup(format!("read session: {e}")))?
             .ok_or_else(|| BenchError::Setup("a session initiate issued is gone".to_owned()))
@@ -286,7 +289,7 @@ impl Endpoints {
 mod tests {
     use super::*;
     use secure_initiation::config::{
-        self, EnvSource, InitiateConfig, RefreshConfig, ValidateConfig, variables,
+        EnvSource, Function, InitiateConfig, RefreshConfig, ValidateConfig, vars,
     };
     use std::collections::BTreeMap;
 
@@ -306,14 +309,17 @@ mod tests {
             .collect()
     }
 
-    /// Every variable set is one the function reads (or the SDK's endpoint), documented.
-    fn only_known(list: &[(&'static str, String)], reads: &[&str]) {
+    /// Every variable set is one the function reads (or the SDK's endpoint).
+    fn only_known(list: &[(&'static str, String)], function: Function) {
         for (name, _) in list {
             if *name == "AWS_ENDPOINT_URL" {
                 continue;
             }
-            assert!(reads.contains(name), "`{name}` is not read by the function");
-            assert!(config::VARIABLES.iter().any(|(v, _)| v == name));
+            assert!(
+                vars::variable(name).is_some_and(|v| v.is_read_by(function)),
+                "`{name}` is not read by {}",
+                function.crate_name()
+            );
         }
     }
 
@@ -322,14 +328,14 @@ mod tests {
         let e = endpoints();
         for api in [false, true] {
             let browser = e.browser_config(api, TABLE);
-            only_known(&browser, variables::INITIATE);
-            only_known(&browser, variables::REFRESH);
+            only_known(&browser, Function::Initiate);
+            only_known(&browser, Function::Refresh);
             InitiateConfig::from_env(&env(&browser)).unwrap();
             RefreshConfig::from_env(&env(&browser)).unwrap();
         }
         for write_back in [false, true] {
             let validate = e.validate_config(write_back);
-            only_known(&validate, variables::VALIDATE);
+            only_known(&validate, Function::Validate);
             let parsed = ValidateConfig::from_env(&env(&validate)).unwrap();
             assert_eq!(parsed.settings.write_back, write_back);
         }

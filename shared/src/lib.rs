@@ -9,11 +9,12 @@
 pub mod adapters;
 pub mod api;
 pub mod attributes;
-#[cfg(feature = "aws")]
-pub mod bootstrap;
+pub mod clock;
 pub mod config;
+pub mod env;
 pub mod genesys;
 pub mod http;
+pub mod idempotency;
 pub mod payload;
 pub mod ports;
 pub mod request;

@@ -13,7 +13,7 @@ pub enum PayloadError {
     /// Genesys expects this id as a UUID.
     #[error("`{field}` must be a UUID")]
     NotUuid {
-        /// Which id.
+        /// The field as the client or the configuration names it.
         field: &'static str,
     },
     /// A skill proficiency level outside Genesys's 0..=5.
@@ -25,9 +25,9 @@ pub enum PayloadError {
     /// The initial message is over its cap.
     #[error("`initialMessage` has {len} characters, over the limit of {max}")]
     MessageTooLong {
-        /// Its length.
+        /// Its length, in characters.
         len: usize,
-        /// The cap.
+        /// The schema's `initial_message_max_chars`.
         max: usize,
     },
     /// The initial message contains control characters.
@@ -120,7 +120,7 @@ impl SkillRequirement {
 pub struct RoutingTarget {
     /// The widget (Messenger deployment) id.
     pub widget_id: GenesysId,
-    /// The queue.
+    /// The queue the conversation is routed to.
     pub queue_id: GenesysId,
     /// Skill requirements, possibly none.
     pub skills: Vec<SkillRequirement>,
@@ -263,7 +263,7 @@ impl ValidationReason {
 pub enum ParticipantUpdate {
     /// Not requested (no `participantId`) or disabled.
     Skipped,
-    /// Written.
+    /// Genesys accepted the attributes.
     Written,
     /// Genesys refused or failed.
     Failed,
@@ -339,7 +339,7 @@ impl DataActionOutput {
         self.valid
     }
 
-    /// The reason.
+    /// Why it was (or was not) valid: the flow's branch.
     pub fn reason(&self) -> ValidationReason {
         self.reason
     }

@@ -16,7 +16,8 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::attributes::{AttributeError, INITIAL_MESSAGE_FIELD, Schema};
-use crate::payload::{InitialMessage, PayloadError};
+use crate::payload::{GenesysId, InitialMessage, PayloadError};
+use crate::session::PresentedHash;
 
 /// One problem with one field, for the problem body's `errors[]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,54 +105,20 @@ impl InitiationRequest {
         let mut fields = BTreeMap::new();
         let mut initial_message = None;
         for (name, value) in object {
-            if name == INITIAL_MESSAGE_FIELD {
-                match &value {
-                    Value::Null => {}
-                    Value::String(s) => {
-                        match InitialMessage::parse(s, schema.limits().initial_message_max_chars) {
-                            Ok(m) => initial_message = Some(m),
-                            Err(e) => errors.push(message_error(&e)),
-                        }
+            let checked = if name == INITIAL_MESSAGE_FIELD {
+                parse_initial_message(schema, &value).map(|m| initial_message = m)
+            } else {
+                check_field(schema, &name, &value).map(|present| {
+                    if present {
+                        fields.insert(name, value);
                     }
-                    _ => errors.push(FieldError {
-                        field: name,
-                        rule: "type",
-                        message: "expected a string".to_owned(),
-                    }),
-                }
-                continue;
-            }
-            let Some(def) = schema.attribute_for_request_field(&name) else {
-                errors.push(FieldError {
-                    message: "this field is not accepted from the browser".to_owned(),
-                    field: name,
-                    rule: "unknown-field",
-                });
-                continue;
+                })
             };
-            if value.is_null() {
-                continue;
-            }
-            match def.parse_json(&value, schema) {
-                Ok(_) => {
-                    fields.insert(name, value);
-                }
-                Err(e) => errors.push(attribute_error(&name, &e)),
+            if let Err(e) = checked {
+                errors.push(e);
             }
         }
-        for field in schema.request_fields() {
-            if let Some(def) = schema.attribute_for_request_field(field)
-                && def.required()
-                && !fields.contains_key(field)
-                && !errors.iter().any(|e| e.field == field)
-            {
-                errors.push(FieldError {
-                    field: field.to_owned(),
-                    rule: "required",
-                    message: "a value is required".to_owned(),
-                });
-            }
-        }
+        report_missing(schema, &fields, &mut errors);
         if errors.is_empty() {
             Ok(Self {
                 fields,
@@ -170,6 +137,86 @@ impl InitiationRequest {
     /// The checked first message, if any.
     pub fn initial_message(&self) -> Option<&InitialMessage> {
         self.initial_message.as_ref()
+    }
+
+    /// The request as canonical JSON (keys sorted, no whitespace): the same request however it
+    /// was spelled, for the idempotency fingerprint.
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut object: BTreeMap<&str, Value> = self
+            .fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        if let Some(message) = &self.initial_message {
+            object.insert(
+                INITIAL_MESSAGE_FIELD,
+                serde_json::to_value(message).unwrap_or(Value::Null),
+            );
+        }
+        serde_json::to_vec(&object).unwrap_or_default()
+    }
+}
+
+/// The first chat message, checked against the schema's cap (`null` is no message).
+fn parse_initial_message(
+    schema: &Schema,
+    value: &Value,
+) -> Result<Option<InitialMessage>, FieldError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => InitialMessage::parse(s, schema.limits().initial_message_max_chars)
+            .map(Some)
+            .map_err(|e| message_error(&e)),
+        _ => Err(FieldError::not_a_string(INITIAL_MESSAGE_FIELD)),
+    }
+}
+
+/// Checks request field `name` against the attribute it feeds: whether it holds a value
+/// (`null` is no value), or why it is refused.
+fn check_field(schema: &Schema, name: &str, value: &Value) -> Result<bool, FieldError> {
+    let Some(def) = schema.attribute_for_request_field(name) else {
+        return Err(FieldError {
+            field: name.to_owned(),
+            rule: "unknown-field",
+            message: "this field is not accepted from the browser".to_owned(),
+        });
+    };
+    if value.is_null() {
+        return Ok(false);
+    }
+    def.parse_json(value, schema)
+        .map(|_| true)
+        .map_err(|e| attribute_error(name, &e))
+}
+
+/// A required request field that was not sent, and was not refused for another reason.
+fn report_missing(schema: &Schema, fields: &BTreeMap<String, Value>, errors: &mut Vec<FieldError>) {
+    for field in schema.request_fields() {
+        if let Some(def) = schema.attribute_for_request_field(field)
+            && def.required()
+            && !fields.contains_key(field)
+            && !errors.iter().any(|e| e.field == field)
+        {
+            errors.push(FieldError::required(field));
+        }
+    }
+}
+
+impl FieldError {
+    fn required(field: &str) -> Self {
+        Self {
+            field: field.to_owned(),
+            rule: "required",
+            message: "a value is required".to_owned(),
+        }
+    }
+
+    fn not_a_string(field: &str) -> Self {
+        Self {
+            field: field.to_owned(),
+            rule: "type",
+            message: "expected a string".to_owned(),
+        }
     }
 }
 
@@ -212,20 +259,12 @@ fn take_string(
         Some(Value::String(s)) => Some(s),
         None | Some(Value::Null) => {
             if required {
-                errors.push(FieldError {
-                    field: field.to_owned(),
-                    rule: "required",
-                    message: "a value is required".to_owned(),
-                });
+                errors.push(FieldError::required(field));
             }
             None
         }
         Some(_) => {
-            errors.push(FieldError {
-                field: field.to_owned(),
-                rule: "type",
-                message: "expected a string".to_owned(),
-            });
+            errors.push(FieldError::not_a_string(field));
             None
         }
     }
@@ -244,8 +283,8 @@ fn reject_unknown(object: BTreeMap<String, Value>, errors: &mut Vec<FieldError>)
 /// `POST /v1/initiations/refresh`: the ticket to replace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshRequest {
-    /// The previous session hash, unchecked in shape (the flow answers an unknown one).
-    pub session_hash: String,
+    /// The ticket's hash; a malformed one is answered like an unknown one.
+    pub session_hash: PresentedHash,
 }
 
 impl RefreshRequest {
@@ -256,7 +295,9 @@ impl RefreshRequest {
         let session_hash = take_string(&mut object, "sessionHash", true, &mut errors);
         reject_unknown(object, &mut errors);
         match session_hash {
-            Some(session_hash) if errors.is_empty() => Ok(Self { session_hash }),
+            Some(session_hash) if errors.is_empty() => Ok(Self {
+                session_hash: PresentedHash::parse(&session_hash),
+            }),
             _ => Err(RequestError::Invalid(errors)),
         }
     }
@@ -268,12 +309,12 @@ pub const MAX_SESSION_HASH_INPUT: usize = 256;
 /// The validate-session data action's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationRequest {
-    /// The hash as Architect read it from the participant data (shape checked by the flow).
-    pub session_hash: String,
-    /// The conversation asking (a UUID).
-    pub conversation_id: String,
-    /// The customer participant, when the flow wants the attributes written back (a UUID).
-    pub participant_id: Option<String>,
+    /// The hash as Architect read it from the participant data.
+    pub session_hash: PresentedHash,
+    /// The conversation asking.
+    pub conversation_id: GenesysId,
+    /// The customer participant, when the flow wants the attributes written back.
+    pub participant_id: Option<GenesysId>,
 }
 
 impl ValidationRequest {
@@ -298,20 +339,19 @@ impl ValidationRequest {
             // Architect sends an empty string for an unset variable.
             .filter(|p| !p.is_empty());
         reject_unknown(object, &mut errors);
-        for (field, id) in [
-            ("conversationId", conversation_id.as_deref()),
-            ("participantId", participant_id.as_deref()),
-        ] {
-            if let Some(id) = id
-                && crate::payload::GenesysId::parse(id, "id").is_err()
-            {
+        let mut id = |field: &'static str, raw: Option<&str>| {
+            let parsed = raw.map(|raw| GenesysId::parse(raw, field));
+            if let Some(Err(_)) = parsed {
                 errors.push(FieldError {
                     field: field.to_owned(),
                     rule: "uuid",
                     message: "expected a UUID".to_owned(),
                 });
             }
-        }
+            parsed.and_then(Result::ok)
+        };
+        let conversation = id("conversationId", conversation_id.as_deref());
+        let participant = id("participantId", participant_id.as_deref());
         if let Some(h) = &session_hash
             && h.len() > MAX_SESSION_HASH_INPUT
         {
@@ -321,11 +361,11 @@ impl ValidationRequest {
                 message: format!("at most {MAX_SESSION_HASH_INPUT} bytes"),
             });
         }
-        match (session_hash, conversation_id) {
+        match (session_hash, conversation) {
             (Some(session_hash), Some(conversation_id)) if errors.is_empty() => Ok(Self {
-                session_hash,
-                conversation_id: conversation_id.to_ascii_lowercase(),
-                participant_id: participant_id.map(|p| p.to_ascii_lowercase()),
+                session_hash: PresentedHash::parse(&session_hash),
+                conversation_id,
+                participant_id: participant,
             }),
             _ => Err(RequestError::Invalid(errors)),
         }

@@ -9,7 +9,7 @@
 use tracing::Level;
 use tracing_subscriber::fmt::MakeWriter;
 
-/// Output format.
+/// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     /// One JSON object per line (Lambda).

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::ports::{SessionRecord, SessionStatus};
+use crate::session::SessionHash;
 
 /// How long a ticket replaced by a refresh still validates if it is the one Messenger sent: the
 /// first message may leave between the refresh answer and the page's `Database.set` of the new
@@ -17,17 +18,23 @@ use crate::ports::{SessionRecord, SessionStatus};
 /// and the chain still binds once (the store revokes the successor when the old one binds).
 pub const ROTATION_GRACE_SECS: i64 = 10;
 
+/// Default ticket lifetime (seconds): short, because a stolen hash is worth one lifetime.
+pub const DEFAULT_TTL_SECS: i64 = 60;
+/// Default chain age (seconds): a first message 15 minutes after Messenger opened, plus the half
+/// minute a page may hold a prepared ticket before opening it.
+pub const DEFAULT_MAX_AGE_SECS: i64 = 930;
+/// Default refreshes per chain: the default age at one refresh per 45 s (the earliest the
+/// refresh window allows with a 60 s ticket).
+pub const DEFAULT_MAX_REFRESHES: u32 = 20;
+
 /// Lifetimes of session tickets and chains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketSettings {
-    /// How long a ticket validates (seconds). Default 60; the guide's 300 is the ceiling.
+    /// How long a ticket validates (seconds); the guide's 300 is the ceiling.
     pub ttl_secs: i64,
-    /// How long a chain of refreshed tickets may live from its first issue (seconds). The
-    /// default, 930, covers a first message written 15 minutes after Messenger opened, plus
-    /// the half minute a page may hold a prepared ticket before opening it.
+    /// How long a chain of refreshed tickets may live from its first issue (seconds).
     pub max_age_secs: i64,
-    /// How many times a chain may be refreshed. The default, 20, covers the default maximum age
-    /// at one refresh per 45 s (the earliest the refresh window allows with a 60 s ticket).
+    /// How many times a chain may be refreshed.
     pub max_refreshes: u32,
     /// How long the store keeps a record after issue, so the bound conversation can ask again
     /// (seconds; DynamoDB TTL).
@@ -37,9 +44,9 @@ pub struct TicketSettings {
 impl Default for TicketSettings {
     fn default() -> Self {
         Self {
-            ttl_secs: 60,
-            max_age_secs: 930,
-            max_refreshes: 20,
+            ttl_secs: DEFAULT_TTL_SECS,
+            max_age_secs: DEFAULT_MAX_AGE_SECS,
+            max_refreshes: DEFAULT_MAX_REFRESHES,
             retention_secs: 86_400,
         }
     }
@@ -56,7 +63,7 @@ impl TicketSettings {
     /// The first ticket of a new chain.
     pub fn issue(
         &self,
-        session_hash: String,
+        session_hash: SessionHash,
         subject_key: String,
         attributes: BTreeMap<String, String>,
         now: i64,
@@ -116,7 +123,7 @@ impl TicketSettings {
         &self,
         old: &SessionRecord,
         refresh: Refresh,
-        session_hash: String,
+        session_hash: SessionHash,
         attributes: BTreeMap<String, String>,
         now: i64,
     ) -> SessionRecord {
@@ -179,8 +186,14 @@ mod tests {
         TicketSettings::default()
     }
 
+    fn hash() -> SessionHash {
+        crate::session::SessionKeys::from_secret(&[9u8; 32])
+            .map(|k| k.mint())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn first(now: i64) -> SessionRecord {
-        settings().issue("h".into(), "s".into(), BTreeMap::new(), now)
+        settings().issue(hash(), "s".into(), BTreeMap::new(), now)
     }
 
     #[test]
@@ -229,7 +242,7 @@ mod tests {
             .check_refresh(&t, 1_890)
             .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(refresh.expires_at, 1_930, "capped at the chain's end");
-        let next = s.successor(&t, refresh, "h2".into(), BTreeMap::new(), 1_890);
+        let next = s.successor(&t, refresh, hash(), BTreeMap::new(), 1_890);
         assert_eq!(next.expires_at, 1_930);
         assert_eq!(next.chain_started_at, 1_000);
         // A capped ticket cannot be extended, nor can anything after the chain's end.
@@ -261,7 +274,7 @@ mod tests {
         let mut now = 0;
         while let Ok(refresh) = s.check_refresh(&t, t.expires_at - s.refresh_window_secs()) {
             now = t.expires_at - s.refresh_window_secs();
-            t = s.successor(&t, refresh, format!("h{now}"), BTreeMap::new(), now);
+            t = s.successor(&t, refresh, hash(), BTreeMap::new(), now);
         }
         assert!(
             t.expires_at > 15 * 60 + 20,

@@ -24,7 +24,7 @@ use std::sync::{Arc, OnceLock};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 
-use crate::config::{EnvSource, ProcessEnv};
+use crate::env::{EnvSource, ProcessEnv};
 
 /// OpenSSL's variable: a PEM bundle replacing the compiled-in roots of the non-AWS clients.
 pub const SSL_CERT_FILE_VAR: &str = "SSL_CERT_FILE";
@@ -37,7 +37,6 @@ pub enum TlsRootsError {
     Read {
         /// The variable that named it.
         var: &'static str,
-        /// The path.
         path: PathBuf,
         /// Why (the operating system's message).
         reason: String,
@@ -47,7 +46,6 @@ pub enum TlsRootsError {
     Invalid {
         /// The variable that named it (`compiled-in` for the embedded roots).
         var: &'static str,
-        /// The path.
         path: PathBuf,
         /// What is wrong.
         reason: String,

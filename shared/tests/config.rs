@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use secure_initiation::api::risk::FailPolicy;
 use secure_initiation::api::strategy::StrategyKind;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
 use secure_initiation::config::{
-    ConfigError, InitiateConfig, RefreshConfig, StrategyConfig, VARIABLES, ValidateConfig,
-    log_level, variables,
+    ConfigError, EnvSource, Function, InitiateConfig, RefreshConfig, StrategyConfig,
+    ValidateConfig, log_level, vars,
 };
 
 fn browser_env() -> BTreeMap<String, String> {
@@ -35,9 +38,7 @@ fn with(mut env: BTreeMap<String, String>, k: &str, v: &str) -> BTreeMap<String,
 }
 
 fn invalid_variable(e: ConfigError) -> &'static str {
-    match e {
-        ConfigError::Invalid { variable, .. } | ConfigError::Missing { variable, .. } => variable,
-    }
+    e.variable()
 }
 
 #[test]
@@ -45,9 +46,9 @@ fn defaults_are_the_documented_ones() {
     let cfg = InitiateConfig::from_env(&browser_env()).unwrap();
     assert_eq!(cfg.browser.strategy, StrategyConfig::Messenger);
     assert_eq!(cfg.settings.ticket.ttl_secs, 60);
-    assert_eq!(cfg.settings.rate_limit, 5);
-    assert_eq!(cfg.settings.rate_window_secs, 60);
-    assert_eq!(cfg.risk.policy.on_failure, FailPolicy::Closed);
+    assert_eq!(cfg.settings.rate.per_window, 5);
+    assert_eq!(cfg.settings.rate.window_secs, 60);
+    assert_eq!(cfg.browser.risk.policy.on_failure, FailPolicy::Closed);
     assert_eq!(
         cfg.browser.cors.origins(),
         ["https://shop.example.com", "https://www.example.com"]
@@ -171,15 +172,54 @@ fn validate_session_reads_its_own_variables() {
     assert_eq!(invalid_variable(e), "VALIDATION_DEADLINE_MS");
 }
 
+/// Records every variable a configuration asks for.
+struct Recording<'a> {
+    env: &'a BTreeMap<String, String>,
+    asked: RefCell<BTreeSet<String>>,
+}
+
+impl EnvSource for Recording<'_> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.asked.borrow_mut().insert(name.to_owned());
+        self.env.get(name).cloned()
+    }
+}
+
+/// Everything set, so every branch (initiation-api, the write-back) reads its variables.
+fn full_env() -> BTreeMap<String, String> {
+    let mut env = browser_env();
+    for (k, v) in [
+        ("INITIATION_STRATEGY", "initiation-api"),
+        ("GENESYS_REGION", "mypurecloud.com"),
+        ("GENESYS_CREDENTIALS_SECRET_ID", "genesys"),
+        ("GENESYS_WIDGET_ID", "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37"),
+        ("GENESYS_QUEUE_ID", "3c9e7b12-0a4d-4f6e-8b2c-5d1e9f7a6c40"),
+        ("DATA_ACTION_SECRET_ID", "da"),
+        ("PARTICIPANT_WRITE_BACK", "true"),
+    ] {
+        env.insert(k.to_owned(), v.to_owned());
+    }
+    env
+}
+
 #[test]
-fn every_variable_a_function_reads_is_documented() {
-    for list in [variables::INITIATE, variables::REFRESH, variables::VALIDATE] {
-        for var in list {
-            assert!(
-                VARIABLES.iter().any(|(v, _)| v == var),
-                "`{var}` lacks documentation"
-            );
+fn each_function_reads_exactly_the_variables_its_rows_name() {
+    let env = full_env();
+    for function in Function::ALL {
+        let recording = Recording {
+            env: &env,
+            asked: RefCell::default(),
+        };
+        match function {
+            Function::Initiate => drop(InitiateConfig::from_env(&recording).unwrap()),
+            Function::Refresh => drop(RefreshConfig::from_env(&recording).unwrap()),
+            Function::Validate => drop(ValidateConfig::from_env(&recording).unwrap()),
         }
+        // The log level is read by every function's start-up, not by its configuration.
+        log_level(&recording).unwrap();
+        let asked = recording.asked.into_inner();
+        let rows: BTreeSet<String> = vars::read_by(function).map(|v| v.name.to_owned()).collect();
+        assert_eq!(asked, rows, "{}", function.crate_name());
     }
     let mut env = BTreeMap::new();
     env.insert("LOG_LEVEL".to_owned(), "verbose".to_owned());

@@ -5,6 +5,7 @@ use secure_initiation::attributes::Schema;
 use secure_initiation::request::{
     InitiationRequest, RefreshRequest, RequestError, ValidationRequest,
 };
+use secure_initiation::session::{PresentedHash, SessionKeys};
 
 fn schema() -> Schema {
     Schema::default_schema().unwrap()
@@ -81,6 +82,46 @@ fn field_values_are_checked_against_the_schema() {
     );
 }
 
+/// The field errors of `body` as (field, rule, message).
+fn field_messages(body: &[u8]) -> Vec<(String, &'static str, String)> {
+    match InitiationRequest::parse(&schema(), body) {
+        Err(RequestError::Invalid(errors)) => errors
+            .into_iter()
+            .map(|e| (e.field, e.rule, e.message))
+            .collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_float_order_id_is_refused_with_a_message_that_says_what_is_accepted() {
+    let accepted = "expected a string, or a 64-bit integer written without fraction or exponent";
+    for body in [
+        &br#"{"orderId":88472.5}"#[..],
+        br#"{"orderId":1e3}"#,
+        br#"{"orderId":8.8472e4}"#,
+        br#"{"orderId":88472.0}"#,
+        br#"{"orderId":true}"#,
+    ] {
+        assert_eq!(
+            field_messages(body),
+            vec![("orderId".into(), "type", accepted.to_owned())],
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    // A negative integer is an integer: it is taken as `-1`, and the pattern refuses it, naming
+    // the digits it accepts.
+    assert_eq!(
+        field_messages(br#"{"orderId":-1}"#),
+        vec![(
+            "orderId".into(),
+            "pattern",
+            "does not match the pattern `[0-9]{1,12}`".to_owned()
+        )]
+    );
+}
+
 #[test]
 fn a_valid_request_keeps_its_fields_and_an_integer_order_id_is_taken_losslessly() {
     let r =
@@ -97,8 +138,16 @@ fn validation_input_is_strict_about_ids_and_fields() {
         br#"{"sessionHash":"abc","conversationId":"8F3D2A64-5B1C-4E7A-9D0F-2C6B8E1A4F37","participantId":""}"#,
     )
     .unwrap();
-    assert_eq!(ok.conversation_id, "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37");
+    assert_eq!(
+        ok.conversation_id.to_string(),
+        "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37"
+    );
     assert_eq!(ok.participant_id, None);
+    assert_eq!(
+        ok.session_hash,
+        PresentedHash::Malformed,
+        "parsed once, at the edge"
+    );
     for body in [
         &br#"{"sessionHash":"abc"}"#[..],
         br#"{"sessionHash":"abc","conversationId":"not-a-uuid"}"#,
@@ -126,7 +175,13 @@ fn a_refresh_names_only_the_previous_hash() {
         RefreshRequest::parse(br#"{"sessionHash":"h"}"#)
             .unwrap()
             .session_hash,
-        "h"
+        PresentedHash::Malformed
+    );
+    let minted = SessionKeys::from_secret(&[5u8; 32]).unwrap().mint();
+    let body = format!(r#"{{"sessionHash":"{}"}}"#, minted.as_str());
+    assert_eq!(
+        RefreshRequest::parse(body.as_bytes()).unwrap().session_hash,
+        PresentedHash::WellFormed(minted)
     );
     assert!(RefreshRequest::parse(br#"{"sessionHash":"h","sub":"other"}"#).is_err());
     assert!(RefreshRequest::parse(br#"{}"#).is_err());

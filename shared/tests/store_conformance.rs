@@ -8,8 +8,12 @@ mod cases;
 
 use std::sync::Arc;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use secure_initiation::adapters::{DynamoStore, MemoryStore};
+use secure_initiation::http::bytes_response;
+use secure_initiation::idempotency::{Created, Idempotency, IdempotencyKey, Keyed};
 use secure_initiation::ports::{IdempotencyStore, ManualClock, RateLimiter, SessionStore};
+use secure_initiation::session::SessionKeys;
 use test_support::moto::MotoServer;
 use test_support::serial_proxy::SerialProxy;
 
@@ -115,17 +119,21 @@ conformance!(
     a_just_replaced_ticket_binds_within_its_grace_and_revokes_its_successor,
     a_replaced_ticket_answers_revoked_after_its_grace_or_once_its_successor_bound,
     the_conversation_a_strategy_created_is_recorded_on_its_ticket,
+    a_claim_whose_holder_vanished_is_free_after_its_deadline_and_not_before,
 );
 
-/// DynamoDB only: the table never holds a raw session hash (only its digest).
+/// DynamoDB only: the table never holds a raw session hash (only its digest), neither in a
+/// session item nor in an idempotency record (whose remembered `201` is sealed), nor the Genesys
+/// conversation token that `201` carries.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dynamodb_table_never_holds_a_raw_session_hash() {
     let backend = dynamodb().await;
     let mut record = cases::record("subject-a");
     // The schema's computed `session_hash` attribute carries the hash itself.
-    record
-        .attributes
-        .insert("session_hash".to_owned(), record.session_hash.clone());
+    record.attributes.insert(
+        "session_hash".to_owned(),
+        record.session_hash.as_str().to_owned(),
+    );
     backend.store.create_session(&record).await.unwrap();
     assert_eq!(
         backend
@@ -136,6 +144,40 @@ async fn the_dynamodb_table_never_holds_a_raw_session_hash() {
         Some(record.clone()),
         "the attribute reads back"
     );
+
+    // A keyed initiation remembered through the idempotency protocol.
+    let token = "genesys-conversation-token-5f2c9a";
+    let body = serde_json::json!({
+        "strategy": "initiation-api",
+        "sessionHash": record.session_hash.as_str(),
+        "token": token,
+    })
+    .to_string();
+    let idempotency = idempotency(&backend);
+    let mut headers = http::HeaderMap::new();
+    headers.insert("idempotency-key", "key-1".parse().unwrap());
+    let key = IdempotencyKey::from_headers(&headers).unwrap().unwrap();
+    let keyed = Keyed {
+        key: &key,
+        subject_key: &record.subject_key,
+        request: b"{}",
+        deadline_ms: Some(START_MS + 15_000),
+        ticket_ttl_secs: 60,
+    };
+    let created = || async {
+        Ok(Created {
+            response: bytes_response(http::StatusCode::CREATED, body.clone().into_bytes()),
+            session_hash: record.session_hash.clone(),
+            expires_at: record.expires_at,
+        })
+    };
+    let first = idempotency.run(&keyed, created).await.unwrap();
+    let replay = idempotency
+        .run(&keyed, || async { panic!("a replay creates nothing") })
+        .await
+        .unwrap();
+    assert_eq!(replay.body(), first.body(), "the sealed record replays");
+
     let (moto, table) = backend.moto.as_ref().unwrap();
     let scan = moto
         .dynamodb()
@@ -145,8 +187,28 @@ async fn the_dynamodb_table_never_holds_a_raw_session_hash() {
         .await
         .unwrap();
     let items = scan.items();
-    assert_eq!(items.len(), 1);
+    assert_eq!(items.len(), 2, "the session and the idempotency record");
     let dump = format!("{items:?}");
-    assert!(dump.contains("session#"));
-    assert!(!dump.contains(&record.session_hash));
+    assert!(dump.contains("session#") && dump.contains("idem#"));
+    assert!(!dump.contains(record.session_hash.as_str()));
+    assert!(!dump.contains(token));
+    for item in items {
+        if let Some(AttributeValue::B(sealed)) = item.get("body") {
+            let sealed = sealed.as_ref();
+            assert!(!sealed.windows(token.len()).any(|w| w == token.as_bytes()));
+        }
+    }
+}
+
+/// The idempotency protocol over a backend, with the suite's keys.
+fn idempotency(backend: &Backend) -> Idempotency {
+    let store: Arc<dyn IdempotencyStore> = backend.store.clone();
+    let sessions: Arc<dyn SessionStore> = backend.store.clone();
+    Idempotency::new(
+        store,
+        sessions,
+        Arc::new(SessionKeys::from_secret(&[42u8; 32]).unwrap()),
+        Arc::new(backend.clock.clone()),
+    )
+    .unwrap()
 }

@@ -3,7 +3,7 @@
 //! The deployed validate-session holds only the DynamoDB store (a per-container memory store
 //! would never see initiate's sessions), so its warm latency always includes a store round trip.
 //! This binary runs the same [`ValidateHandler`] behind the same Lambda glue
-//! (`lambda_entry::serve_validate`) on [`MemoryStore`], seeded at init with sessions the harness
+//! (`secure_initiation_lambda::serve`) on [`MemoryStore`], seeded at init with sessions the harness
 //! can name ([`session_hash`]), so the bench can report validate-session's own warm cost next to
 //! the floor's. It reads no secret and calls nothing: the data-action credential is a fixed
 //! bench fixture ([`USERNAME`], [`PASSWORD`]), never a deployment's.
@@ -13,11 +13,14 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use secure_initiation::adapters::{MemoryStore, StaticSecrets};
-use secure_initiation::api::{DataActionCredential, ValidateHandler, ValidateSettings};
+use secure_initiation::api::{
+    DataActionCredential, ValidateHandler, ValidatePorts, ValidateSettings,
+};
 use secure_initiation::attributes::{AttributeInputs, AttributeSet, Schema};
 use secure_initiation::ports::{
     Clock, SessionRecord, SessionStatus, SessionStore, StoreError, SystemClock,
 };
+use secure_initiation::session::SessionHash;
 use serde_json::{Value, json};
 
 /// Environment variable: how many sessions to seed (default [`DEFAULT_SESSIONS`]).
@@ -52,6 +55,30 @@ pub fn session_hash(i: usize) -> String {
 pub async fn handler(sessions: usize) -> Result<ValidateHandler, SeedError> {
     let schema = Arc::new(Schema::default_schema().map_err(|e| SeedError(e.to_string()))?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = seeded(&schema, &clock, sessions).await?;
+    let secrets = Arc::new(
+        StaticSecrets::new().with(SECRET_ID, &[("username", USERNAME), ("password", PASSWORD)]),
+    );
+    let ports = ValidatePorts {
+        sessions: store,
+        gateway: None,
+        credential: DataActionCredential::new(secrets, SECRET_ID),
+    };
+    Ok(ValidateHandler::new(
+        schema,
+        clock,
+        ports,
+        ValidateSettings::default(),
+    ))
+}
+
+/// A memory store holding `sessions` seeded sessions.
+pub async fn seeded(
+    schema: &Schema,
+    clock: &Arc<dyn Clock>,
+    sessions: usize,
+) -> Result<Arc<MemoryStore>, SeedError> {
+    let schema = schema.clone();
     let store = Arc::new(MemoryStore::new(clock.clone()));
     let now = clock.now_secs();
     let claims = match json!({ "tier": 2, "geo": "na-east" }) {
@@ -71,7 +98,8 @@ pub async fn handler(sessions: usize) -> Result<ValidateHandler, SeedError> {
         let attributes =
             AttributeSet::build(&schema, &inputs).map_err(|e| SeedError(format!("{e:?}")))?;
         let record = SessionRecord {
-            session_hash: hash,
+            session_hash: SessionHash::parse(&hash)
+                .ok_or_else(|| SeedError(format!("seeded hash {i} is not well formed")))?,
             subject_key: format!("bench-subject-{i}"),
             attributes: attributes.to_canonical_map(),
             chain_started_at: now,
@@ -89,17 +117,7 @@ pub async fn handler(sessions: usize) -> Result<ValidateHandler, SeedError> {
             .await
             .map_err(|e: StoreError| SeedError(e.to_string()))?;
     }
-    let secrets = Arc::new(
-        StaticSecrets::new().with(SECRET_ID, &[("username", USERNAME), ("password", PASSWORD)]),
-    );
-    Ok(ValidateHandler {
-        schema,
-        clock,
-        sessions: store,
-        gateway: None,
-        credential: DataActionCredential::new(secrets, SECRET_ID),
-        settings: ValidateSettings::default(),
-    })
+    Ok(store)
 }
 
 #[cfg(test)]
@@ -115,26 +133,22 @@ mod tests {
         assert_eq!(a, session_hash(0));
     }
 
+    fn hash(i: usize) -> SessionHash {
+        SessionHash::parse(&session_hash(i)).unwrap()
+    }
+
     #[tokio::test]
     async fn seeded_sessions_hold_the_schema_attributes() {
-        let handler = handler(3).await.unwrap();
-        let first = handler
-            .sessions
-            .get_session(&session_hash(2))
-            .await
-            .unwrap();
+        let schema = Schema::default_schema().unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let store = seeded(&schema, &clock, 3).await.unwrap();
+        assert!(handler(3).await.is_ok());
+        let first = store.get_session(&hash(2)).await.unwrap();
         let record = first.unwrap();
         assert_eq!(
             record.attributes.get("priority_tier").map(String::as_str),
             Some("2")
         );
-        assert!(
-            handler
-                .sessions
-                .get_session(&session_hash(3))
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(store.get_session(&hash(3)).await.unwrap().is_none());
     }
 }

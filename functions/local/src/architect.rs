@@ -30,7 +30,7 @@ use genesys_as_code::generate::flow::{
 use genesys_as_code::interpret::{self, FlowRuntime, Loaded};
 use genesys_as_code::routing::Routing;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use secure_initiation::api::ValidateHandler;
+use secure_initiation::api::{Handler as _, ValidateHandler};
 
 use crate::wiring::Stack;
 use secure_initiation::attributes::Schema;
@@ -168,34 +168,11 @@ impl InterpretedFlow {
         };
         let run = self.loaded.run(&runtime).await;
         let called = runtime.called.into_inner().unwrap_or_default();
-        for step in &run.steps {
-            let mut detail = json!({"name": step.name, "line": step.line});
-            if let (Value::Object(into), Value::Object(from)) = (&mut detail, &step.detail) {
-                into.extend(from.clone());
-            }
-            match step.action.as_str() {
-                // What the demo page reads: the key, and whether it was set (never its value).
-                "getParticipantData" => {
-                    if let Some(first) = step.detail["read"].get(0) {
-                        detail["attribute"] = first["key"].clone();
-                        detail["set"] = json!(!first["value"].is_null());
-                    }
-                }
-                "callData" => {
-                    let (status, output) = match &called {
-                        Some(Outcome::Success(out)) => (json!(200), Value::Object(out.clone())),
-                        _ => (Value::Null, Value::Null),
-                    };
-                    detail["status"] = status;
-                    detail["output"] = output;
-                }
-                _ => {}
-            }
-            record.steps.push(FlowStep {
-                name: step.action.clone(),
-                detail,
-            });
-        }
+        record.steps = run
+            .steps
+            .iter()
+            .map(|step| shown(step, called.as_ref()))
+            .collect();
         record.queue = run.queue.clone();
         record.error = run.error.clone();
         record.transfer_step = run
@@ -203,11 +180,14 @@ impl InterpretedFlow {
             .as_ref()
             .and_then(|_| run.steps.iter().rev().find(|s| s.action == "transferToAcd"))
             .map(|s| s.index);
-        record.participant_data = runtime
-            .set
-            .into_inner()
-            .unwrap_or_default()
-            .into_iter()
+        record.participant_data = self.shown_data(runtime.set.into_inner().unwrap_or_default());
+        record
+    }
+
+    /// The participant data the run set, each with the step that set it; a secret key's value
+    /// is never shown.
+    fn shown_data(&self, set: Vec<(String, String, usize)>) -> Vec<SetDatum> {
+        set.into_iter()
             .map(|(key, value, step)| SetDatum {
                 value: if self.secret_keys.contains(&key) {
                     "<set, not shown>".to_owned()
@@ -217,8 +197,38 @@ impl InterpretedFlow {
                 key,
                 step,
             })
-            .collect();
-        record
+            .collect()
+    }
+}
+
+/// A step as the demo page reads it: its name and line, what the interpreter recorded, and for
+/// Get Participant Data the key and whether it was set (never its value), for Call Data Action
+/// the data action's status and output.
+fn shown(step: &interpret::Step, called: Option<&Outcome>) -> FlowStep {
+    let mut detail = json!({"name": step.name, "line": step.line});
+    if let (Value::Object(into), Value::Object(from)) = (&mut detail, &step.detail) {
+        into.extend(from.clone());
+    }
+    match step.action.as_str() {
+        "getParticipantData" => {
+            if let Some(first) = step.detail["read"].get(0) {
+                detail["attribute"] = first["key"].clone();
+                detail["set"] = json!(!first["value"].is_null());
+            }
+        }
+        "callData" => {
+            let (status, output) = match called {
+                Some(Outcome::Success(out)) => (json!(200), Value::Object(out.clone())),
+                _ => (Value::Null, Value::Null),
+            };
+            detail["status"] = status;
+            detail["output"] = output;
+        }
+        _ => {}
+    }
+    FlowStep {
+        name: step.action.clone(),
+        detail,
     }
 }
 
@@ -362,6 +372,7 @@ impl HttpTransport for InProcess<'_> {
                 body: Bytes::from(request.body),
                 client_ip: None,
                 request_id: format!("architect-{}", self.conversation),
+                deadline_ms: None,
             })
             .await;
         Ok(HttpResponse {

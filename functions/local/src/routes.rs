@@ -8,9 +8,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{MethodRouter, any, get, post};
 use http::StatusCode;
+use secure_initiation::api::Handler;
 use secure_initiation::http::{ApiError, ApiRequest, ApiResponse};
+use secure_initiation::ports::Clock as _;
 use serde::Deserialize;
 use tracing::Instrument;
 
@@ -22,10 +24,13 @@ const TRANSPORT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub(crate) fn router(stack: Arc<Stack>) -> Router {
     let sandbox = genesys_sandbox::router(stack.sandbox.clone());
     let idp = stack.idp.router();
+    let initiate: Arc<dyn Handler> = Arc::new(stack.initiate.clone());
+    let refresh: Arc<dyn Handler> = Arc::new(stack.refresh.clone());
+    let validate: Arc<dyn Handler> = Arc::new(stack.validate.clone());
     Router::new()
-        .route("/v1/initiations", any(initiate))
-        .route("/v1/initiations/refresh", any(refresh))
-        .route("/v1/session-validations", any(validate))
+        .route("/v1/initiations", function(initiate))
+        .route("/v1/initiations/refresh", function(refresh))
+        .route("/v1/session-validations", function(validate))
         .route("/dev/clock", post(advance_clock))
         .route("/dev/store", get(store_counts))
         .merge(crate::demo::routes())
@@ -35,9 +40,33 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .fallback(not_found)
 }
 
+/// A function's route: every method goes to the handler, as API Gateway sends it.
+fn function(handler: Arc<dyn Handler>) -> MethodRouter<Arc<Stack>> {
+    any(
+        move |State(stack): State<Arc<Stack>>,
+              ConnectInfo(addr): ConnectInfo<SocketAddr>,
+              req: axum::extract::Request| {
+            let handler = Arc::clone(&handler);
+            async move {
+                let deadline_ms = stack.clock.now_ms() + REQUEST_BUDGET_MS;
+                let api = match to_api_request(addr, req, deadline_ms).await {
+                    Ok(r) => r,
+                    Err(resp) => return resp,
+                };
+                let span = tracing::info_span!("request", request_id = %api.request_id);
+                into_axum(handler.handle(api).instrument(span).await)
+            }
+        },
+    )
+}
+
+/// How long the local stack gives a request, like a function's Lambda timeout (15 s).
+const REQUEST_BUDGET_MS: i64 = 15_000;
+
 async fn to_api_request(
     addr: SocketAddr,
     req: axum::extract::Request,
+    deadline_ms: i64,
 ) -> Result<ApiRequest, Response> {
     let (parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, TRANSPORT_BODY_LIMIT)
@@ -50,19 +79,31 @@ async fn to_api_request(
                 .into_response(),
             )
         })?;
-    let request_id = parts
-        .headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map_or_else(uuid_like, str::to_owned);
     Ok(ApiRequest {
+        request_id: request_id(&parts.headers),
         method: parts.method,
         path: parts.uri.path().to_owned(),
         headers: parts.headers,
         body,
         client_ip: Some(addr.ip().to_string()),
-        request_id,
+        deadline_ms: Some(deadline_ms),
     })
+}
+
+/// The caller's `x-request-id` when it is a plain token (letters, digits, `-`, `_`, `.`, at
+/// most 64), else one of our own: a client cannot put spaces, quotes or `=` into the log line
+/// and forge fields.
+fn request_id(headers: &http::HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+        .map_or_else(uuid_like, str::to_owned)
 }
 
 fn uuid_like() -> String {
@@ -75,27 +116,6 @@ pub(crate) fn into_axum(response: ApiResponse) -> Response {
     let (parts, body) = response.into_parts();
     Response::from_parts(parts, Body::from(body))
 }
-
-macro_rules! function_route {
-    ($name:ident, $field:ident) => {
-        async fn $name(
-            State(stack): State<Arc<Stack>>,
-            ConnectInfo(addr): ConnectInfo<SocketAddr>,
-            req: axum::extract::Request,
-        ) -> Response {
-            let api = match to_api_request(addr, req).await {
-                Ok(r) => r,
-                Err(resp) => return resp,
-            };
-            let span = tracing::info_span!("request", request_id = %api.request_id);
-            into_axum(stack.$field.handle(api).instrument(span).await)
-        }
-    };
-}
-
-function_route!(initiate, initiate);
-function_route!(refresh, refresh);
-function_route!(validate, validate);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -14,8 +14,8 @@ use secure_initiation::api::strategy::{
     InitiationApiStrategy, InitiationStrategy, MessengerStrategy, StrategyKind,
 };
 use secure_initiation::api::{
-    DataActionCredential, InitiateHandler, InitiateSettings, RefreshHandler, RefreshSettings,
-    ValidateHandler, ValidateSettings,
+    Browser, BrowserPorts, BrowserSettings, DataActionCredential, InitiateHandler, RefreshHandler,
+    ValidateHandler, ValidatePorts, ValidateSettings,
 };
 use secure_initiation::attributes::Schema;
 use secure_initiation::genesys::{GenesysClient, GenesysClientConfig, GenesysEndpoints};
@@ -67,9 +67,9 @@ pub struct Options {
     /// Write attributes back onto the participant. Default on.
     pub write_back: bool,
     /// Initiation rules (rate limit, risk, tickets).
-    pub initiate: InitiateSettings,
+    pub initiate: BrowserSettings,
     /// Refresh rules.
-    pub refresh: RefreshSettings,
+    pub refresh: BrowserSettings,
     /// Validation rules.
     pub validate: ValidateSettings,
     /// The store.
@@ -90,8 +90,8 @@ impl Default for Options {
             strategy: StrategyKind::Messenger,
             data_action_credential: ("architect".to_owned(), "local-dev-only".to_owned()),
             write_back: true,
-            initiate: InitiateSettings::default(),
-            refresh: RefreshSettings::default(),
+            initiate: BrowserSettings::initiate(),
+            refresh: BrowserSettings::refresh(),
             validate: ValidateSettings {
                 write_back: true,
                 ..ValidateSettings::default()
@@ -184,7 +184,79 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     let flow = InterpretedFlow::load(&options.flow, &schema).map_err(StackError::Build)?;
 
     let (user, pass) = options.data_action_credential.clone();
-    let secrets: Arc<dyn SecretSource> = Arc::new(
+    let secrets = dev_secrets(&user, &pass);
+    let (idp, verifier) = identity(&base, &clock)?;
+    let sandbox = SandboxState::new(&SandboxConfig {
+        messenger: options.messenger,
+        ..SandboxConfig::default()
+    });
+    let gateway = sandbox_gateway(&base, &secrets, &shared_clock)?;
+    let stores = stores(&options.store, &shared_clock);
+    let browser = Browser {
+        schema: schema.clone(),
+        clock: shared_clock.clone(),
+        keys: Arc::new(SessionKeys::from_secret(&dev_session_key()?).map_err(build_err)?),
+        verifier,
+        cors: Cors::new(vec![
+            base.clone(),
+            format!("http://localhost:{}", addr.port()),
+        ]),
+    };
+    let (initiate, refresh) = browser_handlers(options, browser, &stores, &gateway)?;
+    let validate_ports = ValidatePorts {
+        sessions: stores.sessions.clone(),
+        gateway: Some(gateway),
+        credential: DataActionCredential::new(secrets, DATA_ACTION_SECRET),
+    };
+    let validate_settings = ValidateSettings {
+        write_back: options.write_back,
+        ..options.validate
+    };
+    Ok(Stack {
+        initiate,
+        refresh,
+        validate: ValidateHandler::new(schema, shared_clock, validate_ports, validate_settings),
+        idp,
+        sandbox,
+        clock,
+        credential: (user, pass),
+        strategy: options.strategy,
+        memory: stores.memory,
+        flow,
+    })
+}
+
+/// initiate and refresh-token over the same ports, each with its own rules.
+fn browser_handlers(
+    options: &Options,
+    browser: Browser,
+    stores: &Stores,
+    gateway: &Arc<dyn GenesysGateway>,
+) -> Result<(InitiateHandler, RefreshHandler), StackError> {
+    let risk: Arc<dyn RiskScorer> = options
+        .risk_scorer
+        .clone()
+        .unwrap_or_else(|| Arc::new(RuleScorer));
+    let ports = BrowserPorts {
+        sessions: stores.sessions.clone(),
+        rate: stores.rate.clone(),
+        risk,
+        strategy: strategy(options.strategy, gateway)?,
+    };
+    let initiate = InitiateHandler::new(
+        browser.clone(),
+        ports.clone(),
+        stores.idempotency.clone(),
+        options.initiate,
+    )
+    .map_err(build_err)?;
+    let refresh = RefreshHandler::new(browser, ports, options.refresh);
+    Ok((initiate, refresh))
+}
+
+/// The sandbox's OAuth client and the data-action credential.
+fn dev_secrets(user: &str, pass: &str) -> Arc<dyn SecretSource> {
+    Arc::new(
         StaticSecrets::new()
             .with(
                 GENESYS_SECRET,
@@ -195,13 +267,18 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             )
             .with(
                 DATA_ACTION_SECRET,
-                &[("username", &user), ("password", &pass)],
+                &[("username", user), ("password", pass)],
             ),
-    );
-    let keys = Arc::new(SessionKeys::from_secret(&dev_session_key()?).map_err(build_err)?);
+    )
+}
 
-    // The identity provider signs with the stack's clock, so `iat`/`exp` stay in step with the
-    // verifier after `/dev/clock` moves it.
+/// The development identity provider and a verifier of its tokens (through its JWKS over HTTP,
+/// as a function would fetch a real one). The provider signs with the stack's clock, so
+/// `iat`/`exp` stay in step with the verifier after `/dev/clock` moves it.
+fn identity(
+    base: &str,
+    clock: &OffsetClock,
+) -> Result<(Arc<DevIdp>, Arc<SessionVerifier>), StackError> {
     let idp_clock = clock.clone();
     let idp = Arc::new(
         DevIdp::with_defaults()
@@ -209,38 +286,37 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             .with_clock(Arc::new(move || idp_clock.now_secs())),
     );
     let jwks_url = url::Url::parse(&format!("{base}/.well-known/jwks.json")).map_err(build_err)?;
-    let verifier = Arc::new(
-        SessionVerifier::new(
-            VerifierConfig::new(jwks_url, idp.issuer(), idp.audience()),
-            Arc::new(HttpJwksSource::new(Duration::from_secs(2)).map_err(build_err)?),
-            shared_clock.clone(),
-        )
-        .map_err(build_err)?,
-    );
+    let verifier = SessionVerifier::new(
+        VerifierConfig::new(jwks_url, idp.issuer(), idp.audience()),
+        Arc::new(HttpJwksSource::new(Duration::from_secs(2)).map_err(build_err)?),
+        Arc::new(clock.clone()),
+    )
+    .map_err(build_err)?;
+    Ok((idp, Arc::new(verifier)))
+}
 
-    let sandbox = SandboxState::new(&SandboxConfig {
-        messenger: options.messenger,
-        ..SandboxConfig::default()
-    });
+/// The Genesys client, pointed at the sandbox under `/sandbox`.
+fn sandbox_gateway(
+    base: &str,
+    secrets: &Arc<dyn SecretSource>,
+    clock: &Arc<dyn Clock>,
+) -> Result<Arc<dyn GenesysGateway>, StackError> {
     let sandbox_base = format!("{base}/sandbox");
     let endpoints = GenesysEndpoints::custom(&sandbox_base, &sandbox_base).map_err(build_err)?;
-    let gateway: Arc<dyn GenesysGateway> = Arc::new(
-        GenesysClient::new(
-            GenesysClientConfig::new(endpoints, GENESYS_SECRET),
-            secrets.clone(),
-            shared_clock.clone(),
-        )
-        .map_err(build_err)?,
-    );
+    let client = GenesysClient::new(
+        GenesysClientConfig::new(endpoints, GENESYS_SECRET),
+        secrets.clone(),
+        clock.clone(),
+    )
+    .map_err(build_err)?;
+    Ok(Arc::new(client))
+}
 
-    let Stores {
-        sessions,
-        rate,
-        idempotency,
-        memory,
-    } = stores(&options.store, &shared_clock);
-
-    let strategy: Arc<dyn InitiationStrategy> = match options.strategy {
+fn strategy(
+    kind: StrategyKind,
+    gateway: &Arc<dyn GenesysGateway>,
+) -> Result<Arc<dyn InitiationStrategy>, StackError> {
+    Ok(match kind {
         StrategyKind::Messenger => Arc::new(MessengerStrategy),
         StrategyKind::InitiationApi => {
             let id = |s: &str, f| GenesysId::parse(s, f).map_err(build_err);
@@ -253,59 +329,5 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
             };
             Arc::new(InitiationApiStrategy::new(gateway.clone(), target))
         }
-    };
-    let risk: Arc<dyn RiskScorer> = options
-        .risk_scorer
-        .clone()
-        .unwrap_or_else(|| Arc::new(RuleScorer));
-    let cors = Cors::new(vec![
-        base.clone(),
-        format!("http://localhost:{}", addr.port()),
-    ]);
-
-    Ok(Stack {
-        initiate: InitiateHandler {
-            schema: schema.clone(),
-            clock: shared_clock.clone(),
-            keys: keys.clone(),
-            verifier: verifier.clone(),
-            sessions: sessions.clone(),
-            rate: rate.clone(),
-            idempotency,
-            risk: risk.clone(),
-            strategy: strategy.clone(),
-            cors: cors.clone(),
-            settings: options.initiate,
-        },
-        refresh: RefreshHandler {
-            schema: schema.clone(),
-            clock: shared_clock.clone(),
-            keys,
-            verifier,
-            sessions: sessions.clone(),
-            rate: rate.clone(),
-            risk: risk.clone(),
-            strategy,
-            cors,
-            settings: options.refresh,
-        },
-        validate: ValidateHandler {
-            schema,
-            clock: shared_clock,
-            sessions,
-            gateway: Some(gateway),
-            credential: DataActionCredential::new(secrets, DATA_ACTION_SECRET),
-            settings: ValidateSettings {
-                write_back: options.write_back,
-                ..options.validate
-            },
-        },
-        idp,
-        sandbox,
-        clock,
-        credential: (user, pass),
-        strategy: options.strategy,
-        memory,
-        flow,
     })
 }

@@ -1,21 +1,15 @@
-//! `POST /v1/initiations/refresh`: replaces a ticket that expired before use, after
-//! re-checking the session.
+//! `POST /v1/initiations/refresh`: keeps an unused session hash valid until Messenger sends it,
+//! after checking the session again.
 
-use secure_initiation::{bootstrap, config::ProcessEnv};
+use secure_initiation_lambda::{Error, bootstrap, init_failed, init_telemetry, serve};
 
 // Lambda hands a container one invocation at a time: one thread serves it without worker
 // threads to start or cross-thread wake-ups (measured by `lambda-bench`).
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_entry::Error> {
-    lambda_entry::init_telemetry()?;
-    let handler = std::sync::Arc::new(
-        bootstrap::refresh(&ProcessEnv)
-            .await
-            .map_err(|e| lambda_entry::init_failed("refresh-token", e))?,
-    );
-    lambda_entry::serve_http(move |req| {
-        let handler = handler.clone();
-        async move { handler.handle(req).await }
-    })
-    .await
+async fn main() -> Result<(), Error> {
+    init_telemetry()?;
+    let handler = bootstrap::refresh()
+        .await
+        .map_err(|e| init_failed("refresh-token", e))?;
+    serve(handler).await
 }

@@ -25,7 +25,7 @@ use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::{ConnectorBuilder, proxy::ProxyConfig};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
-use crate::config::EnvSource;
+use crate::env::EnvSource;
 pub use crate::tls::TlsRootsError;
 use crate::tls::{bundle_from_env, parse_bundle};
 

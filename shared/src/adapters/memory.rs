@@ -7,11 +7,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 
-use super::keys::{idem_pk, rate_pk, retry_after, session_pk, window};
+use super::keys::{RateWindow, WindowCounter, idem_pk, session_pk};
+use crate::payload::GenesysId;
 use crate::ports::{
-    BindOutcome, Clock, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter,
-    RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
+    BindOutcome, Clock, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, RotateOutcome,
+    SessionRecord, SessionStatus, SessionStore, StoreError,
 };
+use crate::session::SessionHash;
 
 /// Writes between sweeps of expired items.
 const SWEEP_EVERY: u64 = 256;
@@ -111,7 +113,7 @@ impl MemoryStore {
 /// Live session records by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SessionCounts {
-    /// All of them.
+    /// Live records of any status.
     pub sessions: usize,
     /// Issued, not yet bound.
     pub active: usize,
@@ -141,7 +143,10 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    async fn get_session(&self, session_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+    async fn get_session(
+        &self,
+        session_hash: &SessionHash,
+    ) -> Result<Option<SessionRecord>, StoreError> {
         let now = self.clock.now_secs();
         match self.lock().live(&session_pk(session_hash), now) {
             Some(Item::Session { record, .. }) => Ok(Some(record.clone())),
@@ -152,8 +157,8 @@ impl SessionStore for MemoryStore {
 
     async fn bind_session(
         &self,
-        session_hash: &str,
-        conversation_id: &str,
+        session_hash: &SessionHash,
+        conversation_id: &GenesysId,
         now_secs: i64,
     ) -> Result<BindOutcome, StoreError> {
         let mut items = self.lock();
@@ -182,7 +187,7 @@ impl SessionStore for MemoryStore {
                 }
                 bind(&mut items, session_hash, conversation_id, now_secs)
             }
-            SessionStatus::Bound if record.conversation_id.as_deref() == Some(conversation_id) => {
+            SessionStatus::Bound if record.conversation_id.as_ref() == Some(conversation_id) => {
                 BindOutcome::Bound(record)
             }
             SessionStatus::Bound => BindOutcome::Replayed,
@@ -194,7 +199,7 @@ impl SessionStore for MemoryStore {
 
     async fn rotate_session(
         &self,
-        old_hash: &str,
+        old_hash: &SessionHash,
         subject_key: &str,
         new: &SessionRecord,
         grace_until: i64,
@@ -232,13 +237,13 @@ impl SessionStore for MemoryStore {
 
     async fn record_conversation(
         &self,
-        session_hash: &str,
-        conversation_id: &str,
+        session_hash: &SessionHash,
+        conversation_id: &GenesysId,
     ) -> Result<(), StoreError> {
         let now = self.clock.now_secs();
         match self.lock().live(&session_pk(session_hash), now) {
             Some(Item::Session { record, .. }) => {
-                record.initiated_conversation = Some(conversation_id.to_owned());
+                record.initiated_conversation = Some(*conversation_id);
                 Ok(())
             }
             Some(_) => Err(StoreError::Corrupt("not a session item".into())),
@@ -248,11 +253,16 @@ impl SessionStore for MemoryStore {
 }
 
 /// Marks the live session at `session_hash` bound to `conversation_id`; the caller checked it.
-fn bind(items: &mut Items, session_hash: &str, conversation_id: &str, now: i64) -> BindOutcome {
+fn bind(
+    items: &mut Items,
+    session_hash: &SessionHash,
+    conversation_id: &GenesysId,
+    now: i64,
+) -> BindOutcome {
     match items.live(&session_pk(session_hash), now) {
         Some(Item::Session { record, .. }) => {
             record.status = SessionStatus::Bound;
-            record.conversation_id = Some(conversation_id.to_owned());
+            record.conversation_id = Some(*conversation_id);
             record.grace_until = None;
             BindOutcome::Bound(record.clone())
         }
@@ -261,61 +271,44 @@ fn bind(items: &mut Items, session_hash: &str, conversation_id: &str, now: i64) 
 }
 
 #[async_trait]
-impl RateLimiter for MemoryStore {
-    async fn hit(
+impl WindowCounter for MemoryStore {
+    async fn count_hit(
         &self,
-        subject_key: &str,
+        window: RateWindow,
         limit: u32,
-        window_secs: u64,
         now_secs: i64,
-    ) -> Result<RateDecision, StoreError> {
-        let (index, end) = window(now_secs, window_secs);
-        let limited = RateDecision::Limited {
-            retry_after_secs: retry_after(end, now_secs),
-        };
-        if limit == 0 {
-            return Ok(limited);
-        }
-        let pk = rate_pk(subject_key, index);
+    ) -> Result<bool, StoreError> {
         let mut items = self.lock();
-        match items.live(&pk, now_secs) {
-            Some(Item::Rate { count, .. }) if *count >= limit => Ok(limited),
+        match items.live(&window.pk, now_secs) {
+            Some(Item::Rate { count, .. }) if *count >= limit => Ok(false),
             Some(Item::Rate { count, .. }) => {
                 *count += 1;
-                Ok(RateDecision::Allowed)
+                Ok(true)
             }
             Some(_) => Err(StoreError::Corrupt("not a rate item".into())),
             None => {
-                let ttl = rate_ttl(end, window_secs);
-                items.put(pk, Item::Rate { count: 1, ttl }, now_secs);
-                Ok(RateDecision::Allowed)
+                let item = Item::Rate {
+                    count: 1,
+                    ttl: window.ttl,
+                };
+                items.put(window.pk, item, now_secs);
+                Ok(true)
             }
         }
     }
 }
 
-/// Rate items outlive their window by one more window, then TTL may remove them.
-pub(crate) fn rate_ttl(window_end: i64, window_secs: u64) -> i64 {
-    window_end.saturating_add(i64::try_from(window_secs).unwrap_or(i64::MAX))
-}
-
 #[async_trait]
 impl IdempotencyStore for MemoryStore {
-    async fn begin(
-        &self,
-        key: &str,
-        fingerprint: &str,
-        now_secs: i64,
-        ttl_secs: i64,
-    ) -> Result<IdempotencyBegin, StoreError> {
-        let pk = idem_pk(key);
+    async fn begin(&self, claim: &IdempotencyClaim<'_>) -> Result<IdempotencyBegin, StoreError> {
+        let pk = idem_pk(claim.key);
         let mut items = self.lock();
-        match items.live(&pk, now_secs) {
+        match items.live(&pk, claim.now_secs) {
             Some(Item::Idempotency {
                 fingerprint: stored,
                 response,
                 ..
-            }) => Ok(if stored != fingerprint {
+            }) => Ok(if stored != claim.fingerprint {
                 IdempotencyBegin::Mismatch
             } else if let Some((status, body)) = response {
                 IdempotencyBegin::Completed {
@@ -328,21 +321,28 @@ impl IdempotencyStore for MemoryStore {
             Some(_) => Err(StoreError::Corrupt("not an idempotency item".into())),
             None => {
                 let item = Item::Idempotency {
-                    fingerprint: fingerprint.to_owned(),
+                    fingerprint: claim.fingerprint.to_owned(),
                     response: None,
-                    ttl: now_secs.saturating_add(ttl_secs),
+                    ttl: claim.until,
                 };
-                items.put(pk, item, now_secs);
+                items.put(pk, item, claim.now_secs);
                 Ok(IdempotencyBegin::Started)
             }
         }
     }
 
-    async fn complete(&self, key: &str, status: u16, body: &[u8]) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        key: &str,
+        status: u16,
+        sealed_body: &[u8],
+        keep_until: i64,
+    ) -> Result<(), StoreError> {
         let now = self.clock.now_secs();
         match self.lock().live(&idem_pk(key), now) {
-            Some(Item::Idempotency { response, .. }) if response.is_none() => {
-                *response = Some((status, body.to_vec()));
+            Some(Item::Idempotency { response, ttl, .. }) if response.is_none() => {
+                *response = Some((status, sealed_body.to_vec()));
+                *ttl = keep_until;
                 Ok(())
             }
             _ => Err(StoreError::Conflict),

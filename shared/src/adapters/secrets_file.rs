@@ -20,26 +20,21 @@ pub enum SecretsFileError {
     /// The file could not be read.
     #[error("could not read secrets file `{path}`")]
     Read {
-        /// The file.
         path: PathBuf,
-        /// Why.
         #[source]
         source: std::io::Error,
     },
     /// Not JSON.
     #[error("secrets file `{path}` is not valid json (line {line}, column {column})")]
     Json {
-        /// The file.
         path: PathBuf,
-        /// Where.
+        /// Where the parser stopped: line and column, both 1-based.
         line: usize,
-        /// Where.
         column: usize,
     },
     /// JSON of the wrong shape.
     #[error("secrets file `{path}`: {problem}")]
     Shape {
-        /// The file.
         path: PathBuf,
         /// What is wrong (ids and field names only).
         problem: String,
@@ -47,6 +42,15 @@ pub enum SecretsFileError {
 }
 
 type Secrets = HashMap<String, Arc<SecretFields>>;
+
+fn lookup(secrets: &Secrets, secret_id: &str) -> Result<Arc<SecretFields>, SecretError> {
+    secrets
+        .get(secret_id)
+        .cloned()
+        .ok_or_else(|| SecretError::NotFound {
+            secret_id: secret_id.to_owned(),
+        })
+}
 
 /// Secrets from a JSON file, read at start; `invalidate` re-reads the file, so a developer can
 /// rotate a secret by editing it. Reads are synchronous: the file is small and this is for
@@ -125,14 +129,10 @@ fn load(path: &Path) -> Result<Secrets, SecretsFileError> {
 #[async_trait]
 impl SecretSource for FileSecrets {
     async fn fields(&self, secret_id: &str) -> Result<Arc<SecretFields>, SecretError> {
-        self.secrets
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(secret_id)
-            .cloned()
-            .ok_or_else(|| SecretError::NotFound {
-                secret_id: secret_id.to_owned(),
-            })
+        lookup(
+            &self.secrets.read().unwrap_or_else(PoisonError::into_inner),
+            secret_id,
+        )
     }
 
     async fn invalidate(&self, secret_id: &str) {
@@ -204,14 +204,10 @@ impl StaticSecrets {
 impl SecretSource for StaticSecrets {
     async fn fields(&self, secret_id: &str) -> Result<Arc<SecretFields>, SecretError> {
         self.reads.fetch_add(1, Ordering::Relaxed);
-        self.secrets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(secret_id)
-            .cloned()
-            .ok_or_else(|| SecretError::NotFound {
-                secret_id: secret_id.to_owned(),
-            })
+        lookup(
+            &self.secrets.lock().unwrap_or_else(PoisonError::into_inner),
+            secret_id,
+        )
     }
 
     async fn invalidate(&self, _secret_id: &str) {

@@ -26,7 +26,7 @@ use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 
 use crate::ports::{Clock, SecretError, SecretFields, SecretSource};
 
-/// Cache settings.
+/// How long secrets are cached, and how long one read may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SecretsManagerConfig {
     /// How long a read value is served from memory (default 5 min).
@@ -39,7 +39,7 @@ pub struct SecretsManagerConfig {
 impl Default for SecretsManagerConfig {
     fn default() -> Self {
         Self {
-            ttl: Duration::from_secs(300),
+            ttl: Duration::from_secs(crate::ports::DEFAULT_SECRETS_CACHE_TTL_SECS),
             operation_timeout: Duration::from_secs(3),
         }
     }

@@ -1,93 +1,176 @@
-//! Pieces the browser-facing flows share: the ticket response, authentication, error logging.
+//! What the browser-facing functions share: one [`BrowserHandler`] serving each function's
+//! [`BrowserFlow`] behind the browser edge, the parts that identify and admit a caller
+//! ([`Browser`]), the ports and rules both apply ([`BrowserPorts`], [`BrowserSettings`]), and
+//! how an attribute that cannot be built becomes a refusal.
 
-use http::StatusCode;
-use serde::Serialize;
-use serde::ser::SerializeMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
 
+use async_trait::async_trait;
+use tracing::Instrument;
+
+use super::risk::RiskPolicy;
+use super::strategy::InitiationStrategy;
+use super::{Function, Handler};
 use crate::attributes::{AttributeError, Schema, Source};
-use crate::http::{ApiError, ApiResponse, json_response};
+use crate::http::{ApiError, ApiRequest, ApiResponse, BrowserEdge, Cors};
+use crate::ports::{Clock, RateDecision, RateLimiter, RiskScorer, SessionStore};
+use crate::tickets::TicketSettings;
+
+/// Initiations per subject per minute unless configured.
+pub const DEFAULT_INITIATE_RATE_LIMIT: u32 = 5;
+/// Refreshes per subject per minute unless configured: one open Messenger needs about 1.3.
+pub const DEFAULT_REFRESH_RATE_LIMIT: u32 = 10;
+
+/// So many attempts per subject per fixed window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Attempts allowed in one window.
+    pub per_window: u32,
+    /// The window (seconds).
+    pub window_secs: u64,
+}
+
+/// The rules initiate and refresh-token apply; each has its own rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrowserSettings {
+    /// Ticket lifetimes, maximum age and refresh count.
+    pub ticket: TicketSettings,
+    /// The function's per-subject limit.
+    pub rate: RateLimit,
+    /// Risk thresholds and failure policy (refresh scores again).
+    pub risk: RiskPolicy,
+    /// Budget for the Genesys calls of the `initiation-api` strategy.
+    pub genesys_deadline: Duration,
+}
+
+impl BrowserSettings {
+    /// initiate's defaults.
+    pub fn initiate() -> Self {
+        Self::with_limit(DEFAULT_INITIATE_RATE_LIMIT)
+    }
+
+    /// refresh-token's defaults.
+    pub fn refresh() -> Self {
+        Self::with_limit(DEFAULT_REFRESH_RATE_LIMIT)
+    }
+
+    fn with_limit(per_window: u32) -> Self {
+        Self {
+            ticket: TicketSettings::default(),
+            rate: RateLimit {
+                per_window,
+                window_secs: 60,
+            },
+            risk: RiskPolicy::default(),
+            genesys_deadline: super::strategy::default_genesys_deadline(),
+        }
+    }
+}
+
+/// The ports initiate and refresh-token both use.
+#[derive(Debug, Clone)]
+pub struct BrowserPorts {
+    /// Tickets: created by initiate, rotated by refresh-token.
+    pub sessions: Arc<dyn SessionStore>,
+    /// The per-subject limit (each function counts under its own keys).
+    pub rate: Arc<dyn RateLimiter>,
+    /// Risk scorer (refresh asks it again).
+    pub risk: Arc<dyn RiskScorer>,
+    /// What happens at Genesys once a ticket is stored.
+    pub strategy: Arc<dyn InitiationStrategy>,
+}
 use crate::request::attribute_error;
-use crate::session::{AuthError, SessionVerifier, VerifiedSession};
+use crate::session::{SessionKeys, SessionVerifier};
 
-use super::strategy::StrategyOutcome;
-
-/// The `201` body of an initiation or refresh.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TicketResponse {
-    /// The key of the session-hash attribute (what Messenger's `customAttributes` uses).
-    pub hash_key: String,
-    /// The new session hash.
-    pub session_hash: String,
-    /// When it stops validating, RFC 3339.
-    pub expires_at: String,
-    /// When its chain ends (no refresh after it), RFC 3339.
-    pub chain_expires_at: String,
-    /// What the strategy produced.
-    pub outcome: StrategyOutcome,
+/// What initiate and refresh-token both need: the schema, time, and who may call (the session
+/// verifier, the keys that hash subjects and mint session hashes, the allowed origins).
+#[derive(Debug, Clone)]
+pub struct Browser {
+    /// Every attribute's source and rules.
+    pub schema: Arc<Schema>,
+    /// Decides ticket ages and rate windows (tests and the local stack move it).
+    pub clock: Arc<dyn Clock>,
+    /// Session-hash and subject keys.
+    pub keys: Arc<SessionKeys>,
+    /// Checks the site's session token (signature, issuer, audience, times).
+    pub verifier: Arc<SessionVerifier>,
+    /// Allowed browser origins.
+    pub cors: Cors,
 }
 
-impl Serialize for TicketResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        match &self.outcome {
-            StrategyOutcome::Messenger => {
-                map.serialize_entry("strategy", "messenger")?;
-                map.serialize_entry("sessionHash", &self.session_hash)?;
-                map.serialize_entry("expiresAt", &self.expires_at)?;
-                map.serialize_entry("chainExpiresAt", &self.chain_expires_at)?;
-                let custom = std::collections::BTreeMap::from([(
-                    self.hash_key.as_str(),
-                    self.session_hash.as_str(),
-                )]);
-                map.serialize_entry("customAttributes", &custom)?;
-            }
-            StrategyOutcome::Conversation(created) => {
-                map.serialize_entry("strategy", "initiation-api")?;
-                map.serialize_entry("conversationId", &created.conversation_id)?;
-                map.serialize_entry("token", created.token.expose())?;
-                map.serialize_entry("sessionHash", &self.session_hash)?;
-                map.serialize_entry("expiresAt", &self.expires_at)?;
-                map.serialize_entry("chainExpiresAt", &self.chain_expires_at)?;
-            }
-        }
-        map.end()
+impl Browser {
+    pub(crate) fn edge(&self) -> BrowserEdge {
+        BrowserEdge::new(self.cors.clone(), self.verifier.clone(), self.keys.clone())
     }
 }
 
-impl TicketResponse {
-    /// `201 Created` with the body.
-    pub fn into_response(self) -> ApiResponse {
-        json_response(StatusCode::CREATED, &self)
+/// initiate or refresh-token: the browser edge around the function's flow `F`. The edge answers
+/// preflights, admits a request (origin, method, content type, size, session token, then the
+/// flow's parse) and puts CORS on every answer, refusals included.
+#[derive(Debug, Clone)]
+pub struct BrowserHandler<F> {
+    pub(super) browser: Browser,
+    pub(super) edge: BrowserEdge,
+    pub(super) ports: BrowserPorts,
+    pub(super) settings: BrowserSettings,
+    pub(super) flow: F,
+}
+
+impl<F> BrowserHandler<F> {
+    pub(super) fn with_flow(
+        browser: Browser,
+        ports: BrowserPorts,
+        settings: BrowserSettings,
+        flow: F,
+    ) -> Self {
+        Self {
+            edge: browser.edge(),
+            browser,
+            ports,
+            settings,
+            flow,
+        }
     }
 }
 
-/// RFC 3339 UTC for a Unix time.
-pub(crate) fn rfc3339(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+/// What one browser-facing function does with a request, from admitting it to its answer.
+#[async_trait]
+pub trait BrowserFlow: Debug + Send + Sync + Sized + 'static {
+    /// Which function it is.
+    const FUNCTION: Function;
+
+    /// The answer to a request that is not a preflight; an error becomes its problem response.
+    async fn run(handler: &BrowserHandler<Self>, req: &ApiRequest)
+    -> Result<ApiResponse, ApiError>;
 }
 
-/// Verifies the bearer session token; every failure is the same 401 to the client, the cause
-/// goes to the log.
-pub(crate) async fn authenticate(
-    verifier: &SessionVerifier,
-    token: &str,
-) -> Result<VerifiedSession, ApiError> {
-    match verifier.verify(token).await {
-        Ok(session) => Ok(session),
-        Err(AuthError::JwksUnavailable(source)) => Err(ApiError::Unavailable {
-            what: "identity provider keys",
-            source: Some(Box::new(source)),
-        }),
-        Err(e) => {
-            tracing::warn!(reason = %e, "session token refused");
-            Err(ApiError::InvalidSession)
-        }
+#[async_trait]
+impl<F: BrowserFlow> Handler for BrowserHandler<F> {
+    fn function(&self) -> Function {
+        F::FUNCTION
+    }
+
+    async fn handle(&self, req: ApiRequest) -> ApiResponse {
+        let serve = async {
+            if let Some(preflight) = self.edge.preflight(&req) {
+                return preflight;
+            }
+            let result = F::run(self, &req).await;
+            self.edge.respond(F::FUNCTION.log_name(), &req, result)
+        };
+        serve.instrument(span(F::FUNCTION)).await
+    }
+}
+
+/// The span of one request: every log line carries the function and, once the edge admitted
+/// the caller, its subject key.
+fn span(function: Function) -> tracing::Span {
+    match function {
+        Function::Initiate => tracing::info_span!("initiate", subject = tracing::field::Empty),
+        Function::Refresh => tracing::info_span!("refresh", subject = tracing::field::Empty),
+        Function::Validate => tracing::info_span!("validate"),
     }
 }
 
@@ -125,19 +208,23 @@ pub(crate) fn attribute_failure(schema: &Schema, errors: &[AttributeError]) -> A
     ApiError::SessionContext(key.to_owned())
 }
 
-/// Logs an error once, with its cause chain, at a level matching who is at fault.
-pub(crate) fn log_error(route: &'static str, e: &ApiError) {
-    let mut chain = String::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        chain.push_str(": ");
-        chain.push_str(&s.to_string());
-        source = s.source();
-    }
-    let status = e.status().as_u16();
-    if status >= 500 {
-        tracing::error!(route, status, error = %e, cause = %chain, "request failed");
-    } else {
-        tracing::info!(route, status, error = %e, "request refused");
+/// Counts one attempt against `key`'s limit: `429` with `Retry-After` once it is reached.
+pub(crate) async fn within_limit(
+    rate: &dyn RateLimiter,
+    key: &str,
+    limit: RateLimit,
+    now: i64,
+) -> Result<(), ApiError> {
+    match rate
+        .hit(key, limit.per_window, limit.window_secs, now)
+        .await?
+    {
+        RateDecision::Allowed => Ok(()),
+        RateDecision::Limited { retry_after_secs } => {
+            tracing::info!(retry_after_secs, "rate limited");
+            Err(ApiError::RateLimited {
+                retry_after: Duration::from_secs(retry_after_secs),
+            })
+        }
     }
 }

@@ -1,28 +1,93 @@
-//! The three flows as HTTP handlers over the ports: thin edges (parse, authenticate, map
-//! errors) around the business rules. Every entry point — API Gateway via `lambda_http`, the
-//! raw AWS Lambda data-action event, the local stack — calls these.
+//! The three functions as [`Handler`]s over the ports. Every entry point — the Lambda runtime
+//! (API Gateway events and the raw AWS Lambda data-action event) and the local stack — serves
+//! them the same way, through the trait.
+//!
+//! Each handler's `run` reads like its flow in the README: the edge admits the request
+//! (`http::BrowserEdge`), then the business rules, the store and the strategy.
 
 mod common;
+mod credential;
 mod initiate;
 mod refresh;
 pub mod risk;
 pub mod strategy;
-mod validate;
+mod ticket;
+pub mod validate;
 
-pub use crate::tickets::TicketSettings;
-pub use common::TicketResponse;
-pub use initiate::{InitiateHandler, InitiateSettings};
-pub use refresh::{RefreshHandler, RefreshSettings};
-pub use validate::{DataActionCredential, ValidateHandler, ValidateSettings};
+use std::fmt::Debug;
 
+use async_trait::async_trait;
 use tokio::time::Instant;
 
+pub use crate::tickets::TicketSettings;
+pub use common::{
+    Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings,
+    DEFAULT_INITIATE_RATE_LIMIT, DEFAULT_REFRESH_RATE_LIMIT, RateLimit,
+};
+pub use initiate::{InitiateFlow, InitiateHandler};
+pub use refresh::{RefreshFlow, RefreshHandler};
+pub use ticket::TicketResponse;
+pub use validate::{DataActionCredential, ValidateHandler, ValidatePorts, ValidateSettings};
+
 use crate::attributes::AttributeSet;
-use crate::genesys::GenesysError;
-use crate::http::ApiError;
+use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::payload::InitialMessage;
-use crate::ports::{CreatedConversation, SessionRecord, SessionStore};
+use crate::ports::{CreatedConversation, GatewayError, SessionRecord, SessionStore};
 use strategy::{InitiationStrategy, StrategyOutcome};
+
+/// A deployed function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Function {
+    /// `POST /v1/initiations`.
+    Initiate,
+    /// `POST /v1/initiations/refresh`.
+    Refresh,
+    /// The validate-session data action.
+    Validate,
+}
+
+impl Function {
+    /// Every deployed function, in the order of the flow: initiate, refresh, validate.
+    pub const ALL: [Self; 3] = [Self::Initiate, Self::Refresh, Self::Validate];
+
+    /// The crate, binary and (in the template) function name under `functions/`.
+    pub fn crate_name(self) -> &'static str {
+        match self {
+            Self::Initiate => "initiate",
+            Self::Refresh => "refresh-token",
+            Self::Validate => "validate-session",
+        }
+    }
+
+    /// The short name in its logs' `route` and its span (`initiate`, `refresh`, `validate`).
+    pub fn log_name(self) -> &'static str {
+        match self {
+            Self::Initiate => "initiate",
+            Self::Refresh => "refresh",
+            Self::Validate => "validate",
+        }
+    }
+}
+
+/// A function's handler: what every entry point serves.
+#[async_trait]
+pub trait Handler: Send + Sync + Debug {
+    /// Which function it is (logs, metrics).
+    fn function(&self) -> Function;
+
+    /// One HTTP request (API Gateway, the local stack); never fails: errors become problem
+    /// responses.
+    async fn handle(&self, req: ApiRequest) -> ApiResponse;
+
+    /// A direct invocation's JSON event (the AWS Lambda data action). Only validate-session
+    /// takes one; the others are reached through API Gateway alone.
+    async fn handle_event(&self, _event: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+        Err(ApiError::Malformed(format!(
+            "{} takes only API Gateway HTTP API events",
+            self.function().crate_name()
+        )))
+    }
+}
 
 /// Runs the strategy after the record is stored. The session stays unbound until its first
 /// validation, also with `initiation-api`: a conversation whose token expired before the widget
@@ -35,7 +100,11 @@ pub(crate) async fn start_strategy(
 ) -> Result<StrategyOutcome, ApiError> {
     match strategy.start(attributes, message, deadline).await {
         Ok(outcome) => Ok(outcome),
-        Err(e @ GenesysError::OutcomeUnknown) => {
+        Err(
+            e @ GatewayError::TimedOut {
+                outcome_unknown: true,
+            },
+        ) => {
             tracing::error!(error = %e, "initiation outcome unknown");
             Err(e.into())
         }

@@ -6,8 +6,14 @@ use async_trait::async_trait;
 use crate::http::ApiError;
 use crate::ports::{RiskContext, RiskError, RiskScorer};
 
-/// What to do when the scorer fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Scores at or above this are refused unless configured.
+pub const DEFAULT_REFUSE_AT: i64 = 80;
+/// The HTTP scorer's deadline unless configured (milliseconds).
+pub const DEFAULT_SCORER_DEADLINE_MS: i64 = 300;
+
+/// What to do when the scorer fails. Fail-closed unless configured: a scorer outage must not
+/// open the door to the sessions it exists to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FailPolicy {
     /// Proceed as if the scorer had answered this score.
     Open {
@@ -15,6 +21,7 @@ pub enum FailPolicy {
         assumed_score: i64,
     },
     /// Refuse the initiation with 503 (retry later).
+    #[default]
     Closed,
 }
 
@@ -30,8 +37,8 @@ pub struct RiskPolicy {
 impl Default for RiskPolicy {
     fn default() -> Self {
         Self {
-            refuse_at: 80,
-            on_failure: FailPolicy::Closed,
+            refuse_at: DEFAULT_REFUSE_AT,
+            on_failure: FailPolicy::default(),
         }
     }
 }

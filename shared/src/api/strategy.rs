@@ -16,9 +16,16 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 
 use crate::attributes::AttributeSet;
-use crate::genesys::GenesysError;
-use crate::payload::{InitialMessage, InitiationBody, RoutingTarget};
-use crate::ports::{CreatedConversation, GenesysGateway};
+use crate::payload::{GenesysId, InitialMessage, InitiationBody, RoutingTarget};
+use crate::ports::{CreatedConversation, GatewayError, GenesysGateway};
+
+/// Budget of the strategy's Genesys calls unless configured (milliseconds).
+pub const DEFAULT_GENESYS_DEADLINE_MS: i64 = 5000;
+
+/// [`DEFAULT_GENESYS_DEADLINE_MS`] as a duration.
+pub fn default_genesys_deadline() -> std::time::Duration {
+    std::time::Duration::from_millis(DEFAULT_GENESYS_DEADLINE_MS.unsigned_abs())
+}
 
 /// Which strategy is configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,20 +70,31 @@ pub trait InitiationStrategy: Send + Sync + Debug {
     /// Which strategy this is.
     fn kind(&self) -> StrategyKind;
 
-    /// Starts the conversation, if the strategy does that.
+    /// Starts the conversation, if the strategy does that. A strategy that sends nothing to
+    /// Genesys at initiation hands over the session hash alone.
     async fn start(
         &self,
-        attributes: &AttributeSet,
-        message: Option<&InitialMessage>,
-        deadline: Instant,
-    ) -> Result<StrategyOutcome, GenesysError>;
+        _attributes: &AttributeSet,
+        _message: Option<&InitialMessage>,
+        _deadline: Instant,
+    ) -> Result<StrategyOutcome, GatewayError> {
+        Ok(StrategyOutcome::Messenger)
+    }
 
     /// Ends a conversation [`InitiationStrategy::start`] created, before a refresh replaces its
-    /// ticket: a chain never holds two live conversations.
-    async fn end(&self, conversation_id: &str, deadline: Instant) -> Result<(), GenesysError>;
+    /// ticket: a chain never holds two live conversations. A strategy that creates none has
+    /// nothing to end.
+    async fn end(
+        &self,
+        _conversation_id: &GenesysId,
+        _deadline: Instant,
+    ) -> Result<(), GatewayError> {
+        Ok(())
+    }
 }
 
-/// The `messenger` strategy.
+/// The `messenger` strategy: nothing reaches Genesys until Messenger sends the first message,
+/// so it starts and ends nothing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MessengerStrategy;
 
@@ -85,22 +103,10 @@ impl InitiationStrategy for MessengerStrategy {
     fn kind(&self) -> StrategyKind {
         StrategyKind::Messenger
     }
-
-    async fn start(
-        &self,
-        _attributes: &AttributeSet,
-        _message: Option<&InitialMessage>,
-        _deadline: Instant,
-    ) -> Result<StrategyOutcome, GenesysError> {
-        Ok(StrategyOutcome::Messenger)
-    }
-
-    async fn end(&self, _conversation_id: &str, _deadline: Instant) -> Result<(), GenesysError> {
-        Ok(())
-    }
 }
 
-/// The `initiation-api` strategy.
+/// The `initiation-api` strategy: the guide's endpoint creates the conversation, and a
+/// refresh ends it before creating the next.
 #[derive(Debug, Clone)]
 pub struct InitiationApiStrategy {
     gateway: Arc<dyn GenesysGateway>,
@@ -125,13 +131,17 @@ impl InitiationStrategy for InitiationApiStrategy {
         attributes: &AttributeSet,
         message: Option<&InitialMessage>,
         deadline: Instant,
-    ) -> Result<StrategyOutcome, GenesysError> {
+    ) -> Result<StrategyOutcome, GatewayError> {
         let body = InitiationBody::new(&self.target, attributes, message);
         let created = self.gateway.create_conversation(&body, deadline).await?;
         Ok(StrategyOutcome::Conversation(created))
     }
 
-    async fn end(&self, conversation_id: &str, deadline: Instant) -> Result<(), GenesysError> {
+    async fn end(
+        &self,
+        conversation_id: &GenesysId,
+        deadline: Instant,
+    ) -> Result<(), GatewayError> {
         self.gateway
             .disconnect_conversation(conversation_id, deadline)
             .await

@@ -6,23 +6,25 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use http::{Method, StatusCode};
-use subtle::ConstantTimeEq;
 use tokio::time::Instant;
 
+pub use super::credential::DataActionCredential;
+use super::{Function, Handler};
 use crate::attributes::{AttributeSet, Schema, Source};
-use crate::genesys::GenesysError;
-use crate::http::{ApiError, ApiRequest, ApiResponse, bytes_response};
+use crate::http::{ApiError, ApiRequest, ApiResponse, bytes_response, log_error};
 use crate::payload::{
-    DataActionOutput, ParticipantAttributesBody, ParticipantUpdate, ValidationReason,
+    DataActionOutput, GenesysId, ParticipantAttributesBody, ParticipantUpdate, ValidationReason,
 };
-use crate::ports::{BindOutcome, Clock, GenesysGateway, SecretSource, SessionStore};
+use crate::ports::{BindOutcome, Clock, GatewayError, GenesysGateway, SessionStore};
 use crate::request::ValidationRequest;
-use crate::session::SessionHash;
 
-use super::common::log_error;
+/// The whole answer's budget unless configured (milliseconds): well inside Architect's data
+/// action timeout.
+pub const DEFAULT_DEADLINE_MS: i64 = 2500;
 
-/// Rules of validation.
+/// How validate-session answers: its budget, the write-back, the risk threshold, the body cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidateSettings {
     /// The whole answer's budget; keep it below the data action's timeout. Default 2.5 s.
@@ -38,100 +40,95 @@ pub struct ValidateSettings {
 impl Default for ValidateSettings {
     fn default() -> Self {
         Self {
-            deadline: Duration::from_millis(2500),
+            deadline: Duration::from_millis(DEFAULT_DEADLINE_MS.unsigned_abs()),
             write_back: false,
-            risk_refuse_at: 80,
+            risk_refuse_at: super::risk::DEFAULT_REFUSE_AT,
             max_body_bytes: 4096,
         }
     }
 }
 
-/// Where the data action's Basic credential lives: a secret with `username` and `password`.
-///
-/// The comparison is constant-time: both the presented and the expected `username:password`
-/// are hashed with SHA-256 and the digests compared with `subtle::ConstantTimeEq`, so neither
-/// the position of the first differing byte nor the length of the secret leaks through timing.
+/// The ports validate-session uses.
 #[derive(Debug, Clone)]
-pub struct DataActionCredential {
-    secrets: Arc<dyn SecretSource>,
-    secret_id: String,
-}
-
-impl DataActionCredential {
-    /// Reads the credential from `secret_id` (cached by the source).
-    pub fn new(secrets: Arc<dyn SecretSource>, secret_id: impl Into<String>) -> Self {
-        Self {
-            secrets,
-            secret_id: secret_id.into(),
-        }
-    }
-
-    /// Whether `presented` (decoded `user:pass`) matches.
-    pub async fn verify(&self, presented: Option<&[u8]>) -> Result<bool, ApiError> {
-        let fields =
-            self.secrets
-                .fields(&self.secret_id)
-                .await
-                .map_err(|e| ApiError::Unavailable {
-                    what: "data-action credential",
-                    source: Some(Box::new(e)),
-                })?;
-        let (Ok(user), Ok(pass)) = (
-            fields.get(&self.secret_id, "username"),
-            fields.get(&self.secret_id, "password"),
-        ) else {
-            return Err(ApiError::Internal(
-                "data-action credential secret lacks username/password".to_owned(),
-            ));
-        };
-        let expected = format!("{}:{}", user.expose(), pass.expose());
-        let expected = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, expected.as_bytes());
-        let presented =
-            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, presented.unwrap_or_default());
-        Ok(bool::from(expected.as_ref().ct_eq(presented.as_ref())))
-    }
-}
-
-/// The validate-session function.
-#[derive(Debug, Clone)]
-pub struct ValidateHandler {
-    /// The attribute schema.
-    pub schema: Arc<Schema>,
-    /// Time.
-    pub clock: Arc<dyn Clock>,
-    /// Session records.
+pub struct ValidatePorts {
+    /// Tickets: read, and bound to the first conversation that presents one.
     pub sessions: Arc<dyn SessionStore>,
     /// Genesys, for the optional participant write-back.
     pub gateway: Option<Arc<dyn GenesysGateway>>,
     /// The Basic credential of the Web Services data action.
     pub credential: DataActionCredential,
-    /// Rules.
-    pub settings: ValidateSettings,
+}
+
+/// The validate-session function: the Web Services data action through API Gateway, and the
+/// AWS Lambda data action's direct invocation.
+#[derive(Debug, Clone)]
+pub struct ValidateHandler {
+    schema: Arc<Schema>,
+    clock: Arc<dyn Clock>,
+    ports: ValidatePorts,
+    settings: ValidateSettings,
+}
+
+#[async_trait]
+impl Handler for ValidateHandler {
+    fn function(&self) -> Function {
+        Function::Validate
+    }
+
+    /// The Web Services data action through API Gateway (Basic auth).
+    #[tracing::instrument(name = "validate", skip_all)]
+    async fn handle(&self, req: ApiRequest) -> ApiResponse {
+        self.run(&req).await.unwrap_or_else(|e| {
+            log_error("validate", &e);
+            e.into_response()
+        })
+    }
+
+    /// The AWS Lambda data action: the input object in, the flat output object out. IAM (the
+    /// role Genesys assumes) authenticates the caller, so there is no Basic credential.
+    #[tracing::instrument(name = "validate_event", skip_all)]
+    async fn handle_event(&self, event: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+        let result = async {
+            let input = ValidationRequest::from_value(event)?;
+            let output = self.validate(input).await?;
+            serde_json::to_value(&output).map_err(|e| ApiError::Internal(e.to_string()))
+        }
+        .await;
+        if let Err(e) = &result {
+            log_error("validate_event", e);
+        }
+        result
+    }
 }
 
 impl ValidateHandler {
-    /// The Web Services data action through API Gateway (Basic auth).
-    #[tracing::instrument(name = "validate", skip_all)]
-    pub async fn handle(&self, req: ApiRequest) -> ApiResponse {
-        match self.run(&req).await {
-            Ok(r) => r,
-            Err(e) => {
-                log_error("validate", &e);
-                e.into_response()
-            }
+    /// The function over its ports.
+    pub fn new(
+        schema: Arc<Schema>,
+        clock: Arc<dyn Clock>,
+        ports: ValidatePorts,
+        settings: ValidateSettings,
+    ) -> Self {
+        Self {
+            schema,
+            clock,
+            ports,
+            settings,
         }
     }
 
+    /// Method → credential → content type → size → parse, then [`Self::validate`], all within
+    /// one deadline.
     async fn run(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
         if req.method != Method::POST {
-            return Err(ApiError::MethodNotAllowed);
+            return Err(ApiError::MethodNotAllowed { allow: "POST" });
         }
         // One deadline for the whole answer: a credential read that waits on an unreachable
         // Secrets Manager counts against it too.
         let deadline = Instant::now() + self.settings.deadline;
         let presented = req.basic_credential();
         let verified =
-            tokio::time::timeout_at(deadline, self.credential.verify(presented.as_deref()))
+            tokio::time::timeout_at(deadline, self.ports.credential.verify(presented.as_deref()))
                 .await
                 .map_err(|_| ApiError::Unavailable {
                     what: "data-action credential (deadline)",
@@ -145,25 +142,6 @@ impl ValidateHandler {
         let input = ValidationRequest::parse(&req.body)?;
         let output = self.validate_until(input, deadline).await?;
         Ok(bytes_response(StatusCode::OK, output.to_json()))
-    }
-
-    /// The AWS Lambda data action: the input object in, the flat output object out. IAM (the
-    /// role Genesys assumes) authenticates the caller, so there is no Basic credential.
-    #[tracing::instrument(name = "validate_event", skip_all)]
-    pub async fn handle_event(
-        &self,
-        event: serde_json::Value,
-    ) -> Result<serde_json::Value, ApiError> {
-        let result = async {
-            let input = ValidationRequest::from_value(event)?;
-            let output = self.validate(input).await?;
-            serde_json::to_value(&output).map_err(|e| ApiError::Internal(e.to_string()))
-        }
-        .await;
-        if let Err(e) = &result {
-            log_error("validate_event", e);
-        }
-        result
     }
 
     /// Validates within the deadline: binds a genuine hash to the conversation on first use.
@@ -198,13 +176,14 @@ impl ValidateHandler {
             );
             Ok(DataActionOutput::invalid(&self.schema, reason))
         };
-        if SessionHash::parse(&input.session_hash).is_none() {
+        let Some(hash) = input.session_hash.well_formed() else {
             return invalid(ValidationReason::Malformed);
-        }
+        };
         let now = self.clock.now_secs();
         let record = match self
+            .ports
             .sessions
-            .bind_session(&input.session_hash, &input.conversation_id, now)
+            .bind_session(hash, &input.conversation_id, now)
             .await?
         {
             BindOutcome::Bound(record) => record,
@@ -224,7 +203,7 @@ impl ValidateHandler {
         if self.risky(&attributes) {
             return invalid(ValidationReason::Risk);
         }
-        let update = match (&input.participant_id, &self.gateway) {
+        let update = match (&input.participant_id, &self.ports.gateway) {
             (Some(participant), Some(gateway)) if self.settings.write_back => {
                 self.write_back(
                     gateway.as_ref(),
@@ -257,8 +236,8 @@ impl ValidateHandler {
     async fn write_back(
         &self,
         gateway: &dyn GenesysGateway,
-        conversation_id: &str,
-        participant_id: &str,
+        conversation_id: &GenesysId,
+        participant_id: &GenesysId,
         attributes: &AttributeSet,
         deadline: Instant,
     ) -> ParticipantUpdate {
@@ -274,7 +253,7 @@ impl ValidateHandler {
         .await
         {
             Ok(Ok(())) => ParticipantUpdate::Written,
-            Ok(Err(GenesysError::Timeout)) => {
+            Ok(Err(GatewayError::TimedOut { .. })) => {
                 tracing::warn!("participant write-back timed out");
                 ParticipantUpdate::Timeout
             }

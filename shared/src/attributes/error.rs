@@ -4,7 +4,8 @@
 
 use super::schema::AttributeType;
 
-/// Why a schema could not be loaded.
+/// Why a schema could not be loaded. A variant's `key` is the attribute's key as written in
+/// the schema, and its `setting` the setting's name there.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SchemaError {
     /// The file is not valid TOML or has a setting of the wrong shape.
@@ -19,29 +20,21 @@ pub enum SchemaError {
     /// A key that Genesys or Architect would not accept as an identifier.
     #[error("attribute `{key}`: badly formed key: {reason}")]
     BadKey {
-        /// The offending key.
         key: String,
         /// The rule broken.
         reason: &'static str,
     },
     /// Two attributes share a key.
     #[error("attribute `{key}` is declared twice")]
-    DuplicateKey {
-        /// The duplicated key.
-        key: String,
-    },
+    DuplicateKey { key: String },
     /// The key collides with a field of the data-action output.
     #[error(
         "attribute `{key}`: the key is reserved for the data-action output (valid, reason, participant_update)"
     )]
-    ReservedKey {
-        /// The reserved key.
-        key: String,
-    },
+    ReservedKey { key: String },
     /// A setting the schema does not know (likely a typo).
     #[error("attribute `{key}`: unknown setting `{setting}`")]
     UnknownSetting {
-        /// The attribute.
         key: String,
         /// The unknown setting.
         setting: String,
@@ -49,7 +42,6 @@ pub enum SchemaError {
     /// A mandatory setting is absent.
     #[error("attribute `{key}`: `{setting}` is required")]
     MissingSetting {
-        /// The attribute.
         key: String,
         /// The missing setting.
         setting: &'static str,
@@ -62,7 +54,6 @@ pub enum SchemaError {
          and the customer is routed with an empty context (the guide's Contact-scope trap)"
     )]
     Entity {
-        /// The attribute.
         key: String,
         /// The entity found.
         entity: String,
@@ -70,7 +61,6 @@ pub enum SchemaError {
     /// A `type` other than string, integer, boolean.
     #[error("attribute `{key}`: unknown type `{found}` (known: string, integer, boolean)")]
     UnknownType {
-        /// The attribute.
         key: String,
         /// The type found.
         found: String,
@@ -78,7 +68,6 @@ pub enum SchemaError {
     /// A `visibility` other than visible or hidden.
     #[error("attribute `{key}`: unknown visibility `{found}` (known: visible, hidden)")]
     BadVisibility {
-        /// The attribute.
         key: String,
         /// The visibility found.
         found: String,
@@ -86,7 +75,6 @@ pub enum SchemaError {
     /// A malformed `source`.
     #[error("attribute `{key}`: bad source: {reason}")]
     BadSource {
-        /// The attribute.
         key: String,
         /// What is wrong.
         reason: String,
@@ -94,9 +82,8 @@ pub enum SchemaError {
     /// A `pattern` that is not a valid regular expression.
     #[error("attribute `{key}`: pattern `{pattern}` does not compile: {message}")]
     BadPattern {
-        /// The attribute.
         key: String,
-        /// The pattern.
+        /// The pattern as written in the schema.
         pattern: String,
         /// The regex engine's message.
         message: String,
@@ -104,19 +91,15 @@ pub enum SchemaError {
     /// Rules that cannot hold together.
     #[error("attribute `{key}`: contradictory rule `{rule}`: {detail}")]
     Contradiction {
-        /// The attribute.
         key: String,
-        /// The rule.
+        /// The rule's name (`enum`, `range`, `source`, ...).
         rule: &'static str,
-        /// Why.
+        /// How the rules contradict each other.
         detail: String,
     },
     /// A string attribute with no upper bound, which would make the byte budget unenforceable.
     #[error("attribute `{key}`: a string needs `max_len` or `enum` so the byte budget can hold")]
-    Unbounded {
-        /// The attribute.
-        key: String,
-    },
+    Unbounded { key: String },
     /// Not exactly one attribute carries the session hash.
     #[error(
         "the schema needs exactly one attribute with `source = {{ computed = \"session_hash\" }}` \
@@ -140,42 +123,34 @@ pub enum SchemaError {
     /// A limit outside its accepted range.
     #[error("limit `{setting}` = {value} is out of range")]
     BadLimit {
-        /// The setting.
         setting: &'static str,
         /// The value found.
         value: i64,
     },
 }
 
-/// Why a value was refused for an attribute.
+/// Why a value was refused for an attribute. A variant's `key` is the attribute's key in the
+/// schema (the browser is told the request field that fed it instead).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AttributeError {
     /// An object or array where a scalar belongs.
     #[error("attribute `{key}`: nested objects and arrays are not allowed; send one scalar value")]
-    Nested {
-        /// The attribute.
-        key: String,
-    },
-    /// A value of a type that cannot be converted without loss.
-    #[error("attribute `{key}`: expected a {expected}")]
+    Nested { key: String },
+    /// A value of a type that cannot be converted without loss. The message says what is
+    /// accepted, not only the type: a string attribute takes an integer too.
+    #[error("attribute `{key}`: expected {}", accepted(*.expected))]
     WrongType {
-        /// The attribute.
         key: String,
-        /// The schema type.
+        /// The attribute's type in the schema; the message says what it accepts.
         expected: AttributeType,
     },
     /// Control characters (including newlines) are never allowed.
     #[error("attribute `{key}`: control characters are not allowed")]
-    ControlCharacter {
-        /// The attribute.
-        key: String,
-    },
+    ControlCharacter { key: String },
     /// Longer than `max_len` characters.
     #[error("attribute `{key}`: {len} characters, over `max_len` {max_len}")]
     TooLong {
-        /// The attribute.
         key: String,
-        /// The limit.
         max_len: usize,
         /// The length found.
         len: usize,
@@ -183,15 +158,13 @@ pub enum AttributeError {
     /// Does not fully match `pattern`.
     #[error("attribute `{key}`: does not match the pattern `{pattern}`")]
     Pattern {
-        /// The attribute.
         key: String,
-        /// The pattern.
+        /// The pattern as written in the schema.
         pattern: String,
     },
     /// Not one of the `enum` values.
     #[error("attribute `{key}`: not one of the allowed values ({allowed})")]
     NotAllowed {
-        /// The attribute.
         key: String,
         /// The allowed values, comma separated.
         allowed: String,
@@ -199,7 +172,6 @@ pub enum AttributeError {
     /// Outside `min`..=`max`.
     #[error("attribute `{key}`: out of range {min}..={max}")]
     OutOfRange {
-        /// The attribute.
         key: String,
         /// Lower bound.
         min: i64,
@@ -212,30 +184,36 @@ pub enum AttributeError {
          `priority_tier_2|order_id:88472`); split them into one attribute per fact so Architect \
          can compare each directly"
     )]
-    Composite {
-        /// The attribute.
-        key: String,
-    },
+    Composite { key: String },
     /// A required attribute has no value.
     #[error("attribute `{key}`: a value is required")]
-    Missing {
-        /// The attribute.
-        key: String,
-    },
+    Missing { key: String },
     /// A key the schema does not declare.
     #[error("attribute `{key}`: not declared in the schema")]
-    Unknown {
-        /// The key.
-        key: String,
-    },
+    Unknown { key: String },
     /// The whole set is over the Genesys byte budget.
     #[error("custom attributes take {total} bytes, over the limit of {limit}")]
     Budget {
         /// Total bytes of keys and values.
         total: usize,
-        /// The limit.
+        /// `max_custom_data_bytes`.
         limit: usize,
     },
+}
+
+/// What a JSON value of an attribute of type `ty` may be
+/// ([`AttributeDef::parse_json`](super::AttributeDef::parse_json)): an integer has one decimal
+/// spelling, so a string attribute takes it; a fraction or an exponent has several, so it does not.
+fn accepted(ty: AttributeType) -> &'static str {
+    match ty {
+        AttributeType::String => {
+            "a string, or a 64-bit integer written without fraction or exponent"
+        }
+        AttributeType::Integer => {
+            "an integer: a whole number, or its decimal digits as a string such as `2`"
+        }
+        AttributeType::Boolean => "a boolean: `true` or `false`, as such or as a string",
+    }
 }
 
 impl AttributeError {

@@ -1,17 +1,15 @@
-//! Loading the schema from TOML: every rule is checked here, once, at cold start.
+//! Loading the schema from TOML: every rule is checked here, once, at cold start. The checks of
+//! one `[[attribute]]` table are in `definition`, those of its `source` in `source`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use regex_lite::Regex;
 use serde::Deserialize;
 
+use super::definition::{RawAttribute, parse_attribute};
 use super::error::SchemaError;
 use super::schema::{
-    AttributeDef, AttributeType, Computed, ContextField, DEFAULT_SCHEMA_TOML,
-    INITIAL_MESSAGE_FIELD, Limits, MAX_KEY_LEN, RESERVED_KEYS, RiskField, Schema, Source,
-    Visibility,
+    AttributeDef, Computed, DEFAULT_SCHEMA_TOML, INITIAL_MESSAGE_FIELD, Limits, Schema, Source,
 };
-use super::value::AttributeValue;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,32 +24,6 @@ struct RawSchema {
 struct RawLimits {
     max_custom_data_bytes: Option<i64>,
     initial_message_max_chars: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct RawAttribute {
-    key: String,
-    #[serde(default)]
-    description: String,
-    entity: Option<String>,
-    #[serde(rename = "type")]
-    ty: Option<String>,
-    source: Option<toml::Value>,
-    pattern: Option<String>,
-    max_len: Option<i64>,
-    min: Option<i64>,
-    max: Option<i64>,
-    #[serde(rename = "enum")]
-    allowed: Option<Vec<toml::Value>>,
-    #[serde(default)]
-    required: bool,
-    #[serde(default)]
-    routing: bool,
-    visibility: Option<String>,
-    #[serde(default)]
-    expose: bool,
-    #[serde(flatten)]
-    unknown: BTreeMap<String, toml::Value>,
 }
 
 impl Schema {
@@ -69,60 +41,88 @@ impl Schema {
         if raw.attributes.is_empty() {
             return Err(SchemaError::Empty);
         }
-        let mut seen = BTreeSet::new();
-        let mut attributes = Vec::with_capacity(raw.attributes.len());
-        let mut request_fields = BTreeMap::new();
-        for raw_attr in raw.attributes {
-            let def = parse_attribute(raw_attr)?;
-            if !seen.insert(def.key.clone()) {
-                return Err(SchemaError::DuplicateKey { key: def.key });
-            }
-            if let Source::Request(field) = &def.source {
-                if field == INITIAL_MESSAGE_FIELD {
-                    return Err(SchemaError::Contradiction {
-                        key: def.key.clone(),
-                        rule: "request-field",
-                        detail: format!(
-                            "`{INITIAL_MESSAGE_FIELD}` is reserved for the first chat message"
-                        ),
-                    });
-                }
-                if request_fields
-                    .insert(field.clone(), attributes.len())
-                    .is_some()
-                {
-                    return Err(SchemaError::Contradiction {
-                        key: def.key.clone(),
-                        rule: "request-field",
-                        detail: format!("request field `{field}` already feeds another attribute"),
-                    });
-                }
-            }
-            attributes.push(def);
-        }
-        let hashes = attributes
-            .iter()
-            .filter(|a| a.source == Source::Computed(Computed::SessionHash))
-            .count();
-        if hashes != 1 {
-            return Err(SchemaError::SessionHash { found: hashes });
-        }
-        let worst_case = attributes.iter().fold(0usize, |acc, a| {
-            acc.saturating_add(a.key.len())
-                .saturating_add(a.worst_case_value_bytes())
-        });
-        if worst_case > limits.max_custom_data_bytes {
-            return Err(SchemaError::Budget {
-                worst_case,
-                limit: limits.max_custom_data_bytes,
-            });
-        }
+        let (attributes, request_fields) = parse_attributes(raw.attributes)?;
+        check_one_session_hash(&attributes)?;
+        check_budget(&attributes, limits)?;
         Ok(Self {
             attributes,
             limits,
             request_fields,
         })
     }
+}
+
+/// The attributes in schema order, and which one each request field feeds.
+fn parse_attributes(
+    raw: Vec<RawAttribute>,
+) -> Result<(Vec<AttributeDef>, BTreeMap<String, usize>), SchemaError> {
+    let mut seen = BTreeSet::new();
+    let mut attributes = Vec::with_capacity(raw.len());
+    let mut request_fields = BTreeMap::new();
+    for raw_attr in raw {
+        let def = parse_attribute(raw_attr)?;
+        if !seen.insert(def.key.clone()) {
+            return Err(SchemaError::DuplicateKey { key: def.key });
+        }
+        if let Source::Request(field) = &def.source {
+            claim_request_field(&def.key, field, attributes.len(), &mut request_fields)?;
+        }
+        attributes.push(def);
+    }
+    Ok((attributes, request_fields))
+}
+
+/// A request field feeds one attribute at most, and never is the first chat message.
+fn claim_request_field(
+    key: &str,
+    field: &str,
+    index: usize,
+    request_fields: &mut BTreeMap<String, usize>,
+) -> Result<(), SchemaError> {
+    let contradiction = |detail: String| SchemaError::Contradiction {
+        key: key.to_owned(),
+        rule: "request-field",
+        detail,
+    };
+    if field == INITIAL_MESSAGE_FIELD {
+        return Err(contradiction(format!(
+            "`{INITIAL_MESSAGE_FIELD}` is reserved for the first chat message"
+        )));
+    }
+    if request_fields.insert(field.to_owned(), index).is_some() {
+        return Err(contradiction(format!(
+            "request field `{field}` already feeds another attribute"
+        )));
+    }
+    Ok(())
+}
+
+fn check_one_session_hash(attributes: &[AttributeDef]) -> Result<(), SchemaError> {
+    let found = attributes
+        .iter()
+        .filter(|a| a.source == Source::Computed(Computed::SessionHash))
+        .count();
+    if found == 1 {
+        Ok(())
+    } else {
+        Err(SchemaError::SessionHash { found })
+    }
+}
+
+/// The largest set the attributes can make must fit Genesys's budget, so no valid request can
+/// be refused for its size alone.
+fn check_budget(attributes: &[AttributeDef], limits: Limits) -> Result<(), SchemaError> {
+    let worst_case = attributes.iter().fold(0usize, |acc, a| {
+        acc.saturating_add(a.key.len())
+            .saturating_add(a.worst_case_value_bytes())
+    });
+    if worst_case > limits.max_custom_data_bytes {
+        return Err(SchemaError::Budget {
+            worst_case,
+            limit: limits.max_custom_data_bytes,
+        });
+    }
+    Ok(())
 }
 
 fn parse_limits(raw: Option<RawLimits>) -> Result<Limits, SchemaError> {
@@ -142,333 +142,5 @@ fn positive(v: i64, setting: &'static str, ceiling: i64) -> Result<usize, Schema
         usize::try_from(v).map_err(|_| SchemaError::BadLimit { setting, value: v })
     } else {
         Err(SchemaError::BadLimit { setting, value: v })
-    }
-}
-
-fn valid_key(key: &str) -> Result<(), &'static str> {
-    let mut chars = key.chars();
-    match chars.next() {
-        None => return Err("a key must not be empty"),
-        Some(c) if !c.is_ascii_lowercase() => {
-            return Err("a key starts with a lowercase ASCII letter");
-        }
-        _ => {}
-    }
-    if key.len() > MAX_KEY_LEN {
-        return Err("a key is at most 64 characters");
-    }
-    if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-        return Err("a key holds only lowercase ASCII letters, digits and `_`");
-    }
-    Ok(())
-}
-
-fn valid_request_field(field: &str) -> bool {
-    let mut chars = field.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
-        && field.len() <= MAX_KEY_LEN
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn parse_attribute(raw: RawAttribute) -> Result<AttributeDef, SchemaError> {
-    let key = raw.key;
-    if let Err(reason) = valid_key(&key) {
-        return Err(SchemaError::BadKey { key, reason });
-    }
-    if RESERVED_KEYS.contains(&key.as_str()) {
-        return Err(SchemaError::ReservedKey { key });
-    }
-    if let Some(setting) = raw.unknown.keys().next() {
-        return Err(SchemaError::UnknownSetting {
-            key,
-            setting: setting.clone(),
-        });
-    }
-    match raw.entity.as_deref() {
-        Some("participant") => {}
-        Some(other) => {
-            return Err(SchemaError::Entity {
-                key,
-                entity: other.to_owned(),
-            });
-        }
-        None => {
-            return Err(SchemaError::MissingSetting {
-                key,
-                setting: "entity",
-            });
-        }
-    }
-    let ty = match raw.ty.as_deref() {
-        Some("string") => AttributeType::String,
-        Some("integer") => AttributeType::Integer,
-        Some("boolean") => AttributeType::Boolean,
-        Some(other) => {
-            return Err(SchemaError::UnknownType {
-                key,
-                found: other.to_owned(),
-            });
-        }
-        None => {
-            return Err(SchemaError::MissingSetting {
-                key,
-                setting: "type",
-            });
-        }
-    };
-    let visibility = match raw.visibility.as_deref() {
-        Some("visible") => Visibility::Visible,
-        Some("hidden") | None => Visibility::Hidden,
-        Some(other) => {
-            return Err(SchemaError::BadVisibility {
-                key,
-                found: other.to_owned(),
-            });
-        }
-    };
-    let contradiction = |rule: &'static str, detail: String| SchemaError::Contradiction {
-        key: key.clone(),
-        rule,
-        detail,
-    };
-    if ty != AttributeType::String {
-        if raw.pattern.is_some() {
-            return Err(contradiction(
-                "pattern",
-                format!("`pattern` applies to strings, not {ty}"),
-            ));
-        }
-        if raw.max_len.is_some() {
-            return Err(contradiction(
-                "max_len",
-                format!("`max_len` applies to strings, not {ty}"),
-            ));
-        }
-    }
-    if ty != AttributeType::Integer && (raw.min.is_some() || raw.max.is_some()) {
-        return Err(contradiction(
-            "range",
-            format!("`min`/`max` apply to integers, not {ty}"),
-        ));
-    }
-    if let (Some(lo), Some(hi)) = (raw.min, raw.max)
-        && lo > hi
-    {
-        return Err(contradiction(
-            "range",
-            format!("`min` {lo} is above `max` {hi}"),
-        ));
-    }
-    let max_len = match raw.max_len {
-        None => None,
-        Some(n) if (1..=1024).contains(&n) => usize::try_from(n).ok(),
-        Some(n) => {
-            return Err(contradiction(
-                "max_len",
-                format!("`max_len` {n} is outside 1..=1024"),
-            ));
-        }
-    };
-    let pattern = match raw.pattern {
-        None => None,
-        Some(p) => match Regex::new(&format!("^(?:{p})$")) {
-            Ok(re) => Some((p, re)),
-            Err(e) => {
-                return Err(SchemaError::BadPattern {
-                    key,
-                    pattern: p,
-                    message: e.to_string(),
-                });
-            }
-        },
-    };
-    let source = parse_source(&key, ty, raw.source)?;
-    let mut def = AttributeDef {
-        key,
-        description: raw.description,
-        ty,
-        source,
-        pattern,
-        max_len,
-        min: raw.min,
-        max: raw.max,
-        allowed: None,
-        required: raw.required,
-        routing: raw.routing,
-        visibility,
-        expose: raw.expose,
-    };
-    if let Some(values) = raw.allowed {
-        if values.is_empty() {
-            return Err(SchemaError::Contradiction {
-                key: def.key,
-                rule: "enum",
-                detail: "`enum` lists no value".to_owned(),
-            });
-        }
-        let mut allowed = Vec::with_capacity(values.len());
-        for v in values {
-            let value = toml_scalar(&def.key, ty, &v, "enum")?;
-            if let Err(e) = def.check_rules(&value) {
-                return Err(SchemaError::Contradiction {
-                    key: def.key.clone(),
-                    rule: "enum",
-                    detail: format!(
-                        "enum value `{}` breaks rule `{}`",
-                        value.canonical(),
-                        e.rule()
-                    ),
-                });
-            }
-            let canonical = value.canonical().into_owned();
-            if allowed.contains(&canonical) {
-                return Err(SchemaError::Contradiction {
-                    key: def.key.clone(),
-                    rule: "enum",
-                    detail: format!("enum value `{canonical}` is listed twice"),
-                });
-            }
-            allowed.push(canonical);
-        }
-        def.allowed = Some(allowed);
-    }
-    if let Source::Static(value) = &def.source
-        && let Err(e) = def.check_rules(value)
-    {
-        return Err(SchemaError::Contradiction {
-            key: def.key.clone(),
-            rule: "static",
-            detail: format!("the static value breaks rule `{}`", e.rule()),
-        });
-    }
-    if def.source == Source::Computed(Computed::SessionHash) && ty != AttributeType::String {
-        return Err(SchemaError::Contradiction {
-            key: def.key,
-            rule: "source",
-            detail: "`session_hash` is a string".to_owned(),
-        });
-    }
-    if def.source == Source::Context(ContextField::ClientIp) && ty != AttributeType::String {
-        return Err(SchemaError::Contradiction {
-            key: def.key,
-            rule: "source",
-            detail: "`client_ip` is a string".to_owned(),
-        });
-    }
-    if def.source == Source::Risk(RiskField::Score) && ty != AttributeType::Integer {
-        return Err(SchemaError::Contradiction {
-            key: def.key,
-            rule: "source",
-            detail: "the risk `score` is an integer".to_owned(),
-        });
-    }
-    if def.ty == AttributeType::String
-        && def.max_len.is_none()
-        && def.allowed.is_none()
-        && !matches!(def.source, Source::Static(_))
-    {
-        return Err(SchemaError::Unbounded { key: def.key });
-    }
-    Ok(def)
-}
-
-fn parse_source(
-    key: &str,
-    ty: AttributeType,
-    raw: Option<toml::Value>,
-) -> Result<Source, SchemaError> {
-    let bad = |reason: String| SchemaError::BadSource {
-        key: key.to_owned(),
-        reason,
-    };
-    let Some(raw) = raw else {
-        return Err(SchemaError::MissingSetting {
-            key: key.to_owned(),
-            setting: "source",
-        });
-    };
-    let toml::Value::Table(table) = raw else {
-        return Err(bad(
-            "`source` is a table such as `{ claim = \"tier\" }`".to_owned()
-        ));
-    };
-    if table.len() != 1 {
-        return Err(bad(
-            "`source` names exactly one of claim, request, computed, context, static, risk"
-                .to_owned(),
-        ));
-    }
-    let Some((kind, value)) = table.into_iter().next() else {
-        return Err(bad("`source` is empty".to_owned()));
-    };
-    let name = || -> Result<String, SchemaError> {
-        match &value {
-            toml::Value::String(s) if !s.is_empty() => Ok(s.clone()),
-            _ => Err(bad(format!("`source.{kind}` is a non-empty string"))),
-        }
-    };
-    match kind.as_str() {
-        "claim" => {
-            let claim = name()?;
-            if claim.len() > 128 || claim.chars().any(char::is_control) {
-                return Err(bad(
-                    "a claim name is at most 128 printable characters".to_owned()
-                ));
-            }
-            Ok(Source::Claim(claim))
-        }
-        "request" => {
-            let field = name()?;
-            if !valid_request_field(&field) {
-                return Err(bad(format!(
-                    "request field `{field}` is not an identifier (letters, digits, `_`; at most 64)"
-                )));
-            }
-            Ok(Source::Request(field))
-        }
-        "computed" => match name()?.as_str() {
-            "session_hash" => Ok(Source::Computed(Computed::SessionHash)),
-            other => Err(bad(format!(
-                "unknown computed value `{other}` (known: session_hash)"
-            ))),
-        },
-        "context" => match name()?.as_str() {
-            "client_ip" => Ok(Source::Context(ContextField::ClientIp)),
-            other => Err(bad(format!(
-                "unknown context value `{other}` (known: client_ip)"
-            ))),
-        },
-        "risk" => match name()?.as_str() {
-            "score" => Ok(Source::Risk(RiskField::Score)),
-            other => Err(bad(format!("unknown risk value `{other}` (known: score)"))),
-        },
-        "static" => Ok(Source::Static(toml_scalar(key, ty, &value, "static")?)),
-        other => Err(bad(format!(
-            "unknown source `{other}` (known: claim, request, computed, context, static, risk)"
-        ))),
-    }
-}
-
-fn toml_scalar(
-    key: &str,
-    ty: AttributeType,
-    value: &toml::Value,
-    rule: &'static str,
-) -> Result<AttributeValue, SchemaError> {
-    let mismatch = || SchemaError::Contradiction {
-        key: key.to_owned(),
-        rule,
-        detail: format!("`{rule}` holds a {} where a {ty} belongs", value.type_str()),
-    };
-    match (ty, value) {
-        (AttributeType::String, toml::Value::String(s)) => Ok(AttributeValue::String(s.clone())),
-        (AttributeType::Integer, toml::Value::Integer(i)) => Ok(AttributeValue::Integer(*i)),
-        (AttributeType::Integer, toml::Value::String(s)) => {
-            super::value::parse_canonical_integer(s)
-                .map(AttributeValue::Integer)
-                .ok_or_else(mismatch)
-        }
-        (AttributeType::Boolean, toml::Value::Boolean(b)) => Ok(AttributeValue::Boolean(*b)),
-        _ => Err(mismatch()),
     }
 }

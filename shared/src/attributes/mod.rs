@@ -1,8 +1,11 @@
 //! The typed, Participant-scoped attribute schema and the values built from it.
 
+mod definition;
 mod error;
 mod load;
 mod schema;
+mod set;
+mod source;
 mod value;
 
 pub use error::{AttributeError, SchemaError};
@@ -11,6 +14,5 @@ pub use schema::{
     DEFAULT_MAX_CUSTOM_DATA_BYTES, DEFAULT_SCHEMA_TOML, INITIAL_MESSAGE_FIELD, Limits, MAX_KEY_LEN,
     RESERVED_KEYS, RiskField, Schema, Source, Visibility,
 };
-pub use value::{
-    AttributeInputs, AttributeSet, AttributeValue, canonical_integer, parse_canonical_integer,
-};
+pub use set::{AttributeInputs, AttributeSet};
+pub use value::{AttributeValue, canonical_integer, parse_canonical_integer};

@@ -150,7 +150,7 @@ impl AttributeDef {
     pub fn description(&self) -> &str {
         &self.description
     }
-    /// The attribute's type.
+    /// How its value is typed, and so written as its canonical string.
     pub fn ty(&self) -> AttributeType {
         self.ty
     }
@@ -186,7 +186,7 @@ impl AttributeDef {
     pub fn routing(&self) -> bool {
         self.routing
     }
-    /// Agent visibility.
+    /// Whether agents see it in their standard UI.
     pub fn visibility(&self) -> Visibility {
         self.visibility
     }
@@ -224,7 +224,7 @@ impl AttributeDef {
     }
 }
 
-/// Schema-wide limits.
+/// Limits on a whole session: Genesys's byte budget and the first message's length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Genesys per-session budget for keys + values, in UTF-8 bytes.

@@ -1,21 +1,28 @@
-//! [`GenesysClient`]: the Genesys Cloud gateway over HTTPS, built once per container.
+//! [`GenesysClient`]: the Genesys Cloud gateway over HTTPS, built once per container. Its two
+//! collaborators have their own types: [`Transport`] (one exchange, bounded in time and size,
+//! and the waits the retry policy allows) and [`Tokens`] (the client-credentials token, cached
+//! and refreshed one caller at a time). The client decides what to retry.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use reqwest::Method;
 use tokio::time::Instant;
+use url::Url;
 
 use super::GenesysError;
 use super::region::{GenesysConfigError, GenesysEndpoints};
 use super::retry::RetryPolicy;
-use super::token::TokenCache;
-use super::transport::{ApiCall, Repeat};
-use super::wire::{CreatedBody, parse};
+use super::token::{TokenSettings, TokenWanted, Tokens};
+use super::transport::{Auth, Body, Repeat, Request, Transport};
+use super::wire::{CreatedBody, api_error, parse};
 use crate::payload::{GenesysId, InitiationBody, ParticipantAttributesBody};
-use crate::ports::{Clock, CreatedConversation, GenesysGateway, SecretSource, SecretString};
+use crate::ports::{
+    Clock, CreatedConversation, GatewayError, GenesysGateway, SecretSource, SecretString,
+};
 
 /// The field of the credentials secret holding the OAuth client id.
 pub const CLIENT_ID_FIELD: &str = "client_id";
@@ -59,22 +66,28 @@ impl GenesysClientConfig {
     }
 }
 
+/// One Platform API request.
+struct ApiCall<'a> {
+    method: Method,
+    url: Url,
+    json: &'a [u8],
+    repeat: Repeat,
+}
+
 /// The Genesys Cloud client. Build it once per container and share it (`Arc`): it pools
 /// connections and caches the access token for every caller.
 pub struct GenesysClient {
-    pub(crate) http: reqwest::Client,
-    pub(crate) config: GenesysClientConfig,
-    pub(crate) secrets: Arc<dyn SecretSource>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) tokens: TokenCache,
+    endpoints: GenesysEndpoints,
+    transport: Transport,
+    tokens: Tokens,
 }
 
 impl fmt::Debug for GenesysClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GenesysClient")
-            .field("api_base", &self.config.endpoints.api_base().as_str())
-            .field("login_base", &self.config.endpoints.login_base().as_str())
-            .field("credentials_secret_id", &self.config.credentials_secret_id)
+            .field("api_base", &self.endpoints.api_base().as_str())
+            .field("login_base", &self.endpoints.login_base().as_str())
+            .field("credentials_secret_id", &self.tokens.secret_id())
             .finish_non_exhaustive()
     }
 }
@@ -96,76 +109,80 @@ impl GenesysClient {
             .user_agent(concat!("secure-initiation/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(GenesysConfigError::HttpClient)?;
+        let tokens = TokenSettings {
+            url: config.endpoints.token_url(),
+            secret_id: config.credentials_secret_id,
+            refresh_margin: config.token_refresh_margin,
+            auth_failure_cooldown: config.auth_failure_cooldown,
+        };
         Ok(Self {
-            http,
-            config,
-            secrets,
-            clock,
-            tokens: TokenCache::default(),
+            endpoints: config.endpoints,
+            transport: Transport::new(http, config.request_timeout, config.retry),
+            tokens: Tokens::new(tokens, secrets, clock),
         })
     }
 
     /// Fetches a token now (at cold start, so the first request does not pay for it).
     pub async fn warm_up(&self, deadline: Instant) -> Result<(), GenesysError> {
-        self.access_token(super::token::TokenWanted::Any, deadline)
+        self.tokens
+            .access_token(&self.transport, TokenWanted::Any, deadline)
             .await
             .map(drop)
     }
 
     /// Where the client sends requests.
     pub fn endpoints(&self) -> &GenesysEndpoints {
-        &self.config.endpoints
+        &self.endpoints
     }
 
+    /// `POST /api/v2/webmessaging/widgets/{widgetId}/conversations` (the guide's endpoint).
+    /// Never retried after the request may have been sent ([`GenesysError::OutcomeUnknown`]).
     #[tracing::instrument(name = "genesys.create_conversation", skip_all, fields(widget_id = %body.widget_id()))]
-    async fn create(
+    pub async fn create_conversation(
         &self,
         body: &InitiationBody<'_>,
         deadline: Instant,
     ) -> Result<CreatedConversation, GenesysError> {
-        let widget_id = body.widget_id().to_string();
+        let json = body.to_json();
         let call = ApiCall {
             method: Method::POST,
-            url: self.config.endpoints.api_url(&[
-                "api",
-                "v2",
-                "webmessaging",
-                "widgets",
-                &widget_id,
-                "conversations",
-            ]),
-            json: Some(body.to_json()),
+            url: self.endpoints.api_route(
+                "api/v2/webmessaging/widgets/{}/conversations",
+                &[&body.widget_id()],
+            ),
+            json: &json,
             repeat: Repeat::Never,
         };
         let answer = self.execute(&call, deadline).await?;
         let created: CreatedBody = parse("initiation response", &answer)?;
-        let id = created.conversation_id.trim();
-        if id.is_empty() || id.len() > 128 || created.token.is_empty() {
+        let id = GenesysId::parse(created.conversation_id.trim(), "conversationId");
+        let (Ok(id), false) = (id, created.token.is_empty()) else {
             return Err(GenesysError::Malformed(
-                "initiation response: empty or oversized conversationId, or empty token".to_owned(),
+                "initiation response: conversationId is not a uuid, or the token is empty"
+                    .to_owned(),
             ));
-        }
+        };
         tracing::info!(conversation_id = %id, "genesys cloud conversation created");
         Ok(CreatedConversation {
-            conversation_id: id.to_owned(),
+            conversation_id: id,
             token: SecretString::new(created.token),
         })
     }
 
+    /// `PATCH /api/v2/conversations/messages/{conversationId}` with `{"state":
+    /// "disconnected"}`: ends the conversation. Idempotent, so retried like a read.
     #[tracing::instrument(name = "genesys.disconnect_conversation", skip_all, fields(%conversation_id))]
-    async fn disconnect(
+    pub async fn disconnect_conversation(
         &self,
-        conversation_id: &str,
+        conversation_id: &GenesysId,
         deadline: Instant,
     ) -> Result<(), GenesysError> {
-        let id = genesys_id(conversation_id, "conversationId")?;
         let call = ApiCall {
             method: Method::PATCH,
             url: self
-                .config
                 .endpoints
-                .api_url(&["api", "v2", "conversations", "messages", &id]),
-            json: Some(br#"{"state":"disconnected"}"#.to_vec()),
+                .api_route("api/v2/conversations/messages/{}", &[conversation_id]),
+            json: br#"{"state":"disconnected"}"#,
             repeat: Repeat::Safe,
         };
         let answer = self.execute(&call, deadline).await?;
@@ -177,68 +194,117 @@ impl GenesysClient {
         Ok(())
     }
 
+    /// `PATCH /api/v2/conversations/messages/{conversationId}/participants/{participantId}/attributes`.
     #[tracing::instrument(name = "genesys.update_participant_attributes", skip_all, fields(%conversation_id, %participant_id, count = body.attributes().len()))]
-    async fn update_attributes(
+    pub async fn update_participant_attributes(
         &self,
-        conversation_id: &str,
-        participant_id: &str,
+        conversation_id: &GenesysId,
+        participant_id: &GenesysId,
         body: &ParticipantAttributesBody,
         deadline: Instant,
     ) -> Result<(), GenesysError> {
-        let conversation = genesys_id(conversation_id, "conversationId")?;
-        let participant = genesys_id(participant_id, "participantId")?;
+        let json = body.to_json();
         let call = ApiCall {
             method: Method::PATCH,
-            url: self.config.endpoints.api_url(&[
-                "api",
-                "v2",
-                "conversations",
-                "messages",
-                &conversation,
-                "participants",
-                &participant,
-                "attributes",
-            ]),
-            json: Some(body.to_json()),
+            url: self.endpoints.api_route(
+                "api/v2/conversations/messages/{}/participants/{}/attributes",
+                &[conversation_id, participant_id],
+            ),
+            json: &json,
             repeat: Repeat::Safe,
         };
         self.execute(&call, deadline).await.map(drop)
     }
+
+    /// Runs `call` until it succeeds, fails for good, or the deadline leaves no room: a 401
+    /// replaces the token (the second also re-reads the credentials), 429 and 5xx wait as the
+    /// transport allows, and a create that may have reached Genesys is never sent twice.
+    async fn execute(&self, call: &ApiCall<'_>, deadline: Instant) -> Result<Bytes, GenesysError> {
+        let mut wanted = TokenWanted::Any;
+        let mut refusals = 0;
+        let mut retries = 0;
+        loop {
+            let token = self
+                .tokens
+                .access_token(&self.transport, wanted, deadline)
+                .await?;
+            let request = Request {
+                method: call.method.clone(),
+                url: &call.url,
+                auth: Auth::Bearer(&token.value),
+                body: Body::Json(call.json),
+                repeat: call.repeat,
+                what: "api call",
+            };
+            let Some(answer) = self
+                .transport
+                .attempt(&request, &mut retries, deadline)
+                .await?
+            else {
+                continue;
+            };
+            match answer.status.as_u16() {
+                200..=299 => return Ok(answer.body),
+                401 => {
+                    refusals += 1;
+                    wanted = TokenWanted::after_refusal(refusals, token.generation)?;
+                    tracing::warn!(
+                        refusals,
+                        "genesys cloud refused the access token; refreshing it"
+                    );
+                }
+                status @ (502 | 504) if call.repeat == Repeat::Never => {
+                    tracing::warn!(
+                        status,
+                        "a gateway failed a create it may have forwarded; its outcome is unknown"
+                    );
+                    return Err(GenesysError::OutcomeUnknown);
+                }
+                429 | 502..=504 => {
+                    self.transport
+                        .wait_throttled(&answer, &mut retries, deadline)
+                        .await?;
+                }
+                status => return Err(api_error(status, &answer.body)),
+            }
+        }
+    }
 }
 
-/// Ids go into URL paths: only Genesys's UUIDs are accepted, so nothing else can be addressed.
-fn genesys_id(raw: &str, field: &'static str) -> Result<String, GenesysError> {
-    GenesysId::parse(raw, field)
-        .map(|id| id.to_string())
-        .map_err(|_| GenesysError::InvalidId { field })
-}
-
+/// The port: the same calls, their errors in the kinds the flows branch on (the adapter's
+/// detail stays in the source chain for the log).
 #[async_trait]
 impl GenesysGateway for GenesysClient {
     async fn create_conversation(
         &self,
         body: &InitiationBody<'_>,
         deadline: Instant,
-    ) -> Result<CreatedConversation, GenesysError> {
-        self.create(body, deadline).await
+    ) -> Result<CreatedConversation, GatewayError> {
+        Ok(GenesysClient::create_conversation(self, body, deadline).await?)
     }
 
     async fn disconnect_conversation(
         &self,
-        conversation_id: &str,
+        conversation_id: &GenesysId,
         deadline: Instant,
-    ) -> Result<(), GenesysError> {
-        self.disconnect(conversation_id, deadline).await
+    ) -> Result<(), GatewayError> {
+        Ok(GenesysClient::disconnect_conversation(self, conversation_id, deadline).await?)
     }
 
     async fn update_participant_attributes(
         &self,
-        conversation_id: &str,
-        participant_id: &str,
+        conversation_id: &GenesysId,
+        participant_id: &GenesysId,
         body: &ParticipantAttributesBody,
         deadline: Instant,
-    ) -> Result<(), GenesysError> {
-        self.update_attributes(conversation_id, participant_id, body, deadline)
-            .await
+    ) -> Result<(), GatewayError> {
+        Ok(GenesysClient::update_participant_attributes(
+            self,
+            conversation_id,
+            participant_id,
+            body,
+            deadline,
+        )
+        .await?)
     }
 }

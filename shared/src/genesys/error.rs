@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::ports::SecretError;
+use crate::ports::{GatewayError, SecretError};
 
 /// Why a Genesys Cloud call failed.
 #[derive(Debug, thiserror::Error)]
@@ -13,7 +13,7 @@ pub enum GenesysError {
         "genesys cloud refused the request: status {status}, code `{code}`, context id `{context_id}`"
     )]
     Api {
-        /// HTTP status.
+        /// The status Genesys answered.
         status: u16,
         /// Genesys's error code.
         code: String,
@@ -56,30 +56,29 @@ pub enum GenesysError {
     /// The client credentials could not be read from the secret store.
     #[error("genesys client credentials could not be read")]
     Secret(#[from] SecretError),
-    /// An id handed to the client is not the UUID Genesys Cloud uses; nothing was sent.
-    #[error("`{field}` is not a genesys cloud id (a uuid)")]
-    InvalidId {
-        /// Which id.
-        field: &'static str,
-    },
 }
 
-impl GenesysError {
-    /// The HTTP status a function answers with: 504 for deadline/unknown outcome, 503 for
-    /// throttling and outages (Genesys's or the secret store's), 502 for everything else
-    /// Genesys got wrong.
-    pub fn gateway_status(&self) -> u16 {
-        match self {
-            Self::Timeout | Self::OutcomeUnknown => 504,
-            Self::RateLimited { .. }
-            | Self::Unavailable { .. }
-            | Self::Transport(_)
-            | Self::Secret(_) => 503,
-            Self::Api { .. }
-            | Self::Auth
-            | Self::Malformed(_)
-            | Self::Config(_)
-            | Self::InvalidId { .. } => 502,
+/// The port's kinds: what the flows branch on and `http::problem` maps to a status.
+impl From<GenesysError> for GatewayError {
+    fn from(e: GenesysError) -> Self {
+        match e {
+            GenesysError::Timeout => Self::TimedOut {
+                outcome_unknown: false,
+            },
+            GenesysError::OutcomeUnknown => Self::TimedOut {
+                outcome_unknown: true,
+            },
+            GenesysError::RateLimited { retry_after } => Self::Throttled {
+                retry_after,
+                source: Box::new(e),
+            },
+            GenesysError::Unavailable { .. }
+            | GenesysError::Transport(_)
+            | GenesysError::Secret(_) => Self::Unavailable(Box::new(e)),
+            GenesysError::Api { .. }
+            | GenesysError::Auth
+            | GenesysError::Malformed(_)
+            | GenesysError::Config(_) => Self::Refused(Box::new(e)),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Where a Genesys Cloud organisation lives: region → `api.{domain}` and `login.{domain}`, or an
 //! explicit base-URL pair (the sandbox, or a gateway in front of Genesys Cloud).
 
+use std::borrow::Cow;
+use std::fmt;
 use std::net::IpAddr;
 
 use url::{Host, Url};
@@ -33,19 +35,13 @@ pub enum GenesysConfigError {
     /// Not a Genesys Cloud region.
     #[error("unknown genesys cloud region `{region}`; known regions: {known}")]
     UnknownRegion {
-        /// What was given.
         region: String,
         /// Every accepted domain.
         known: String,
     },
     /// A base-URL override is unusable.
     #[error("genesys base url `{url}` is not usable: {reason}")]
-    BaseUrl {
-        /// What was given.
-        url: String,
-        /// Why.
-        reason: &'static str,
-    },
+    BaseUrl { url: String, reason: &'static str },
     /// The HTTP client could not be built.
     #[error("could not build the http client for genesys cloud")]
     HttpClient(#[source] reqwest::Error),
@@ -112,6 +108,26 @@ impl GenesysEndpoints {
     /// `{api}/seg/seg/...`, each segment percent-encoded.
     pub(crate) fn api_url(&self, segments: &[&str]) -> Url {
         join(&self.api_base, segments)
+    }
+
+    /// A Platform API route written as in Genesys's reference, with `{}` for each id in turn:
+    /// `api_route("api/v2/conversations/messages/{}", &[id])`. Ids are segments like any other,
+    /// so they are percent-encoded.
+    pub(crate) fn api_route(&self, template: &str, ids: &[&dyn fmt::Display]) -> Url {
+        let mut ids = ids.iter();
+        let segments: Vec<Cow<'_, str>> = template
+            .split('/')
+            .map(|segment| {
+                if segment == "{}"
+                    && let Some(id) = ids.next()
+                {
+                    return Cow::Owned(id.to_string());
+                }
+                Cow::Borrowed(segment)
+            })
+            .collect();
+        let segments: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+        self.api_url(&segments)
     }
 }
 

@@ -5,15 +5,14 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, HeaderValue};
+use reqwest::Method;
 use tokio::time::Instant;
+use url::Url;
 
-use super::client::GenesysClient;
-use super::retry::remaining;
-use super::transport::{Answer, ReadError, read};
+use super::transport::{Auth, Body, Repeat, Request, Transport};
 use super::wire::{TokenResponse, api_error, parse};
 use super::{CLIENT_ID_FIELD, CLIENT_SECRET_FIELD, GenesysError};
-use crate::ports::SecretString;
+use crate::ports::{Clock, SecretSource, SecretString};
 
 /// A bearer token and when to stop using it.
 pub(crate) struct CachedToken {
@@ -36,11 +35,54 @@ pub(crate) enum TokenWanted {
     },
 }
 
+impl TokenWanted {
+    /// What to ask for after the API refused a token for the `refusals`-th time: first another
+    /// token, then another after re-reading the credentials (they may have been rotated); a
+    /// third refusal of a freshly issued token is final.
+    pub(crate) fn after_refusal(refusals: u32, generation: u64) -> Result<Self, GenesysError> {
+        match refusals {
+            1 => Ok(Self::Replacing {
+                generation,
+                rotate_secret: false,
+            }),
+            2 => Ok(Self::Replacing {
+                generation,
+                rotate_secret: true,
+            }),
+            _ => {
+                tracing::error!("genesys cloud refused a freshly issued token");
+                Err(GenesysError::Auth)
+            }
+        }
+    }
+}
+
 /// The cached token plus the lock that makes refreshes single-flight.
 #[derive(Default)]
-pub(crate) struct TokenCache {
+struct TokenCache {
     current: Mutex<Option<Arc<CachedToken>>>,
     refresh: tokio::sync::Mutex<Refresh>,
+}
+
+/// Where tokens come from and how they are kept.
+pub(crate) struct TokenSettings {
+    /// `https://login.{domain}/oauth/token`.
+    pub(crate) url: Url,
+    /// The secret with `client_id` and `client_secret`.
+    pub(crate) secret_id: String,
+    /// How long before `expires_in` a token is replaced (at most a tenth of its lifetime).
+    pub(crate) refresh_margin: Duration,
+    /// After refused credentials (even re-read), how long callers fail fast.
+    pub(crate) auth_failure_cooldown: Duration,
+}
+
+/// The client-credentials token source: the settings, the secret holding the client, the clock
+/// and the cache. The client asks it for a token before every call.
+pub(crate) struct Tokens {
+    settings: TokenSettings,
+    secrets: Arc<dyn SecretSource>,
+    clock: Arc<dyn Clock>,
+    cache: TokenCache,
 }
 
 /// What the refresh lock guards.
@@ -80,7 +122,25 @@ impl TokenCache {
     }
 }
 
-impl GenesysClient {
+impl Tokens {
+    pub(crate) fn new(
+        settings: TokenSettings,
+        secrets: Arc<dyn SecretSource>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            settings,
+            secrets,
+            clock,
+            cache: TokenCache::default(),
+        }
+    }
+
+    /// The secret the client credentials come from.
+    pub(crate) fn secret_id(&self) -> &str {
+        &self.settings.secret_id
+    }
+
     /// A usable bearer token. Concurrent callers that find none (or a refused one) wait for one
     /// refresh instead of each fetching their own. After Genesys refused the credentials (even
     /// once re-read), callers fail fast with [`GenesysError::Auth`] for
@@ -88,31 +148,23 @@ impl GenesysClient {
     /// secret does not cost a token request and a secret read per incoming request.
     pub(crate) async fn access_token(
         &self,
+        transport: &Transport,
         wanted: TokenWanted,
         deadline: Instant,
     ) -> Result<Arc<CachedToken>, GenesysError> {
         if wanted == TokenWanted::Any
-            && let Some(token) = self.tokens.fresh(self.clock.now_ms())
+            && let Some(token) = self.cache.fresh(self.clock.now_ms())
         {
             return Ok(token);
         }
-        let mut state = tokio::time::timeout_at(deadline, self.tokens.refresh.lock())
+        let mut state = tokio::time::timeout_at(deadline, self.cache.refresh.lock())
             .await
             .map_err(|_| GenesysError::Timeout)?;
-        if let Some(token) = self.tokens.fresh(self.clock.now_ms()) {
-            match wanted {
-                TokenWanted::Any => return Ok(token),
-                TokenWanted::Replacing {
-                    generation: refused,
-                    ..
-                } if token.generation != refused => {
-                    return Ok(token);
-                }
-                TokenWanted::Replacing { .. } => {}
-            }
+        if let Some(token) = self.fetched_meanwhile(wanted) {
+            return Ok(token);
         }
         if let TokenWanted::Replacing { generation, .. } = wanted {
-            self.tokens.discard(generation);
+            self.cache.discard(generation);
         }
         if state
             .refused_until_ms
@@ -129,113 +181,108 @@ impl GenesysClient {
         );
         if rotate {
             tracing::warn!(
-                secret_id = %self.config.credentials_secret_id,
+                secret_id = %self.settings.secret_id,
                 "genesys cloud refused a fresh token; re-reading the client credentials"
             );
-            self.secrets
-                .invalidate(&self.config.credentials_secret_id)
-                .await;
+            self.secrets.invalidate(&self.settings.secret_id).await;
         }
-        let (value, expires_in) = match self.fetch_token(deadline, rotate).await {
-            Ok(fetched) => fetched,
+        match self.fetch(transport, deadline, rotate).await {
+            Ok((value, expires_in)) => Ok(self.keep(&mut state, value, expires_in)),
             Err(GenesysError::Auth) => {
-                let cooldown = i64::try_from(self.config.auth_failure_cooldown.as_millis())
+                let cooldown = i64::try_from(self.settings.auth_failure_cooldown.as_millis())
                     .unwrap_or(i64::MAX);
                 state.refused_until_ms = Some(self.clock.now_ms().saturating_add(cooldown));
-                return Err(GenesysError::Auth);
+                Err(GenesysError::Auth)
             }
-            Err(other) => return Err(other),
-        };
+            Err(other) => Err(other),
+        }
+    }
+
+    /// A token another caller fetched while this one waited for the refresh lock, if it is what
+    /// `wanted` asks for.
+    fn fetched_meanwhile(&self, wanted: TokenWanted) -> Option<Arc<CachedToken>> {
+        let token = self.cache.fresh(self.clock.now_ms())?;
+        match wanted {
+            TokenWanted::Any => Some(token),
+            TokenWanted::Replacing {
+                generation: refused,
+                ..
+            } => (token.generation != refused).then_some(token),
+        }
+    }
+
+    /// Caches a fetched token as the next generation, to be replaced `refresh_margin` before
+    /// it expires.
+    fn keep(&self, state: &mut Refresh, value: SecretString, expires_in: u64) -> Arc<CachedToken> {
         state.refused_until_ms = None;
         state.generation += 1;
         let lifetime = Duration::from_secs(expires_in);
-        let margin = self.config.token_refresh_margin.min(lifetime / 10);
+        let margin = self.settings.refresh_margin.min(lifetime / 10);
         let usable_ms = i64::try_from((lifetime - margin).as_millis()).unwrap_or(i64::MAX);
         let token = Arc::new(CachedToken {
             value,
             refresh_at_ms: self.clock.now_ms().saturating_add(usable_ms),
             generation: state.generation,
         });
-        self.tokens.store(Arc::clone(&token));
+        self.cache.store(Arc::clone(&token));
         tracing::info!(
             expires_in,
             generation = state.generation,
             "genesys cloud access token obtained"
         );
-        Ok(token)
+        token
     }
 
     /// `POST {login}/oauth/token` with Basic client authentication. Safe to retry (it creates
     /// nothing); a refusal re-reads the credentials once, in case they were rotated.
-    async fn fetch_token(
+    async fn fetch(
         &self,
+        transport: &Transport,
         deadline: Instant,
         already_rotated: bool,
     ) -> Result<(SecretString, u64), GenesysError> {
-        let secret_id = &self.config.credentials_secret_id;
-        let url = self.config.endpoints.token_url();
+        let secret_id = &self.settings.secret_id;
         let mut rotated = already_rotated;
         let mut retries = 0;
         loop {
             let fields = tokio::time::timeout_at(deadline, self.secrets.fields(secret_id))
                 .await
                 .map_err(|_| GenesysError::Timeout)??;
-            let client_id = fields.get(secret_id, CLIENT_ID_FIELD)?;
-            let client_secret = fields.get(secret_id, CLIENT_SECRET_FIELD)?;
-            let left = remaining(deadline).ok_or(GenesysError::Timeout)?;
-            let sent = self
-                .http
-                .post(url.clone())
-                .basic_auth(client_id.expose(), Some(client_secret.expose()))
-                .header(ACCEPT, HeaderValue::from_static("application/json"))
-                .form(&[("grant_type", "client_credentials")])
-                .timeout(left.min(self.config.request_timeout))
-                .send()
-                .await;
-            let Answer {
-                status,
-                headers,
-                body,
-            } = match read(sent).await {
-                Ok(answer) => answer,
-                Err(ReadError::TooLarge) => {
-                    return Err(GenesysError::Malformed(
-                        "token response: body too large".to_owned(),
-                    ));
-                }
-                Err(ReadError::Failed { error, .. }) => {
-                    retries += 1;
-                    match self.transient_wait(retries, deadline) {
-                        Some(wait) => {
-                            tracing::warn!(%error, retry = retries, wait_ms = wait.as_millis(), "genesys token request failed; retrying");
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                        None => return Err(super::transport::transport_error(error)),
-                    }
-                }
+            let request = Request {
+                method: Method::POST,
+                url: &self.settings.url,
+                auth: Auth::Client {
+                    id: fields.get(secret_id, CLIENT_ID_FIELD)?,
+                    secret: fields.get(secret_id, CLIENT_SECRET_FIELD)?,
+                },
+                body: Body::Form(&[("grant_type", "client_credentials")]),
+                repeat: Repeat::Safe,
+                what: "token request",
             };
-            match status.as_u16() {
-                200..=299 => return token_from(&body),
-                400 | 401 if !rotated => {
+            let Some(answer) = transport.attempt(&request, &mut retries, deadline).await? else {
+                continue;
+            };
+            match answer.status.as_u16() {
+                200..=299 => return token_from(&answer.body),
+                status @ (400 | 401) if !rotated => {
                     tracing::warn!(
-                        status = status.as_u16(),
+                        status,
                         %secret_id,
                         "genesys cloud refused the client credentials; re-reading them once"
                     );
                     self.secrets.invalidate(secret_id).await;
                     rotated = true;
                 }
-                400 | 401 => {
-                    tracing::error!(status = status.as_u16(), %secret_id, "genesys cloud refused the client credentials");
+                status @ (400 | 401) => {
+                    tracing::error!(status, %secret_id, "genesys cloud refused the client credentials");
                     return Err(GenesysError::Auth);
                 }
                 429 | 502..=504 => {
-                    retries += 1;
-                    let wait = self.throttle_wait(status.as_u16(), &headers, retries, deadline)?;
-                    tokio::time::sleep(wait).await;
+                    transport
+                        .wait_throttled(&answer, &mut retries, deadline)
+                        .await?;
                 }
-                other => return Err(api_error(other, &body)),
+                status => return Err(api_error(status, &answer.body)),
             }
         }
     }

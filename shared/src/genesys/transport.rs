@@ -1,6 +1,8 @@
-//! One API call with its retries: bearer token, deadline-bounded per-attempt timeout, 401 →
-//! refresh → retry (then rotation), 429 and 5xx waits, and the rule that a create which may have
-//! reached Genesys Cloud is never sent twice.
+//! The HTTP exchange under every Genesys Cloud call: one request with a deadline-bounded
+//! timeout, a size-bounded answer, and the waits the retry policy allows (`Retry-After` for 429,
+//! backoff for 5xx and connection failures). Which statuses to retry is the caller's to decide
+//! ([`super::GenesysClient`], [`super::token::Tokens`]); whether a request may be sent again
+//! once it may have reached Genesys Cloud is its [`Repeat`].
 
 use std::time::Duration;
 
@@ -11,32 +13,53 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::GenesysError;
-use super::client::GenesysClient;
-use super::retry::{fits, remaining, retry_after};
-use super::token::TokenWanted;
-use super::wire::api_error;
+use super::retry::{RetryPolicy, fits, remaining, retry_after};
+use crate::ports::SecretString;
 
 /// Largest response body read; Genesys answers here are a few kilobytes.
 const MAX_RESPONSE_BYTES: usize = 1 << 20;
 
-/// Whether a call may be repeated after its request may have reached Genesys Cloud.
+/// How a request authenticates.
+#[derive(Clone, Copy)]
+pub(crate) enum Auth<'a> {
+    /// `Authorization: Bearer` with an access token.
+    Bearer(&'a SecretString),
+    /// `Authorization: Basic` with the OAuth client (the token endpoint).
+    Client {
+        id: &'a SecretString,
+        secret: &'a SecretString,
+    },
+}
+
+/// Whether a request may be sent again after it may have reached Genesys Cloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Repeat {
-    /// Creates something: after sending, a lost answer is [`GenesysError::OutcomeUnknown`], and
-    /// 502/504 (a gateway that may have forwarded it) too. Only explicit refusals (401, 429, 503)
-    /// and connection failures before sending are retried.
+    /// Creates something: once sent, a lost answer is [`GenesysError::OutcomeUnknown`], and so is
+    /// a 502/504 from a gateway that may have forwarded it (the caller's rule). Only explicit
+    /// refusals (401, 429, 503) and connection failures before sending are retried.
     Never,
-    /// Reads or merges: repeating is harmless.
+    /// Reads, merges, disconnects and token requests: repeating is harmless.
     Safe,
 }
 
-/// One API request.
-#[derive(Debug)]
-pub(crate) struct ApiCall {
+/// What is sent.
+#[derive(Clone, Copy)]
+pub(crate) enum Body<'a> {
+    /// `application/json`.
+    Json(&'a [u8]),
+    /// `application/x-www-form-urlencoded`.
+    Form(&'a [(&'a str, &'a str)]),
+}
+
+/// One request, as often as it is attempted.
+pub(crate) struct Request<'a> {
     pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) json: Option<Vec<u8>>,
+    pub(crate) url: &'a Url,
+    pub(crate) auth: Auth<'a>,
+    pub(crate) body: Body<'a>,
     pub(crate) repeat: Repeat,
+    /// What it is, for logs and errors (`token request`).
+    pub(crate) what: &'static str,
 }
 
 /// A complete answer.
@@ -49,155 +72,130 @@ pub(crate) struct Answer {
 
 /// Why no complete answer arrived.
 #[derive(Debug)]
-pub(crate) enum ReadError {
+enum ReadError {
+    /// The deadline left no time to send anything.
+    NoTime,
     /// The exchange failed; `sent` is false only when the connection was never established.
     Failed { sent: bool, error: reqwest::Error },
     /// The body exceeded [`MAX_RESPONSE_BYTES`].
     TooLarge,
 }
 
-/// Reads a whole answer, bounded in size.
-pub(crate) async fn read(
-    sent: Result<reqwest::Response, reqwest::Error>,
-) -> Result<Answer, ReadError> {
-    let failed = |error: reqwest::Error| ReadError::Failed {
-        sent: !error.is_connect(),
-        error,
-    };
-    let mut response = sent.map_err(failed)?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|error| ReadError::Failed { sent: true, error })?
-    {
-        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-            return Err(ReadError::TooLarge);
+/// The HTTP client and the retry policy, shared by API calls and token requests.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl Transport {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        request_timeout: Duration,
+        retry: RetryPolicy,
+    ) -> Self {
+        Self {
+            http,
+            request_timeout,
+            retry,
         }
-        body.extend_from_slice(&chunk);
     }
-    Ok(Answer {
-        status,
-        headers,
-        body: body.freeze(),
-    })
-}
 
-/// A failed exchange as an error: a timeout is the deadline's doing, anything else transport.
-pub(crate) fn transport_error(error: reqwest::Error) -> GenesysError {
-    if error.is_timeout() {
-        GenesysError::Timeout
-    } else {
-        GenesysError::Transport(error)
-    }
-}
-
-impl GenesysClient {
-    /// Runs `call` until it succeeds, fails for good, or the deadline leaves no room.
-    pub(crate) async fn execute(
+    /// One attempt at `request`: its answer, whatever the status; `None` once the wait before
+    /// the next attempt has passed, after an exchange that failed; or the error to give up with
+    /// (no time left, an answer too large, no retry the policy and deadline allow, or a request
+    /// that must not be repeated and may have reached Genesys Cloud). `retries` counts the
+    /// retries of the whole call.
+    pub(crate) async fn attempt(
         &self,
-        call: &ApiCall,
+        request: &Request<'_>,
+        retries: &mut u32,
         deadline: Instant,
-    ) -> Result<Bytes, GenesysError> {
-        let mut wanted = TokenWanted::Any;
-        let mut refusals = 0;
-        let mut retries = 0;
-        loop {
-            let token = self.access_token(wanted, deadline).await?;
-            let left = remaining(deadline).ok_or(GenesysError::Timeout)?;
-            let mut request = self
-                .http
-                .request(call.method.clone(), call.url.clone())
-                .bearer_auth(token.value.expose())
-                .header(ACCEPT, HeaderValue::from_static("application/json"))
-                .timeout(left.min(self.config.request_timeout));
-            if let Some(json) = &call.json {
-                request = request
-                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                    .body(json.clone());
+    ) -> Result<Option<Answer>, GenesysError> {
+        let error = match self.send(request, deadline).await {
+            Ok(answer) => return Ok(Some(answer)),
+            Err(ReadError::NoTime) => return Err(GenesysError::Timeout),
+            Err(ReadError::TooLarge) => {
+                let what = request.what;
+                return Err(GenesysError::Malformed(format!(
+                    "{what}: response body too large"
+                )));
             }
-            let answer = match read(request.send().await).await {
-                Ok(answer) => answer,
-                Err(ReadError::TooLarge) => {
-                    return Err(GenesysError::Malformed(
-                        "response body too large".to_owned(),
-                    ));
-                }
-                Err(ReadError::Failed { sent, error }) => {
-                    if sent && call.repeat == Repeat::Never {
-                        tracing::warn!(%error, "genesys cloud did not answer a create; its outcome is unknown");
-                        return Err(GenesysError::OutcomeUnknown);
-                    }
-                    retries += 1;
-                    match self.transient_wait(retries, deadline) {
-                        Some(wait) => {
-                            tracing::warn!(%error, retry = retries, wait_ms = wait.as_millis(), "genesys cloud call failed; retrying");
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                        None => return Err(transport_error(error)),
-                    }
-                }
-            };
-            let status = answer.status.as_u16();
-            match status {
-                200..=299 => return Ok(answer.body),
-                401 => {
-                    refusals += 1;
-                    wanted = match refusals {
-                        1 => TokenWanted::Replacing {
-                            generation: token.generation,
-                            rotate_secret: false,
-                        },
-                        2 => TokenWanted::Replacing {
-                            generation: token.generation,
-                            rotate_secret: true,
-                        },
-                        _ => {
-                            tracing::error!("genesys cloud refused a freshly issued token");
-                            return Err(GenesysError::Auth);
-                        }
-                    };
-                    tracing::warn!(
-                        refusals,
-                        "genesys cloud refused the access token; refreshing it"
-                    );
-                }
-                502 | 504 if call.repeat == Repeat::Never => {
-                    tracing::warn!(
-                        status,
-                        "a gateway failed a create it may have forwarded; its outcome is unknown"
-                    );
+            Err(ReadError::Failed { sent, error }) => {
+                if sent && request.repeat == Repeat::Never {
+                    tracing::warn!(%error, what = request.what, "genesys cloud did not answer a create; its outcome is unknown");
                     return Err(GenesysError::OutcomeUnknown);
                 }
-                429 | 502..=504 => {
-                    retries += 1;
-                    let wait = self.throttle_wait(status, &answer.headers, retries, deadline)?;
-                    tokio::time::sleep(wait).await;
-                }
-                _ => return Err(api_error(status, &answer.body)),
+                error
             }
-        }
+        };
+        *retries += 1;
+        let Some(wait) = self.transient_wait(*retries, deadline) else {
+            return Err(transport_error(error));
+        };
+        tracing::warn!(
+            %error,
+            what = request.what,
+            retry = *retries,
+            wait_ms = wait.as_millis(),
+            "genesys cloud request failed; retrying"
+        );
+        tokio::time::sleep(wait).await;
+        Ok(None)
+    }
+
+    /// After a 429 or a 502/503/504: waits as long as [`Self::throttle_wait`] says, counting
+    /// one more retry, or gives up with its error.
+    pub(crate) async fn wait_throttled(
+        &self,
+        answer: &Answer,
+        retries: &mut u32,
+        deadline: Instant,
+    ) -> Result<(), GenesysError> {
+        *retries += 1;
+        let status = answer.status.as_u16();
+        let wait = self.throttle_wait(status, &answer.headers, *retries, deadline)?;
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
+    /// Sends one request, its timeout cut to what is left of `deadline`.
+    async fn send(&self, request: &Request<'_>, deadline: Instant) -> Result<Answer, ReadError> {
+        let left = remaining(deadline).ok_or(ReadError::NoTime)?;
+        let mut builder = self
+            .http
+            .request(request.method.clone(), request.url.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .timeout(left.min(self.request_timeout));
+        builder = match request.auth {
+            Auth::Bearer(token) => builder.bearer_auth(token.expose()),
+            Auth::Client { id, secret } => builder.basic_auth(id.expose(), Some(secret.expose())),
+        };
+        builder = match request.body {
+            Body::Json(json) => builder
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(json.to_vec()),
+            Body::Form(form) => builder.form(form),
+        };
+        read(builder.send().await).await
     }
 
     /// The wait before retry `retry` of a failed exchange, if the policy and deadline allow one.
-    pub(crate) fn transient_wait(&self, retry: u32, deadline: Instant) -> Option<Duration> {
-        let wait = self.config.retry.backoff(retry);
-        (retry < self.config.retry.max_attempts && fits(deadline, wait)).then_some(wait)
+    fn transient_wait(&self, retry: u32, deadline: Instant) -> Option<Duration> {
+        let wait = self.retry.backoff(retry);
+        (retry < self.retry.max_attempts && fits(deadline, wait)).then_some(wait)
     }
 
     /// The wait before retrying a 429 (its `Retry-After`) or a 502/503/504 (backoff); the error
     /// to give up with when the policy or the deadline leaves no room.
-    pub(crate) fn throttle_wait(
+    fn throttle_wait(
         &self,
         status: u16,
         headers: &HeaderMap,
         retry: u32,
         deadline: Instant,
     ) -> Result<Duration, GenesysError> {
-        let policy = &self.config.retry;
+        let policy = &self.retry;
         if status == 429 {
             let wait = retry_after(headers).unwrap_or(policy.default_retry_after);
             if retry < policy.max_attempts && fits(deadline, wait) {
@@ -228,5 +226,41 @@ impl GenesysClient {
         }
         tracing::warn!(status, retry, "genesys cloud unavailable; giving up");
         Err(GenesysError::Unavailable { status })
+    }
+}
+
+/// Reads a whole answer, bounded in size.
+async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer, ReadError> {
+    let failed = |error: reqwest::Error| ReadError::Failed {
+        sent: !error.is_connect(),
+        error,
+    };
+    let mut response = sent.map_err(failed)?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| ReadError::Failed { sent: true, error })?
+    {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Answer {
+        status,
+        headers,
+        body: body.freeze(),
+    })
+}
+
+/// A failed exchange as an error: a timeout is the deadline's doing, anything else transport.
+fn transport_error(error: reqwest::Error) -> GenesysError {
+    if error.is_timeout() {
+        GenesysError::Timeout
+    } else {
+        GenesysError::Transport(error)
     }
 }

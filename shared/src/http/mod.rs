@@ -1,7 +1,8 @@
 //! The HTTP edge shared by every entry point (API Gateway, the local stack): one request type,
 //! problem+json errors, CORS, and response helpers. Framework-free: built on the `http` crate.
 
-mod cors;
+pub(crate) mod cors;
+mod edge;
 mod problem;
 
 use bytes::Bytes;
@@ -9,6 +10,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde::Serialize;
 
 pub use cors::Cors;
+pub use edge::{Admitted, BrowserEdge, log_error};
 pub use problem::{ApiError, NotRefreshable, PROBLEM_TYPE_PREFIX, Problem, ProblemField};
 
 /// Default cap on request bodies (bytes). The largest legitimate body is a few hundred bytes.
@@ -17,19 +19,23 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
 /// A request as every entry point hands it to the handlers.
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
-    /// Method.
+    /// As the client sent it (a CORS preflight is `OPTIONS`).
     pub method: Method,
     /// Path without query string (`/v1/initiations`).
     pub path: String,
-    /// Headers.
+    /// As the client sent them; names compare case-insensitively.
     pub headers: HeaderMap,
-    /// Raw body.
+    /// Unparsed: the edge checks its content type and size before anything reads it.
     pub body: Bytes,
     /// The caller's IP as the edge saw it (API Gateway `requestContext.http.sourceIp`), never
     /// from a header the client controls.
     pub client_ip: Option<String>,
     /// The platform request id, for log correlation.
     pub request_id: String,
+    /// When the invocation must have answered (Unix milliseconds): the Lambda deadline, or the
+    /// local stack's request budget. Work that outlives the request (an idempotency claim)
+    /// expires then.
+    pub deadline_ms: Option<i64>,
 }
 
 /// A response body and headers, ready for any entry point.

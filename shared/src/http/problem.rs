@@ -24,16 +24,16 @@ pub struct ProblemField {
 /// An `application/problem+json` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    /// Problem type URI.
+    /// [`PROBLEM_TYPE_PREFIX`] and the slug: stable, for clients to branch on.
     #[serde(rename = "type")]
     pub type_uri: String,
     /// Short summary of the type.
     pub title: &'static str,
-    /// HTTP status.
+    /// The response's status, repeated in the body as RFC 9457 has it.
     pub status: u16,
     /// Explanation of this occurrence, safe for clients.
     pub detail: String,
-    /// Field problems.
+    /// One entry per refused field (`422` only); omitted when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
     /// Extension member of `session-not-refreshable`: what the client should do next.
@@ -108,14 +108,17 @@ pub enum ApiError {
     NotFound,
     /// 405: wrong method on a known route.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// The `Allow` header: the methods the route takes.
+        allow: &'static str,
+    },
     /// 409: the idempotency key was used with another request, or that request still runs.
     #[error("idempotency conflict: {0}")]
     IdempotencyConflict(&'static str),
     /// 413: body over the cap.
     #[error("request body over {limit} bytes")]
     TooLarge {
-        /// The cap.
+        /// The configured cap, in bytes.
         limit: usize,
     },
     /// 415: not `application/json`.
@@ -138,7 +141,7 @@ pub enum ApiError {
     Unavailable {
         /// Which dependency (for the log).
         what: &'static str,
-        /// The cause.
+        /// The cause, for the log only.
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
@@ -162,15 +165,18 @@ impl From<RequestError> for ApiError {
     }
 }
 
-impl From<crate::genesys::GenesysError> for ApiError {
-    fn from(e: crate::genesys::GenesysError) -> Self {
-        match e.gateway_status() {
-            504 => Self::Timeout { what: "genesys" },
-            503 => Self::Unavailable {
+/// Genesys Cloud failures: a timeout (whatever its outcome) is 504, throttling and outages 503
+/// (retry later), a refusal 502.
+impl From<crate::ports::GatewayError> for ApiError {
+    fn from(e: crate::ports::GatewayError) -> Self {
+        use crate::ports::GatewayError;
+        match e {
+            GatewayError::TimedOut { .. } => Self::Timeout { what: "genesys" },
+            GatewayError::Throttled { .. } | GatewayError::Unavailable(_) => Self::Unavailable {
                 what: "genesys",
                 source: Some(Box::new(e)),
             },
-            _ => Self::BadGateway(Box::new(e)),
+            GatewayError::Refused(_) => Self::BadGateway(Box::new(e)),
         }
     }
 }
@@ -185,7 +191,7 @@ impl From<crate::ports::StoreError> for ApiError {
 }
 
 impl ApiError {
-    /// The HTTP status.
+    /// The status: exactly one per variant.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
@@ -195,7 +201,7 @@ impl ApiError {
             | Self::NotRefreshable(_)
             | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::IdempotencyConflict(_) => StatusCode::CONFLICT,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -210,104 +216,96 @@ impl ApiError {
 
     /// The problem `type` slug.
     pub fn slug(&self) -> &'static str {
+        self.problem_type().0
+    }
+
+    /// Each variant's problem type: its slug and its `title` (a short summary of the type),
+    /// side by side.
+    fn problem_type(&self) -> (&'static str, &'static str) {
         match self {
-            Self::Malformed(_) => "malformed-request",
-            Self::InvalidSession => "invalid-session-token",
-            Self::InvalidCredential => "invalid-credential",
-            Self::RiskRefused => "risk-refused",
-            Self::SessionContext(_) => "session-context-refused",
-            Self::NotRefreshable(_) => "session-not-refreshable",
-            Self::OriginNotAllowed => "origin-not-allowed",
-            Self::NotFound => "not-found",
-            Self::MethodNotAllowed => "method-not-allowed",
-            Self::IdempotencyConflict(_) => "idempotency-conflict",
-            Self::TooLarge { .. } => "payload-too-large",
-            Self::UnsupportedMediaType => "unsupported-media-type",
-            Self::Invalid(_) => "invalid-fields",
-            Self::RateLimited { .. } => "rate-limited",
-            Self::BadGateway(_) => "upstream-error",
-            Self::Unavailable { .. } => "service-unavailable",
-            Self::Timeout { .. } => "upstream-timeout",
-            Self::Internal(_) => "internal-error",
+            Self::Malformed(_) => ("malformed-request", "Malformed request"),
+            Self::InvalidSession => ("invalid-session-token", "Invalid session token"),
+            Self::InvalidCredential => ("invalid-credential", "Invalid credential"),
+            Self::RiskRefused => ("risk-refused", "Refused"),
+            Self::SessionContext(_) => ("session-context-refused", "Session context refused"),
+            Self::NotRefreshable(_) => ("session-not-refreshable", "Session not refreshable"),
+            Self::OriginNotAllowed => ("origin-not-allowed", "Origin not allowed"),
+            Self::NotFound => ("not-found", "Not found"),
+            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            Self::IdempotencyConflict(_) => ("idempotency-conflict", "Idempotency conflict"),
+            Self::TooLarge { .. } => ("payload-too-large", "Payload too large"),
+            Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            Self::Invalid(_) => ("invalid-fields", "Invalid fields"),
+            Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
+            Self::BadGateway(_) => ("upstream-error", "Upstream error"),
+            Self::Unavailable { .. } => ("service-unavailable", "Service unavailable"),
+            Self::Timeout { .. } => ("upstream-timeout", "Upstream timeout"),
+            Self::Internal(_) => ("internal-error", "Internal error"),
         }
     }
 
     /// The problem body: detail only where it is the client's to know.
     pub fn problem(&self) -> Problem {
-        let (title, detail, errors) = match self {
-            Self::Malformed(reason) => ("Malformed request", reason.clone(), vec![]),
-            Self::InvalidSession => (
-                "Invalid session token",
-                "the session token is missing, malformed, expired or not signed by the site's identity provider".to_owned(),
-                vec![],
-            ),
-            Self::InvalidCredential => (
-                "Invalid credential",
-                "the data action's credential is missing or wrong".to_owned(),
-                vec![],
-            ),
-            Self::RiskRefused => (
-                "Refused",
-                "this chat cannot be started now; please contact us another way".to_owned(),
-                vec![],
-            ),
-            Self::SessionContext(key) => (
-                "Session context refused",
-                format!("the signed-in session does not provide a valid `{key}`"),
-                vec![],
-            ),
-            Self::NotRefreshable(why) => ("Session not refreshable", why.detail().to_owned(), vec![]),
-            Self::OriginNotAllowed => ("Origin not allowed", "this origin may not call the API".to_owned(), vec![]),
-            Self::NotFound => ("Not found", "no such route".to_owned(), vec![]),
-            Self::MethodNotAllowed => ("Method not allowed", "this route does not accept that method".to_owned(), vec![]),
-            Self::IdempotencyConflict(why) => ("Idempotency conflict", (*why).to_owned(), vec![]),
-            Self::TooLarge { limit } => ("Payload too large", format!("the body is over {limit} bytes"), vec![]),
-            Self::UnsupportedMediaType => (
-                "Unsupported media type",
-                "send the body as `application/json`".to_owned(),
-                vec![],
-            ),
-            Self::Invalid(fields) => (
-                "Invalid fields",
-                format!("{} field(s) break the schema", fields.len()),
-                fields
-                    .iter()
-                    .map(|f| ProblemField {
-                        field: f.field.clone(),
-                        rule: f.rule,
-                        detail: f.message.clone(),
-                    })
-                    .collect(),
-            ),
-            Self::RateLimited { retry_after } => (
-                "Too many requests",
-                format!("retry after {} seconds", retry_after.as_secs().max(1)),
-                vec![],
-            ),
-            Self::BadGateway(_) => ("Upstream error", "Genesys Cloud did not accept the request".to_owned(), vec![]),
-            Self::Unavailable { .. } => (
-                "Service unavailable",
-                "a dependency is unavailable; retry shortly".to_owned(),
-                vec![],
-            ),
-            Self::Timeout { .. } => (
-                "Upstream timeout",
-                "the request did not complete in time; its outcome may be unknown".to_owned(),
-                vec![],
-            ),
-            Self::Internal(_) => ("Internal error", "an unexpected error occurred".to_owned(), vec![]),
-        };
         Problem {
             type_uri: format!("{PROBLEM_TYPE_PREFIX}{}", self.slug()),
-            title,
+            title: self.problem_type().1,
             status: self.status().as_u16(),
-            detail,
-            errors,
+            detail: self.detail(),
+            errors: self.field_problems(),
             reason: match self {
                 Self::NotRefreshable(why) => Some(why.as_str()),
                 _ => None,
             },
         }
+    }
+
+    /// The problem `detail`: what the client can act on. Upstream and internal failures say
+    /// only that they happened; their cause stays in the log.
+    fn detail(&self) -> String {
+        let fixed = match self {
+            Self::Malformed(reason) => return reason.clone(),
+            Self::InvalidSession => {
+                "the session token is missing, malformed, expired or not signed by the site's identity provider"
+            }
+            Self::InvalidCredential => "the data action's credential is missing or wrong",
+            Self::RiskRefused => "this chat cannot be started now; please contact us another way",
+            Self::SessionContext(key) => {
+                return format!("the signed-in session does not provide a valid `{key}`");
+            }
+            Self::NotRefreshable(why) => why.detail(),
+            Self::OriginNotAllowed => "this origin may not call the API",
+            Self::NotFound => "no such route",
+            Self::MethodNotAllowed { allow } => return format!("this route accepts {allow}"),
+            Self::IdempotencyConflict(why) => why,
+            Self::TooLarge { limit } => return format!("the body is over {limit} bytes"),
+            Self::UnsupportedMediaType => "send the body as `application/json`",
+            Self::Invalid(fields) => return format!("{} field(s) break the schema", fields.len()),
+            Self::RateLimited { retry_after } => {
+                return format!("retry after {} seconds", retry_after.as_secs().max(1));
+            }
+            Self::BadGateway(_) => "Genesys Cloud did not accept the request",
+            Self::Unavailable { .. } => "a dependency is unavailable; retry shortly",
+            Self::Timeout { .. } => {
+                "the request did not complete in time; its outcome may be unknown"
+            }
+            Self::Internal(_) => "an unexpected error occurred",
+        };
+        fixed.to_owned()
+    }
+
+    /// `errors[]`: one entry per refused field.
+    fn field_problems(&self) -> Vec<ProblemField> {
+        let Self::Invalid(fields) = self else {
+            return Vec::new();
+        };
+        fields
+            .iter()
+            .map(|f| ProblemField {
+                field: f.field.clone(),
+                rule: f.rule,
+                detail: f.message.clone(),
+            })
+            .collect()
     }
 
     /// The full response: problem body, content type, `Cache-Control: no-store`, and
@@ -344,6 +342,9 @@ impl ApiError {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Basic realm=\"validate-session\", charset=\"UTF-8\""),
                 );
+            }
+            Self::MethodNotAllowed { allow } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
             }
             _ => {}
         }

@@ -1,17 +1,18 @@
 //! Small traits in front of everything with side effects, each with an in-memory fake, so the
 //! flows are testable without AWS or Genesys.
 
-mod clock;
 mod genesys;
 mod risk;
 mod secrets;
 mod store;
 
-pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
-pub use genesys::{CreatedConversation, GenesysGateway};
+pub use crate::clock::{Clock, ManualClock, OffsetClock, SystemClock};
+pub use genesys::{CreatedConversation, GatewayError, GenesysGateway};
 pub use risk::{RiskContext, RiskError, RiskScorer};
-pub use secrets::{SecretError, SecretFields, SecretSource, SecretString};
+pub use secrets::{
+    DEFAULT_SECRETS_CACHE_TTL_SECS, SecretError, SecretFields, SecretSource, SecretString,
+};
 pub use store::{
-    BindOutcome, IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, RotateOutcome,
-    SessionRecord, SessionStatus, SessionStore, StoreError,
+    BindOutcome, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, RateDecision, RateLimiter,
+    RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
 };

@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+/// How long a container caches a secret unless configured (seconds): rotation reaches every
+/// container within this, and a cold start reads each secret once.
+pub const DEFAULT_SECRETS_CACHE_TTL_SECS: u64 = 300;
+
 /// A secret string that never prints: `Debug` and `Display` show `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretString(String);
@@ -107,20 +111,10 @@ pub enum SecretError {
     },
     /// A field is not a string.
     #[error("secret `{secret_id}`: field `{field}` is not a string")]
-    FieldNotString {
-        /// The secret.
-        secret_id: String,
-        /// The field.
-        field: String,
-    },
+    FieldNotString { secret_id: String, field: String },
     /// A required field is absent.
     #[error("secret `{secret_id}` has no field `{field}`")]
-    MissingField {
-        /// The secret.
-        secret_id: String,
-        /// The field.
-        field: String,
-    },
+    MissingField { secret_id: String, field: String },
 }
 
 /// Reads JSON secrets. Implementations cache per container with a TTL.

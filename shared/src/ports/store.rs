@@ -7,6 +7,9 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 
+use crate::payload::GenesysId;
+use crate::session::SessionHash;
+
 /// The lifecycle of a session ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionStatus {
@@ -43,7 +46,7 @@ impl SessionStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     /// The opaque handle given to the browser.
-    pub session_hash: String,
+    pub session_hash: SessionHash,
     /// Keyed hash of the JWT subject (the raw subject is never stored).
     pub subject_key: String,
     /// Canonical attribute strings at issue time.
@@ -55,10 +58,9 @@ pub struct SessionRecord {
     pub created_at: i64,
     /// When this ticket stops validating (Unix seconds).
     pub expires_at: i64,
-    /// Lifecycle status.
     pub status: SessionStatus,
     /// The conversation the first validation bound it to.
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<GenesysId>,
     /// How many refreshes led to this ticket.
     pub refresh_count: u32,
     /// When the store may delete the record (Unix seconds; DynamoDB TTL).
@@ -69,7 +71,7 @@ pub struct SessionRecord {
     pub grace_until: Option<i64>,
     /// The Genesys conversation the `initiation-api` strategy created for this ticket, so a
     /// refresh can end it before creating the next one.
-    pub initiated_conversation: Option<String>,
+    pub initiated_conversation: Option<GenesysId>,
 }
 
 /// Result of binding a session hash to a conversation.
@@ -110,6 +112,20 @@ pub enum RateDecision {
     },
 }
 
+/// A request's claim on its idempotency record. The parts are named: two strings and two times
+/// would otherwise travel side by side, and a swapped pair would still compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdempotencyClaim<'a> {
+    /// The record's key (already scoped to the subject).
+    pub key: &'a str,
+    /// The request's fingerprint: the same key with another one is a mismatch.
+    pub fingerprint: &'a str,
+    /// The request's time (Unix seconds): a record expired by then counts as absent.
+    pub now_secs: i64,
+    /// When the claim lapses (Unix seconds): the invocation's deadline.
+    pub until: i64,
+}
+
 /// An idempotency key's state when a request arrives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyBegin {
@@ -119,7 +135,7 @@ pub enum IdempotencyBegin {
     Completed {
         /// HTTP status of the first response.
         status: u16,
-        /// Body of the first response.
+        /// Body of the first response, as sealed by the protocol.
         body: Vec<u8>,
     },
     /// The first request with this key is still running.
@@ -145,14 +161,18 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// Session records.
+/// Tickets: issued, read, bound to a conversation, rotated by a refresh; each decision is one
+/// atomic step in the store.
 #[async_trait]
 pub trait SessionStore: Send + Sync + Debug {
     /// Stores a new record; fails with [`StoreError::Conflict`] if the hash exists.
     async fn create_session(&self, record: &SessionRecord) -> Result<(), StoreError>;
 
-    /// Reads a record.
-    async fn get_session(&self, session_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    /// Reads a record; one past its `ttl` is absent, whether or not the backend deleted it yet.
+    async fn get_session(
+        &self,
+        session_hash: &SessionHash,
+    ) -> Result<Option<SessionRecord>, StoreError>;
 
     /// Binds an active, unexpired ticket to `conversation_id` (first use), or confirms a binding
     /// to the same conversation; atomic under concurrency: exactly one conversation wins.
@@ -163,8 +183,8 @@ pub trait SessionStore: Send + Sync + Debug {
     /// Messenger sent.
     async fn bind_session(
         &self,
-        session_hash: &str,
-        conversation_id: &str,
+        session_hash: &SessionHash,
+        conversation_id: &GenesysId,
         now_secs: i64,
     ) -> Result<BindOutcome, StoreError>;
 
@@ -173,7 +193,7 @@ pub trait SessionStore: Send + Sync + Debug {
     /// `grace_until`, for [`SessionStore::bind_session`].
     async fn rotate_session(
         &self,
-        old_hash: &str,
+        old_hash: &SessionHash,
         subject_key: &str,
         new: &SessionRecord,
         grace_until: i64,
@@ -182,8 +202,8 @@ pub trait SessionStore: Send + Sync + Debug {
     /// Records the Genesys conversation the `initiation-api` strategy created for a ticket.
     async fn record_conversation(
         &self,
-        session_hash: &str,
-        conversation_id: &str,
+        session_hash: &SessionHash,
+        conversation_id: &GenesysId,
     ) -> Result<(), StoreError>;
 }
 
@@ -200,20 +220,21 @@ pub trait RateLimiter: Send + Sync + Debug {
     ) -> Result<RateDecision, StoreError>;
 }
 
-/// Idempotency records for `Idempotency-Key`.
+/// Idempotency records for `Idempotency-Key` (the protocol is `crate::idempotency`).
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync + Debug {
-    /// Claims `key` for a request with `fingerprint` (a hash of subject + body).
-    async fn begin(
+    /// Claims `claim.key` for a request with `claim.fingerprint` until `claim.until`. A claim
+    /// past that is free again: its holder can no longer be running.
+    async fn begin(&self, claim: &IdempotencyClaim<'_>) -> Result<IdempotencyBegin, StoreError>;
+
+    /// Stores the (sealed) response of a claimed key, kept until `keep_until` (Unix seconds).
+    async fn complete(
         &self,
         key: &str,
-        fingerprint: &str,
-        now_secs: i64,
-        ttl_secs: i64,
-    ) -> Result<IdempotencyBegin, StoreError>;
-
-    /// Stores the response of a claimed key.
-    async fn complete(&self, key: &str, status: u16, body: &[u8]) -> Result<(), StoreError>;
+        status: u16,
+        sealed_body: &[u8],
+        keep_until: i64,
+    ) -> Result<(), StoreError>;
 
     /// Releases a claimed key after a failure that created nothing, so a retry may proceed.
     async fn abandon(&self, key: &str) -> Result<(), StoreError>;

@@ -37,6 +37,7 @@ pub const SESSION_HASH_LEN: usize = 43;
 const MINT_LABEL: &[u8] = b"secure-initiation/session-hash/v1\0";
 const SUBJECT_LABEL: &[u8] = b"secure-initiation/subject-key/v1\0";
 const FINGERPRINT_LABEL: &[u8] = b"secure-initiation/fingerprint/v1\0";
+const SEAL_LABEL: &[u8] = b"secure-initiation/idempotency-seal/v1\0";
 
 /// Why the session-hash key was refused. Never carries the key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,6 +118,14 @@ impl SessionKeys {
         URL_SAFE_NO_PAD.encode(self.tag(FINGERPRINT_LABEL, parts).as_ref())
     }
 
+    /// The sealer of idempotency replay material: its AES-256 key is this key's HMAC of a label
+    /// of its own, so it equals no hash, subject key or fingerprint.
+    pub fn sealer(&self) -> Result<super::Sealer, super::SealError> {
+        let tag = self.tag(SEAL_LABEL, &[]);
+        let key: [u8; 32] = tag.as_ref().try_into().map_err(|_| super::SealError)?;
+        super::Sealer::new(&key)
+    }
+
     fn tag(&self, label: &[u8], parts: &[&[u8]]) -> hmac::Tag {
         let mut ctx = hmac::Context::with_key(&self.key);
         ctx.update(label);
@@ -170,6 +179,31 @@ impl SessionHash {
 impl fmt::Debug for SessionHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SessionHash({}…)", self.log_prefix())
+    }
+}
+
+/// A session hash as a caller presented it: parsed once at the edge. A malformed one is an
+/// answer of its own (`malformed` to Architect, an unknown hash to refresh), never an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PresentedHash {
+    /// Of the form a minted hash has; the store decides whether it is valid.
+    WellFormed(SessionHash),
+    /// Of any other form: no store lookup.
+    Malformed,
+}
+
+impl PresentedHash {
+    /// Checks the form of `s`.
+    pub fn parse(s: &str) -> Self {
+        SessionHash::parse(s).map_or(Self::Malformed, Self::WellFormed)
+    }
+
+    /// The hash, when well formed.
+    pub fn well_formed(&self) -> Option<&SessionHash> {
+        match self {
+            Self::WellFormed(hash) => Some(hash),
+            Self::Malformed => None,
+        }
     }
 }
 

@@ -30,8 +30,9 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::error::{AuthError, sanitize};
-use super::jwks::{JwksSource, KeyCache};
-use crate::ports::Clock;
+use super::jwks::JwksSource;
+use super::key_cache::KeyCache;
+use crate::clock::Clock;
 
 /// Default allowed algorithms.
 pub const DEFAULT_ALGORITHMS: [Algorithm; 2] = [Algorithm::RS256, Algorithm::ES256];

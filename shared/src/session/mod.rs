@@ -4,9 +4,13 @@ mod error;
 mod hash;
 mod jwks;
 mod jwt;
+mod key_cache;
+mod seal;
 
 pub use error::{AuthError, JwksError};
-pub use hash::{MIN_KEY_BYTES, SESSION_HASH_LEN, SessionHash, SessionKeyError, SessionKeys};
+pub use hash::{
+    MIN_KEY_BYTES, PresentedHash, SESSION_HASH_LEN, SessionHash, SessionKeyError, SessionKeys,
+};
 pub use jwks::{
     HttpJwksSource, JwksSource, MAX_JWKS_BYTES, StaticJwksSource, key_usable, parse_jwks,
 };
@@ -14,3 +18,4 @@ pub use jwt::{
     DEFAULT_ALGORITHMS, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_REFETCH_INTERVAL, DEFAULT_LEEWAY_SECS,
     DEFAULT_MAX_TOKEN_BYTES, SessionVerifier, VerifiedSession, VerifierConfig, VerifierConfigError,
 };
+pub use seal::{SealError, Sealer};

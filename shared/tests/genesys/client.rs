@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use genesys_sandbox::SandboxConfig;
 use secure_initiation::genesys::GenesysError;
-use secure_initiation::payload::ParticipantAttributesBody;
-use secure_initiation::ports::GenesysGateway;
+use secure_initiation::payload::{GenesysId, ParticipantAttributesBody};
 
 use crate::helpers::{
-    Initiation, QUEUE, SECRET_ID, SESSION_HASH, WIDGET, deadline, harness, harness_with,
+    Initiation, QUEUE, SECRET_ID, SESSION_HASH, WIDGET, deadline, harness, harness_with, id,
+    status_of,
 };
 
 #[tokio::test]
@@ -23,7 +23,10 @@ async fn a_conversation_is_created_its_customer_attributes_updated_and_it_is_dis
         .await
         .unwrap();
     assert!(!created.token.expose().is_empty());
-    let stored = h.sandbox.conversation(&created.conversation_id).unwrap();
+    let stored = h
+        .sandbox
+        .conversation(&created.conversation_id.to_string())
+        .unwrap();
     assert_eq!(stored.widget_id, WIDGET);
     assert_eq!(stored.queue_id, QUEUE);
     assert_eq!(stored.custom_attributes["session_hash"], SESSION_HASH);
@@ -34,12 +37,12 @@ async fn a_conversation_is_created_its_customer_attributes_updated_and_it_is_dis
     let schema = secure_initiation::attributes::Schema::default_schema().unwrap();
     let body = ParticipantAttributesBody::exposed(&schema, &initiation.attributes);
     h.client
-        .update_participant_attributes(&created.conversation_id, &customer, &body, deadline())
+        .update_participant_attributes(&created.conversation_id, &id(&customer), &body, deadline())
         .await
         .unwrap();
     let attributes = h
         .sandbox
-        .participant_attributes(&created.conversation_id, &customer)
+        .participant_attributes(&created.conversation_id.to_string(), &customer)
         .unwrap();
     assert_eq!(attributes["risk_score"], "12");
     assert_eq!(attributes["geo_segment"], "na-east");
@@ -60,7 +63,10 @@ async fn a_conversation_is_created_its_customer_attributes_updated_and_it_is_dis
         .disconnect_conversation(&created.conversation_id, deadline())
         .await
         .unwrap();
-    let ended = h.sandbox.conversation(&created.conversation_id).unwrap();
+    let ended = h
+        .sandbox
+        .conversation(&created.conversation_id.to_string())
+        .unwrap();
     assert_eq!(ended.state.as_str(), "disconnected");
     let disconnect = h
         .sandbox
@@ -206,7 +212,7 @@ async fn wrong_client_credentials_are_re_read_once_then_refused() {
         .await
         .unwrap_err();
     assert!(matches!(error, GenesysError::Auth), "{error:?}");
-    assert_eq!(error.gateway_status(), 502);
+    assert_eq!(status_of(error), 502);
     assert_eq!(h.sandbox.count_token_requests(), 2);
     assert_eq!(h.secrets.invalidations(), 1);
     assert_eq!(h.sandbox.count_create_requests(), 0);
@@ -264,47 +270,20 @@ async fn a_missing_credentials_field_is_a_secret_error_and_nothing_is_sent() {
     assert!(h.sandbox.requests().is_empty());
 }
 
-#[tokio::test]
-async fn ids_that_are_not_uuids_are_refused_before_anything_is_sent() {
-    let h = harness().await;
-    let error = h
-        .client
-        .disconnect_conversation("../../oauth/token", deadline())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            GenesysError::InvalidId {
-                field: "conversationId"
-            }
-        ),
-        "{error:?}"
-    );
-    let body = ParticipantAttributesBody::exposed(
-        &secure_initiation::attributes::Schema::default_schema().unwrap(),
-        &Initiation::new().attributes,
-    );
-    let error = h
-        .client
-        .update_participant_attributes(
-            "0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f",
-            "not-a-participant",
-            &body,
-            deadline(),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            GenesysError::InvalidId {
-                field: "participantId"
-            }
-        ),
-        "{error:?}"
-    );
-    assert!(h.sandbox.requests().is_empty());
+#[test]
+fn ids_that_are_not_uuids_cannot_reach_the_client() {
+    // The client takes only parsed ids, so a path segment can address nothing but a UUID:
+    // whatever a caller sent is refused where it is parsed, before any request exists.
+    for bad in [
+        "../../oauth/token",
+        "not-a-participant",
+        "",
+        "0c6f7a1e2b9d4a3c8e5f1d2c3b4a5e6f",
+    ] {
+        assert!(GenesysId::parse(bad, "conversationId").is_err(), "{bad}");
+    }
+    let upper = GenesysId::parse("0C6F7A1E-2B9D-4A3C-8E5F-1D2C3B4A5E6F", "id").unwrap();
+    assert_eq!(upper.to_string(), "0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f");
 }
 
 #[tokio::test]
@@ -312,7 +291,7 @@ async fn an_unknown_conversation_is_genesys_not_found() {
     let h = harness().await;
     let error = h
         .client
-        .disconnect_conversation("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f", deadline())
+        .disconnect_conversation(&id("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f"), deadline())
         .await
         .unwrap_err();
     match error {

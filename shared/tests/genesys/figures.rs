@@ -12,9 +12,11 @@ use genesys_sandbox::{
 use secure_initiation::attributes::Schema;
 use secure_initiation::genesys::GenesysClient;
 use secure_initiation::payload::ParticipantAttributesBody;
-use secure_initiation::ports::{GenesysGateway, ManualClock};
+use secure_initiation::ports::ManualClock;
 
-use crate::helpers::{Initiation, client_config, deadline_in, moto, moto_source, put_credentials};
+use crate::helpers::{
+    Initiation, client_config, deadline_in, id, moto, moto_source, put_credentials,
+};
 
 const OPERATIONS: usize = 1_000;
 
@@ -29,11 +31,13 @@ async fn operation(
         .create_conversation(&initiation.body(), deadline)
         .await
         .unwrap();
-    let conversation = sandbox.conversation(&created.conversation_id).unwrap();
+    let conversation = sandbox
+        .conversation(&created.conversation_id.to_string())
+        .unwrap();
     let customer = conversation.customer().unwrap().id.clone();
     let body = ParticipantAttributesBody::exposed(schema, &initiation.attributes);
     client
-        .update_participant_attributes(&created.conversation_id, &customer, &body, deadline)
+        .update_participant_attributes(&created.conversation_id, &id(&customer), &body, deadline)
         .await
         .unwrap();
     client

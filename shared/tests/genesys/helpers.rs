@@ -207,3 +207,17 @@ pub fn moto_source(
     );
     (Arc::new(source), counter)
 }
+
+/// The status a function answers a Genesys failure with: the adapter's error through the port's
+/// kinds to the one place that maps errors to HTTP.
+pub fn status_of(error: secure_initiation::genesys::GenesysError) -> u16 {
+    let port = secure_initiation::ports::GatewayError::from(error);
+    secure_initiation::http::ApiError::from(port)
+        .status()
+        .as_u16()
+}
+
+/// A Genesys id from a literal.
+pub fn id(s: &str) -> GenesysId {
+    GenesysId::parse(s, "id").unwrap()
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use genesys_sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Fault, Sandbox, SandboxConfig};
 use secure_initiation::genesys::GenesysClient;
-use secure_initiation::ports::{GenesysGateway, ManualClock};
+use secure_initiation::ports::ManualClock;
 
 use crate::helpers::{
     Initiation, client_config, deadline, deadline_in, moto, moto_source, put_credentials,

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use genesys_sandbox::Fault;
 use secure_initiation::genesys::{GenesysClient, GenesysError};
-use secure_initiation::ports::GenesysGateway;
 use tokio::time::Instant;
 
 use crate::helpers::{
-    Initiation, client_config, deadline, deadline_in, harness, harness_with, sandbox_secrets,
+    Initiation, client_config, deadline, deadline_in, harness, harness_with, id, sandbox_secrets,
+    status_of,
 };
 
 const CREATE: &str = "/api/v2/webmessaging";
@@ -51,7 +51,7 @@ async fn a_429_whose_retry_after_passes_the_deadline_gives_up_at_once() {
         matches!(error, GenesysError::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(30)),
         "{error:?}"
     );
-    assert_eq!(error.gateway_status(), 503);
+    assert_eq!(status_of(error), 503);
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "did not sleep toward the deadline"
@@ -69,7 +69,7 @@ async fn persistent_503s_are_retried_a_bounded_number_of_times() {
     );
     let error = h
         .client
-        .disconnect_conversation("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f", deadline())
+        .disconnect_conversation(&id("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f"), deadline())
         .await
         .unwrap_err();
     assert!(
@@ -96,7 +96,7 @@ async fn a_5xx_backoff_that_would_pass_the_deadline_is_not_attempted() {
     let error = h
         .client
         .disconnect_conversation(
-            "0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f",
+            &id("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f"),
             deadline_in(Duration::from_secs(2)),
         )
         .await
@@ -136,7 +136,7 @@ async fn a_create_that_times_out_after_sending_is_outcome_unknown_and_never_rese
         .await
         .unwrap_err();
     assert!(matches!(error, GenesysError::OutcomeUnknown), "{error:?}");
-    assert_eq!(error.gateway_status(), 504);
+    assert_eq!(status_of(error), 504);
     assert_eq!(h.sandbox.count_create_requests(), 1);
     // Genesys did create it: a blind retry would have made a second conversation.
     assert_eq!(h.sandbox.conversations().len(), 1);
@@ -204,13 +204,13 @@ async fn malformed_genesys_json_is_a_typed_error() {
         detail.contains("initiation response: truncated json"),
         "{detail}"
     );
-    assert_eq!(error.gateway_status(), 502);
+    assert_eq!(status_of(error), 502);
 
     h.sandbox
         .inject(Fault::malformed(200).on_path("/api/v2/conversations"));
     let error = h
         .client
-        .disconnect_conversation("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f", deadline())
+        .disconnect_conversation(&id("0c6f7a1e-2b9d-4a3c-8e5f-1d2c3b4a5e6f"), deadline())
         .await
         .unwrap_err();
     assert!(matches!(error, GenesysError::Malformed(_)), "{error:?}");
@@ -262,7 +262,7 @@ async fn a_connection_refused_before_sending_is_retried_and_then_a_transport_err
         .await
         .unwrap_err();
     assert!(matches!(error, GenesysError::Transport(_)), "{error:?}");
-    assert_eq!(error.gateway_status(), 503);
+    assert_eq!(status_of(error), 503);
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use genesys_sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox, SandboxConfig};
 use secure_initiation::genesys::GenesysClient;
-use secure_initiation::ports::{GenesysGateway, ManualClock};
+use secure_initiation::ports::ManualClock;
 
 use crate::helpers::{Initiation, client_config, deadline, moto, moto_source, put_credentials};
 

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use secure_initiation::payload::GenesysId;
 use secure_initiation::ports::{
-    BindOutcome, IdempotencyBegin, RateDecision, RotateOutcome, SessionRecord, SessionStatus,
-    StoreError,
+    BindOutcome, IdempotencyBegin, IdempotencyClaim, RateDecision, RotateOutcome, SessionRecord,
+    SessionStatus, StoreError,
 };
 use secure_initiation::session::SessionKeys;
 
@@ -14,8 +15,27 @@ use super::{Backend, START_MS};
 const NOW: i64 = START_MS / 1000;
 const CONV_A: &str = "2f5d1c7e-0b7a-4c1e-9a55-6d0d3c1e2a01";
 const CONV_B: &str = "8e1b7a3c-5d2f-4f6e-8b9a-0c1d2e3f4a5b";
+
+fn conv(id: &str) -> GenesysId {
+    GenesysId::parse(id, "conversationId").unwrap()
+}
 /// A rotation whose old ticket gets no grace (it ended before the case's first bind).
 const NO_GRACE: i64 = NOW - 1;
+
+/// A claim on `key` by the request `fingerprint` at `now_secs`, lapsing at `until`.
+fn claim<'a>(
+    key: &'a str,
+    fingerprint: &'a str,
+    now_secs: i64,
+    until: i64,
+) -> IdempotencyClaim<'a> {
+    IdempotencyClaim {
+        key,
+        fingerprint,
+        now_secs,
+        until,
+    }
+}
 
 fn keys() -> SessionKeys {
     SessionKeys::from_secret(&[42u8; 32]).unwrap()
@@ -25,7 +45,7 @@ fn keys() -> SessionKeys {
 pub fn record(subject: &str) -> SessionRecord {
     let keys = keys();
     SessionRecord {
-        session_hash: keys.mint().into_string(),
+        session_hash: keys.mint(),
         subject_key: keys.subject_key(subject),
         attributes: BTreeMap::from([
             ("priority_tier".to_owned(), "2".to_owned()),
@@ -87,7 +107,7 @@ pub async fn a_session_past_its_ttl_counts_as_gone(b: Backend) {
     assert_eq!(b.store.get_session(&r.session_hash).await.unwrap(), None);
     let bind = b
         .store
-        .bind_session(&r.session_hash, CONV_A, r.ttl + 1)
+        .bind_session(&r.session_hash, &conv(CONV_A), r.ttl + 1)
         .await;
     assert_eq!(bind.unwrap(), BindOutcome::Unknown);
     // Its hash may be issued again once the old record is gone.
@@ -98,24 +118,24 @@ pub async fn the_first_bind_wins_and_the_same_conversation_may_ask_again(b: Back
     let r = created(&b, "user-1").await;
     let BindOutcome::Bound(bound) = b
         .store
-        .bind_session(&r.session_hash, CONV_A, NOW)
+        .bind_session(&r.session_hash, &conv(CONV_A), NOW)
         .await
         .unwrap()
     else {
         panic!("first bind must bind");
     };
     assert_eq!(bound.status, SessionStatus::Bound);
-    assert_eq!(bound.conversation_id.as_deref(), Some(CONV_A));
+    assert_eq!(bound.conversation_id, Some(conv(CONV_A)));
     assert_eq!(bound.attributes, r.attributes);
     let again = b
         .store
-        .bind_session(&r.session_hash, CONV_A, NOW + 5)
+        .bind_session(&r.session_hash, &conv(CONV_A), NOW + 5)
         .await
         .unwrap();
     assert_eq!(again, BindOutcome::Bound(bound.clone()));
     let other = b
         .store
-        .bind_session(&r.session_hash, CONV_B, NOW + 5)
+        .bind_session(&r.session_hash, &conv(CONV_B), NOW + 5)
         .await
         .unwrap();
     assert_eq!(other, BindOutcome::Replayed);
@@ -135,7 +155,7 @@ pub async fn binding_a_revoked_session_answers_revoked(b: Backend) {
     assert_eq!(rotated.unwrap(), RotateOutcome::Rotated);
     let bind = b
         .store
-        .bind_session(&old.session_hash, CONV_A, NOW)
+        .bind_session(&old.session_hash, &conv(CONV_A), NOW)
         .await
         .unwrap();
     assert_eq!(bind, BindOutcome::Revoked);
@@ -145,13 +165,13 @@ pub async fn binding_an_expired_session_answers_expired(b: Backend) {
     let r = created(&b, "user-1").await;
     let at_expiry = b
         .store
-        .bind_session(&r.session_hash, CONV_A, r.expires_at + 1)
+        .bind_session(&r.session_hash, &conv(CONV_A), r.expires_at + 1)
         .await;
     assert_eq!(at_expiry.unwrap(), BindOutcome::Expired);
     // The last second of its lifetime still binds.
     let last = b
         .store
-        .bind_session(&r.session_hash, CONV_A, r.expires_at)
+        .bind_session(&r.session_hash, &conv(CONV_A), r.expires_at)
         .await
         .unwrap();
     assert!(matches!(last, BindOutcome::Bound(_)), "{last:?}");
@@ -161,7 +181,7 @@ pub async fn binding_an_unknown_hash_answers_unknown(b: Backend) {
     let r = record("user-1");
     let bind = b
         .store
-        .bind_session(&r.session_hash, CONV_A, NOW)
+        .bind_session(&r.session_hash, &conv(CONV_A), NOW)
         .await
         .unwrap();
     assert_eq!(bind, BindOutcome::Unknown);
@@ -171,19 +191,19 @@ pub async fn a_bound_session_past_its_expiry_still_answers_its_own_conversation(
     let r = created(&b, "user-1").await;
     let first = b
         .store
-        .bind_session(&r.session_hash, CONV_A, NOW)
+        .bind_session(&r.session_hash, &conv(CONV_A), NOW)
         .await
         .unwrap();
     let later = r.expires_at + 600;
     let again = b
         .store
-        .bind_session(&r.session_hash, CONV_A, later)
+        .bind_session(&r.session_hash, &conv(CONV_A), later)
         .await
         .unwrap();
     assert_eq!(again, first);
     let other = b
         .store
-        .bind_session(&r.session_hash, CONV_B, later)
+        .bind_session(&r.session_hash, &conv(CONV_B), later)
         .await
         .unwrap();
     assert_eq!(other, BindOutcome::Replayed);
@@ -240,7 +260,7 @@ pub async fn rotation_by_another_subject_is_not_found_and_changes_nothing(b: Bac
 pub async fn rotation_of_a_bound_ticket_is_not_active_and_stores_nothing(b: Backend) {
     let old = created(&b, "user-1").await;
     b.store
-        .bind_session(&old.session_hash, CONV_A, NOW)
+        .bind_session(&old.session_hash, &conv(CONV_A), NOW)
         .await
         .unwrap();
     let new = successor(&old);
@@ -383,42 +403,71 @@ pub async fn a_limit_of_zero_allows_nothing(b: Backend) {
 pub async fn a_completed_idempotency_key_replays_its_response(b: Backend) {
     let key = "user-1:9f0c";
     assert_eq!(
-        b.store.begin(key, "fp-1", NOW, 3600).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+            .await
+            .unwrap(),
         IdempotencyBegin::Started
     );
     let body = br#"{"sessionHash":"x"}"#.to_vec();
-    b.store.complete(key, 201, &body).await.unwrap();
-    let replay = b.store.begin(key, "fp-1", NOW + 10, 3600).await.unwrap();
+    b.store.complete(key, 201, &body, NOW + 3600).await.unwrap();
+    let replay = b
+        .store
+        .begin(&claim(key, "fp-1", NOW + 10, NOW + 10 + 3600))
+        .await
+        .unwrap();
     assert_eq!(replay, IdempotencyBegin::Completed { status: 201, body });
 }
 
 pub async fn an_idempotency_key_reused_for_another_request_is_a_mismatch(b: Backend) {
     let key = "user-1:9f0c";
-    b.store.begin(key, "fp-1", NOW, 3600).await.unwrap();
+    b.store
+        .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+        .await
+        .unwrap();
     assert_eq!(
-        b.store.begin(key, "fp-2", NOW, 3600).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-2", NOW, NOW + 3600))
+            .await
+            .unwrap(),
         IdempotencyBegin::Mismatch
     );
-    b.store.complete(key, 201, b"{}").await.unwrap();
+    b.store.complete(key, 201, b"{}", NOW + 3600).await.unwrap();
     assert_eq!(
-        b.store.begin(key, "fp-2", NOW, 3600).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-2", NOW, NOW + 3600))
+            .await
+            .unwrap(),
         IdempotencyBegin::Mismatch
     );
 }
 
 pub async fn an_idempotency_key_still_running_answers_in_progress(b: Backend) {
     let key = "user-1:9f0c";
-    b.store.begin(key, "fp-1", NOW, 3600).await.unwrap();
-    let second = b.store.begin(key, "fp-1", NOW + 1, 3600).await.unwrap();
+    b.store
+        .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+        .await
+        .unwrap();
+    let second = b
+        .store
+        .begin(&claim(key, "fp-1", NOW + 1, NOW + 1 + 3600))
+        .await
+        .unwrap();
     assert_eq!(second, IdempotencyBegin::InProgress);
 }
 
 pub async fn an_abandoned_idempotency_key_can_be_claimed_again(b: Backend) {
     let key = "user-1:9f0c";
-    b.store.begin(key, "fp-1", NOW, 3600).await.unwrap();
+    b.store
+        .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+        .await
+        .unwrap();
     b.store.abandon(key).await.unwrap();
     assert_eq!(
-        b.store.begin(key, "fp-1", NOW, 3600).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+            .await
+            .unwrap(),
         IdempotencyBegin::Started
     );
     // Abandoning a key nobody holds is harmless.
@@ -427,10 +476,20 @@ pub async fn an_abandoned_idempotency_key_can_be_claimed_again(b: Backend) {
 
 pub async fn abandoning_a_completed_key_keeps_its_response(b: Backend) {
     let key = "user-1:9f0c";
-    b.store.begin(key, "fp-1", NOW, 3600).await.unwrap();
-    b.store.complete(key, 201, b"first").await.unwrap();
+    b.store
+        .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+        .await
+        .unwrap();
+    b.store
+        .complete(key, 201, b"first", NOW + 3600)
+        .await
+        .unwrap();
     b.store.abandon(key).await.unwrap();
-    let replay = b.store.begin(key, "fp-1", NOW, 3600).await.unwrap();
+    let replay = b
+        .store
+        .begin(&claim(key, "fp-1", NOW, NOW + 3600))
+        .await
+        .unwrap();
     assert_eq!(
         replay,
         IdempotencyBegin::Completed {
@@ -442,12 +501,21 @@ pub async fn abandoning_a_completed_key_keeps_its_response(b: Backend) {
 
 pub async fn an_expired_idempotency_key_can_be_claimed_again(b: Backend) {
     let key = "user-1:9f0c";
-    b.store.begin(key, "fp-1", NOW, 60).await.unwrap();
-    b.store.complete(key, 201, b"first").await.unwrap();
+    b.store
+        .begin(&claim(key, "fp-1", NOW, NOW + 60))
+        .await
+        .unwrap();
+    b.store
+        .complete(key, 201, b"first", NOW + 60)
+        .await
+        .unwrap();
     let later = NOW + 61;
     b.clock.set_ms(later * 1000);
     assert_eq!(
-        b.store.begin(key, "fp-2", later, 60).await.unwrap(),
+        b.store
+            .begin(&claim(key, "fp-2", later, later + 60))
+            .await
+            .unwrap(),
         IdempotencyBegin::Started
     );
 }
@@ -455,13 +523,23 @@ pub async fn an_expired_idempotency_key_can_be_claimed_again(b: Backend) {
 pub async fn completing_an_unclaimed_key_conflicts(b: Backend) {
     let err = b
         .store
-        .complete("never-claimed", 201, b"{}")
+        .complete("never-claimed", 201, b"{}", NOW + 3600)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict), "{err:?}");
-    b.store.begin("claimed", "fp", NOW, 60).await.unwrap();
-    b.store.complete("claimed", 201, b"{}").await.unwrap();
-    let twice = b.store.complete("claimed", 500, b"{}").await.unwrap_err();
+    b.store
+        .begin(&claim("claimed", "fp", NOW, NOW + 60))
+        .await
+        .unwrap();
+    b.store
+        .complete("claimed", 201, b"{}", NOW + 3600)
+        .await
+        .unwrap();
+    let twice = b
+        .store
+        .complete("claimed", 500, b"{}", NOW + 3600)
+        .await
+        .unwrap_err();
     assert!(matches!(twice, StoreError::Conflict), "{twice:?}");
 }
 
@@ -472,7 +550,7 @@ pub async fn concurrent_binds_of_one_hash_bind_exactly_one_conversation(b: Backe
         let store = Arc::clone(&b.store);
         let hash = r.session_hash.clone();
         tasks.spawn(async move {
-            let conversation = format!("conversation-{i:03}");
+            let conversation = conv(&format!("2f5d1c7e-0b7a-4c1e-9a55-6d0d3c1e2{i:03}"));
             let outcome = store.bind_session(&hash, &conversation, NOW).await.unwrap();
             (conversation, outcome)
         });
@@ -482,10 +560,7 @@ pub async fn concurrent_binds_of_one_hash_bind_exactly_one_conversation(b: Backe
     while let Some(joined) = tasks.join_next().await {
         match joined.unwrap() {
             (conversation, BindOutcome::Bound(record)) => {
-                assert_eq!(
-                    record.conversation_id.as_deref(),
-                    Some(conversation.as_str())
-                );
+                assert_eq!(record.conversation_id, Some(conversation));
                 winners.push(conversation);
             }
             (_, BindOutcome::Replayed) => replayed += 1,
@@ -531,31 +606,31 @@ pub async fn a_just_replaced_ticket_binds_within_its_grace_and_revokes_its_succe
     // The first message left with the old hash just before the page set the new one.
     let BindOutcome::Bound(bound) = b
         .store
-        .bind_session(&old.session_hash, CONV_A, NOW + 3)
+        .bind_session(&old.session_hash, &conv(CONV_A), NOW + 3)
         .await
         .unwrap()
     else {
         panic!("a ticket inside its grace must bind");
     };
-    assert_eq!(bound.conversation_id.as_deref(), Some(CONV_A));
+    assert_eq!(bound.conversation_id, Some(conv(CONV_A)));
     assert_eq!(bound.attributes, old.attributes);
     // The chain is bound once: the successor never validates, the same conversation may ask
     // again, and no other conversation gets the old hash.
     let successor_bind = b
         .store
-        .bind_session(&new.session_hash, CONV_B, NOW + 4)
+        .bind_session(&new.session_hash, &conv(CONV_B), NOW + 4)
         .await
         .unwrap();
     assert_eq!(successor_bind, BindOutcome::Revoked);
     let again = b
         .store
-        .bind_session(&old.session_hash, CONV_A, NOW + 20)
+        .bind_session(&old.session_hash, &conv(CONV_A), NOW + 20)
         .await
         .unwrap();
     assert!(matches!(again, BindOutcome::Bound(_)), "{again:?}");
     let replay = b
         .store
-        .bind_session(&old.session_hash, CONV_B, NOW + 5)
+        .bind_session(&old.session_hash, &conv(CONV_B), NOW + 5)
         .await
         .unwrap();
     assert_eq!(replay, BindOutcome::Replayed);
@@ -580,13 +655,13 @@ pub async fn a_replaced_ticket_answers_revoked_after_its_grace_or_once_its_succe
         .unwrap();
     let late = b
         .store
-        .bind_session(&old.session_hash, CONV_A, NOW + 11)
+        .bind_session(&old.session_hash, &conv(CONV_A), NOW + 11)
         .await
         .unwrap();
     assert_eq!(late, BindOutcome::Revoked);
     assert!(matches!(
         b.store
-            .bind_session(&new.session_hash, CONV_A, NOW + 11)
+            .bind_session(&new.session_hash, &conv(CONV_A), NOW + 11)
             .await
             .unwrap(),
         BindOutcome::Bound(_)
@@ -601,14 +676,14 @@ pub async fn a_replaced_ticket_answers_revoked_after_its_grace_or_once_its_succe
         .unwrap();
     assert!(matches!(
         b.store
-            .bind_session(&new.session_hash, CONV_B, NOW + 1)
+            .bind_session(&new.session_hash, &conv(CONV_B), NOW + 1)
             .await
             .unwrap(),
         BindOutcome::Bound(_)
     ));
     let old_bind = b
         .store
-        .bind_session(&old.session_hash, CONV_A, NOW + 2)
+        .bind_session(&old.session_hash, &conv(CONV_A), NOW + 2)
         .await
         .unwrap();
     assert_eq!(old_bind, BindOutcome::Revoked);
@@ -624,7 +699,7 @@ pub async fn a_replaced_ticket_answers_revoked_after_its_grace_or_once_its_succe
         .unwrap();
     let expired = b
         .store
-        .bind_session(&short.session_hash, CONV_A, NOW + 6)
+        .bind_session(&short.session_hash, &conv(CONV_A), NOW + 6)
         .await
         .unwrap();
     assert_eq!(expired, BindOutcome::Revoked);
@@ -633,11 +708,11 @@ pub async fn a_replaced_ticket_answers_revoked_after_its_grace_or_once_its_succe
 pub async fn the_conversation_a_strategy_created_is_recorded_on_its_ticket(b: Backend) {
     let r = created(&b, "user-1").await;
     b.store
-        .record_conversation(&r.session_hash, CONV_A)
+        .record_conversation(&r.session_hash, &conv(CONV_A))
         .await
         .unwrap();
     let stored = b.store.get_session(&r.session_hash).await.unwrap().unwrap();
-    assert_eq!(stored.initiated_conversation.as_deref(), Some(CONV_A));
+    assert_eq!(stored.initiated_conversation, Some(conv(CONV_A)));
     assert_eq!(
         stored.status,
         SessionStatus::Active,
@@ -646,8 +721,52 @@ pub async fn the_conversation_a_strategy_created_is_recorded_on_its_ticket(b: Ba
     let unknown = record("user-1");
     assert!(
         b.store
-            .record_conversation(&unknown.session_hash, CONV_A)
+            .record_conversation(&unknown.session_hash, &conv(CONV_A))
             .await
             .is_err()
     );
+}
+
+pub async fn a_claim_whose_holder_vanished_is_free_after_its_deadline_and_not_before(b: Backend) {
+    let key = "user-1:crashed";
+    // The holder's invocation must have answered by NOW + 15; it timed out or aborted without
+    // completing or releasing the key.
+    assert_eq!(
+        b.store
+            .begin(&claim(key, "fp-1", NOW, NOW + 15))
+            .await
+            .unwrap(),
+        IdempotencyBegin::Started
+    );
+    b.clock.set_ms((NOW + 15) * 1000);
+    assert_eq!(
+        b.store
+            .begin(&claim(key, "fp-1", NOW + 15, NOW + 30))
+            .await
+            .unwrap(),
+        IdempotencyBegin::InProgress,
+        "up to its deadline the holder may still be running"
+    );
+    b.clock.set_ms((NOW + 16) * 1000);
+    assert_eq!(
+        b.store
+            .begin(&claim(key, "fp-1", NOW + 16, NOW + 31))
+            .await
+            .unwrap(),
+        IdempotencyBegin::Started,
+        "after it, the key is free again"
+    );
+    // And the new holder's completion is kept for as long as it asks, not for the claim's life.
+    b.store
+        .complete(key, 201, b"sealed", NOW + 76)
+        .await
+        .unwrap();
+    b.clock.set_ms((NOW + 70) * 1000);
+    assert!(matches!(
+        b.store
+            .begin(&claim(key, "fp-1", NOW + 70, NOW + 85))
+            .await
+            .unwrap(),
+        IdempotencyBegin::Completed { status: 201, .. }
+    ));
 }

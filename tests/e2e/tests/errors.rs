@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::{TestApp, assert_problem, conversation, spawn_app};
 use genesys_sandbox::Fault;
 use local::Options;
-use secure_initiation::api::InitiateSettings;
+use secure_initiation::api::BrowserSettings;
 use secure_initiation::api::strategy::StrategyKind;
 use serde_json::json;
 
@@ -205,9 +205,9 @@ async fn unknown_routes_get_404_and_wrong_methods_405() {
 async fn initiation_api_app() -> TestApp {
     spawn_app(Options {
         strategy: StrategyKind::InitiationApi,
-        initiate: InitiateSettings {
+        initiate: BrowserSettings {
             genesys_deadline: Duration::from_millis(800),
-            ..InitiateSettings::default()
+            ..BrowserSettings::initiate()
         },
         ..Options::default()
     })

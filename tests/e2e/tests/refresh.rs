@@ -10,19 +10,19 @@ use common::{TestApp, assert_problem, conversation, spawn_app};
 use local::Options;
 use reqwest::StatusCode;
 use secure_initiation::api::strategy::StrategyKind;
-use secure_initiation::api::{InitiateSettings, RefreshSettings, TicketSettings};
+use secure_initiation::api::{BrowserSettings, TicketSettings};
 use serde_json::{Value, json};
 
 async fn app_with(strategy: StrategyKind, ticket: TicketSettings) -> TestApp {
     spawn_app(Options {
         strategy,
-        initiate: InitiateSettings {
+        initiate: BrowserSettings {
             ticket,
-            ..InitiateSettings::default()
+            ..BrowserSettings::initiate()
         },
-        refresh: RefreshSettings {
+        refresh: BrowserSettings {
             ticket,
-            ..RefreshSettings::default()
+            ..BrowserSettings::refresh()
         },
         ..Options::default()
     })

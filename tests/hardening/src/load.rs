@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use local::{Options, Store};
-use secure_initiation::api::{InitiateSettings, ValidateSettings};
+use secure_initiation::api::{BrowserSettings, ValidateSettings};
 use serde_json::{Value, json};
 
 use crate::faults::aws::Aws;
@@ -144,7 +144,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub const LOAD_VALIDATE_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The local stack on DynamoDB through the serialising proxy in front of moto.
-pub async fn dynamo_stack(aws: &Aws, initiate: InitiateSettings) -> Stack {
+pub async fn dynamo_stack(aws: &Aws, initiate: BrowserSettings) -> Stack {
     spawn(Options {
         store: Store::Dynamo {
             client: aws.dynamodb(),
@@ -243,7 +243,7 @@ async fn run_unbounded(config: LoadConfig) -> LoadFigures {
         None
     };
     let stack = match &aws {
-        Some(aws) => dynamo_stack(aws, InitiateSettings::default()).await,
+        Some(aws) => dynamo_stack(aws, BrowserSettings::initiate()).await,
         None => memory_stack().await,
     };
     let hashes = issue(&stack, config.hashes).await;

@@ -7,7 +7,7 @@ use futures::StreamExt as _;
 use hardening_tests::faults::aws::Aws;
 use hardening_tests::harness::conversation;
 use hardening_tests::load::{self, LoadConfig};
-use secure_initiation::api::InitiateSettings;
+use secure_initiation::api::{BrowserSettings, RateLimit};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -24,7 +24,7 @@ async fn a_bounded_validation_load_loses_and_doubles_no_binding() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_validations_of_one_hash_bind_exactly_one() {
     let aws = Aws::start().await;
-    let stack = load::dynamo_stack(&aws, InitiateSettings::default()).await;
+    let stack = load::dynamo_stack(&aws, BrowserSettings::initiate()).await;
     let hashes = load::issue(&stack, 1).await;
     let pairs = (0..200).map(|_| (0, conversation())).collect();
     let answers = load::validate_all(&stack, &hashes, pairs, 200).await;
@@ -46,9 +46,12 @@ async fn a_burst_of_n_plus_20_initiations_admits_exactly_the_limit_of_n() {
     let aws = Aws::start().await;
     let stack = load::dynamo_stack(
         &aws,
-        InitiateSettings {
-            rate_limit: LIMIT,
-            ..InitiateSettings::default()
+        BrowserSettings {
+            rate: RateLimit {
+                per_window: LIMIT,
+                window_secs: 60,
+            },
+            ..BrowserSettings::initiate()
         },
     )
     .await;

@@ -13,7 +13,9 @@ use common::{assert_valid, read};
 use genesys_as_code::generate::{self, data_actions};
 use local::{Options, spawn};
 use secure_initiation::adapters::{MemoryStore, StaticSecrets};
-use secure_initiation::api::{DataActionCredential, ValidateHandler, ValidateSettings};
+use secure_initiation::api::{
+    DataActionCredential, Handler as _, ValidateHandler, ValidatePorts, ValidateSettings,
+};
 use secure_initiation::attributes::Schema;
 use secure_initiation::ports::{Clock, SessionRecord, SessionStatus, SessionStore, SystemClock};
 use secure_initiation::session::SessionKeys;
@@ -268,7 +270,7 @@ async fn the_aws_lambda_action_round_trips_through_validate_session() {
     );
     store
         .create_session(&SessionRecord {
-            session_hash: hash.as_str().to_owned(),
+            session_hash: hash.clone(),
             subject_key: "subject".to_owned(),
             attributes,
             chain_started_at: now,
@@ -285,14 +287,12 @@ async fn the_aws_lambda_action_round_trips_through_validate_session() {
         .unwrap();
     let secrets =
         Arc::new(StaticSecrets::new().with("da", &[("username", "u"), ("password", "p")]));
-    let handler = ValidateHandler {
-        schema: schema.clone(),
-        clock,
+    let ports = ValidatePorts {
         sessions: store,
         gateway: None,
         credential: DataActionCredential::new(secrets, "da"),
-        settings: ValidateSettings::default(),
     };
+    let handler = ValidateHandler::new(schema.clone(), clock, ports, ValidateSettings::default());
     let action = aws_lambda();
     assert_eq!(
         action["config"]["request"]["requestTemplate"],

@@ -13,8 +13,8 @@ use common::{assert_valid, deref, inline, openapi, schema_errors, yaml_file};
 use genesys_sandbox::Fault;
 use local::{Options, Running, Store, spawn};
 use reqwest::{Method, Response};
+use secure_initiation::api::BrowserSettings;
 use secure_initiation::api::strategy::StrategyKind;
-use secure_initiation::api::{InitiateSettings, RefreshSettings};
 use secure_initiation::attributes::Schema;
 use serde_json::{Value, json};
 
@@ -174,13 +174,13 @@ async fn stack(options: Options) -> Running {
 fn initiation_api() -> Options {
     Options {
         strategy: StrategyKind::InitiationApi,
-        initiate: InitiateSettings {
+        initiate: BrowserSettings {
             genesys_deadline: Duration::from_millis(800),
-            ..InitiateSettings::default()
+            ..BrowserSettings::initiate()
         },
-        refresh: RefreshSettings {
+        refresh: BrowserSettings {
             genesys_deadline: Duration::from_millis(800),
-            ..RefreshSettings::default()
+            ..BrowserSettings::refresh()
         },
         ..Options::default()
     }
@@ -523,7 +523,7 @@ async fn every_documented_status_is_provoked_on_the_local_stack() {
                     .await
                 }
                 ("initiate", 429) => {
-                    let limit = InitiateSettings::default().rate_limit;
+                    let limit = BrowserSettings::initiate().rate.per_window;
                     for _ in 0..limit {
                         let r = h
                             .post(&default, &path, Auth::Bearer(&tok), json_ct, "{}")

@@ -11,7 +11,7 @@ use common::{read, root, yaml_file};
 use genesys_as_code::generate::data_actions::DATA_ACTION_TIMEOUT_SECS;
 use secure_initiation::adapters::StaticSecrets;
 use secure_initiation::adapters::dynamodb::{PARTITION_KEY, TTL_ATTRIBUTE};
-use secure_initiation::config::{InitiateConfig, RefreshConfig, ValidateConfig, variables};
+use secure_initiation::config::{Function, InitiateConfig, RefreshConfig, ValidateConfig, vars};
 use serde_json::{Value, json};
 
 fn template() -> Value {
@@ -51,15 +51,14 @@ fn function<'a>(t: &'a Value, crate_name: &str) -> (&'a String, &'a Value) {
     found.remove(0)
 }
 
-fn variables_read_by(crate_name: &str) -> &'static [&'static str] {
-    match crate_name {
-        "initiate" => variables::INITIATE,
-        "refresh-token" => variables::REFRESH,
-        "validate-session" => variables::VALIDATE,
-        other => {
-            panic!("no variable list for function crate `{other}`: add one to config::variables")
-        }
-    }
+fn variables_read_by(crate_name: &str) -> Vec<&'static str> {
+    let Some(function) = Function::ALL
+        .into_iter()
+        .find(|f| f.crate_name() == crate_name)
+    else {
+        panic!("no configuration for function crate `{crate_name}`: add it to config::Function")
+    };
+    vars::read_by(function).map(|v| v.name).collect()
 }
 
 fn env(f: &Value) -> &serde_json::Map<String, Value> {
@@ -512,7 +511,7 @@ async fn the_generated_session_key_is_one_the_functions_accept() {
     let generate = &t["Resources"]["SessionKeySecret"]["Properties"]["GenerateSecretString"];
     assert_eq!(
         generate["GenerateStringKey"],
-        secure_initiation::bootstrap::HMAC_KEY_FIELD
+        secure_initiation_lambda::bootstrap::HMAC_KEY_FIELD
     );
     assert_eq!(generate["ExcludePunctuation"], true);
     let len = usize::try_from(generate["PasswordLength"].as_u64().unwrap()).unwrap();
@@ -525,7 +524,7 @@ async fn the_generated_session_key_is_one_the_functions_accept() {
         .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
         .collect();
     let secrets = StaticSecrets::new().with("key", &[("hmac_key", &key)]);
-    secure_initiation::bootstrap::session_keys(&secrets, "key")
+    secure_initiation_lambda::bootstrap::session_keys(&secrets, "key")
         .await
         .unwrap();
 }

@@ -252,20 +252,18 @@ pub fn attribute_table(schema: &Schema) -> String {
 
 /// The Markdown table of environment variables and which function reads each.
 pub fn configuration_table() -> String {
-    use secure_initiation::config::{VARIABLES, variables};
-    let mut out = String::from(
-        "| variable | initiate | refresh-token | validate-session | accepts |\n|---|---|---|---|---|\n",
-    );
-    let mark = |list: &[&str], v: &str| if list.contains(&v) { "x" } else { "" };
-    for (var, accepts) in VARIABLES {
-        let _ = writeln!(
-            out,
-            "| `{var}` | {} | {} | {} | {} |",
-            mark(variables::INITIATE, var),
-            mark(variables::REFRESH, var),
-            mark(variables::VALIDATE, var),
-            accepts.replace('|', "\\|"),
-        );
+    use secure_initiation::config::{Function, VARIABLES};
+    let mut out = String::from("| variable |");
+    for f in Function::ALL {
+        let _ = write!(out, " {} |", f.crate_name());
+    }
+    out.push_str(" accepts |\n|---|---|---|---|---|\n");
+    for var in VARIABLES {
+        let _ = write!(out, "| `{}` |", var.name);
+        for f in Function::ALL {
+            out.push_str(if var.is_read_by(f) { " x |" } else { "  |" });
+        }
+        let _ = writeln!(out, " {} |", var.accepts().replace('|', "\\|"));
     }
     out
 }

@@ -143,18 +143,24 @@ function record(page) {
   });
   page.on('requestfinished', (r) => inflight.delete(r));
   page.on('requestfailed', (r) => inflight.delete(r));
-  page.on('response', async (response) => {
+  // Reading an exchange is asynchronous: each read counts as in flight until it is recorded,
+  // so `settle` never returns before what the page exchanged is in `exchanges`.
+  page.on('response', (response) => {
     const url = new URL(response.url());
     if (!url.pathname.startsWith('/v1/')) return;
     const request = response.request();
-    exchanges.push({
-      path: url.pathname,
-      status: response.status(),
-      authorization: await request.headerValue('authorization'),
-      idempotencyKey: await request.headerValue('idempotency-key'),
-      requestBody: request.postData(),
-      body: await response.json().catch(() => null),
-    });
+    const reading = (async () => {
+      exchanges.push({
+        path: url.pathname,
+        status: response.status(),
+        authorization: await request.headerValue('authorization'),
+        idempotencyKey: await request.headerValue('idempotency-key'),
+        requestBody: request.postData(),
+        body: await response.json().catch(() => null),
+      });
+    })();
+    inflight.add(reading);
+    reading.finally(() => inflight.delete(reading));
   });
   return { problems, exchanges, urls, inflight };
 }

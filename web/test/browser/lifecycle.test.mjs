@@ -82,6 +82,7 @@ test('the first message 16 minutes after the hand-over is expired, and the clien
   const { page, problems } = demo;
   await signIn(page, 'sixteen');
   await handOver(page);
+  await settle(demo);
   const issued = initiations(demo)[0].body;
   assert.ok(issued.chainExpiresAt, 'the backend says when the chain ends');
   await advance(demo, 16 * 60, 10);

@@ -6,7 +6,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{PARTITION_KEY, TTL_ATTRIBUTE};
 use crate::adapters::keys::session_pk;
+use crate::payload::GenesysId;
 use crate::ports::{SessionRecord, SessionStatus, StoreError};
+use crate::session::SessionHash;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -28,7 +30,7 @@ pub(super) fn session_item(record: &SessionRecord) -> Item {
     let (hashed, plain): (Vec<_>, Vec<_>) = record
         .attributes
         .iter()
-        .partition(|(_, v)| **v == record.session_hash);
+        .partition(|(_, v)| v.as_str() == record.session_hash.as_str());
     let attributes = plain
         .into_iter()
         .map(|(k, v)| (k.clone(), s(v.clone())))
@@ -48,13 +50,16 @@ pub(super) fn session_item(record: &SessionRecord) -> Item {
         (TTL_ATTRIBUTE.to_owned(), n(record.ttl)),
     ]);
     if let Some(conversation) = &record.conversation_id {
-        item.insert("conversation_id".to_owned(), s(conversation.clone()));
+        item.insert("conversation_id".to_owned(), s(conversation.to_string()));
     }
     if let Some(grace_until) = record.grace_until {
         item.insert("grace_until".to_owned(), n(grace_until));
     }
     if let Some(conversation) = &record.initiated_conversation {
-        item.insert("initiated_conversation".to_owned(), s(conversation.clone()));
+        item.insert(
+            "initiated_conversation".to_owned(),
+            s(conversation.to_string()),
+        );
     }
     if !hashed.is_empty() {
         item.insert(
@@ -66,7 +71,10 @@ pub(super) fn session_item(record: &SessionRecord) -> Item {
 }
 
 /// Reads a session item back; `session_hash` is the caller's (the item only has its digest).
-pub(super) fn session_record(session_hash: &str, item: &Item) -> Result<SessionRecord, StoreError> {
+pub(super) fn session_record(
+    session_hash: &SessionHash,
+    item: &Item,
+) -> Result<SessionRecord, StoreError> {
     let mut attributes = match item.get("attributes") {
         Some(AttributeValue::M(map)) => map
             .iter()
@@ -81,19 +89,19 @@ pub(super) fn session_record(session_hash: &str, item: &Item) -> Result<SessionR
         None => {}
         Some(AttributeValue::Ss(keys)) => {
             for key in keys {
-                attributes.insert(key.clone(), session_hash.to_owned());
+                attributes.insert(key.clone(), session_hash.as_str().to_owned());
             }
         }
         Some(_) => return Err(corrupt(HASH_ATTRIBUTES)),
     }
     let status = SessionStatus::parse(string(item, "status")?).ok_or_else(|| corrupt("status"))?;
-    let conversation_id = optional_string(item, "conversation_id")?;
+    let conversation_id = optional_id(item, "conversation_id")?;
     let grace_until = match item.get("grace_until") {
         None => None,
         Some(_) => Some(number(item, "grace_until")?),
     };
     Ok(SessionRecord {
-        session_hash: session_hash.to_owned(),
+        session_hash: session_hash.clone(),
         subject_key: string(item, "subject_key")?.to_owned(),
         attributes,
         chain_started_at: number(item, "chain_started_at")?,
@@ -105,7 +113,7 @@ pub(super) fn session_record(session_hash: &str, item: &Item) -> Result<SessionR
             .map_err(|_| corrupt("refresh_count"))?,
         ttl: number(item, TTL_ATTRIBUTE)?,
         grace_until,
-        initiated_conversation: optional_string(item, "initiated_conversation")?,
+        initiated_conversation: optional_id(item, "initiated_conversation")?,
     })
 }
 
@@ -115,6 +123,12 @@ pub(super) fn optional_string(item: &Item, name: &str) -> Result<Option<String>,
         Some(AttributeValue::S(v)) => Ok(Some(v.clone())),
         Some(_) => Err(corrupt(name)),
     }
+}
+
+fn optional_id(item: &Item, name: &str) -> Result<Option<GenesysId>, StoreError> {
+    optional_string(item, name)?
+        .map(|id| GenesysId::parse(&id, "conversationId").map_err(|_| corrupt(name)))
+        .transpose()
 }
 
 pub(super) fn string<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {

@@ -1,4 +1,5 @@
-//! [`RateLimiter`] and [`IdempotencyStore`] on DynamoDB.
+//! Rate-limit counters (the [`WindowCounter`] behind [`crate::ports::RateLimiter`]) and the
+//! [`IdempotencyStore`] on DynamoDB.
 
 use std::collections::HashMap;
 
@@ -7,77 +8,56 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::codec::{corrupt, n, number, s, string};
-use super::{DynamoStore, PARTITION_KEY, TTL_ATTRIBUTE, is_condition_failure, store_error};
-use crate::adapters::keys::{idem_pk, rate_pk, retry_after, window};
-use crate::adapters::memory::rate_ttl;
-use crate::ports::{IdempotencyBegin, IdempotencyStore, RateDecision, RateLimiter, StoreError};
+use super::{DynamoStore, PARTITION_KEY, TTL_ATTRIBUTE, conditional};
+use crate::adapters::keys::{RateWindow, WindowCounter, idem_pk};
+use crate::ports::{IdempotencyBegin, IdempotencyClaim, IdempotencyStore, StoreError};
 
 const IN_PROGRESS: &str = "in_progress";
 const COMPLETED: &str = "completed";
 
 #[async_trait]
-impl RateLimiter for DynamoStore {
+impl WindowCounter for DynamoStore {
     #[tracing::instrument(name = "store_rate_hit", skip_all)]
-    async fn hit(
+    async fn count_hit(
         &self,
-        subject_key: &str,
+        window: RateWindow,
         limit: u32,
-        window_secs: u64,
-        now_secs: i64,
-    ) -> Result<RateDecision, StoreError> {
-        let (index, end) = window(now_secs, window_secs);
-        let limited = RateDecision::Limited {
-            retry_after_secs: retry_after(end, now_secs),
-        };
-        if limit == 0 {
-            return Ok(limited);
-        }
+        _now_secs: i64,
+    ) -> Result<bool, StoreError> {
         // One atomic increment guarded by the limit: the count never passes `limit`, and of
         // any number of concurrent hits exactly `limit` per window succeed.
         let result = self
             .client
             .update_item()
             .table_name(self.table.as_ref())
-            .set_key(Some(Self::key(rate_pk(subject_key, index))))
+            .set_key(Some(Self::key(window.pk)))
             .update_expression("SET #ttl = if_not_exists(#ttl, :ttl) ADD #count :one")
             .condition_expression("attribute_not_exists(#count) OR #count < :limit")
             .expression_attribute_names("#count", "count")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":limit", n(limit))
-            .expression_attribute_values(":ttl", n(rate_ttl(end, window_secs)))
+            .expression_attribute_values(":ttl", n(window.ttl))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(RateDecision::Allowed),
-            Err(err) if is_condition_failure(&err) => Ok(limited),
-            Err(err) => Err(store_error(err)),
-        }
+        Ok(conditional(result)?.is_some())
     }
 }
 
 #[async_trait]
 impl IdempotencyStore for DynamoStore {
     #[tracing::instrument(name = "store_idempotency_begin", skip_all)]
-    async fn begin(
-        &self,
-        key: &str,
-        fingerprint: &str,
-        now_secs: i64,
-        ttl_secs: i64,
-    ) -> Result<IdempotencyBegin, StoreError> {
-        let pk = idem_pk(key);
+    async fn begin(&self, claim: &IdempotencyClaim<'_>) -> Result<IdempotencyBegin, StoreError> {
+        let pk = idem_pk(claim.key);
         // Two rounds: if the item we collided with vanishes before we read it, claim again.
         for _ in 0..2 {
             let item = HashMap::from([
                 (PARTITION_KEY.to_owned(), s(pk.clone())),
-                ("fingerprint".to_owned(), s(fingerprint)),
+                ("fingerprint".to_owned(), s(claim.fingerprint)),
                 ("state".to_owned(), s(IN_PROGRESS)),
-                ("created_at".to_owned(), n(now_secs)),
-                (
-                    TTL_ATTRIBUTE.to_owned(),
-                    n(now_secs.saturating_add(ttl_secs)),
-                ),
+                ("created_at".to_owned(), n(claim.now_secs)),
+                // The claim lives until the holder's deadline, not the record's whole life.
+                (TTL_ATTRIBUTE.to_owned(), n(claim.until)),
             ]);
             let result = self
                 .client
@@ -86,44 +66,47 @@ impl IdempotencyStore for DynamoStore {
                 .set_item(Some(item))
                 .condition_expression("attribute_not_exists(pk) OR #ttl < :now")
                 .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-                .expression_attribute_values(":now", n(now_secs))
+                .expression_attribute_values(":now", n(claim.now_secs))
                 .send()
                 .await;
-            match result {
-                Ok(_) => return Ok(IdempotencyBegin::Started),
-                Err(err) if is_condition_failure(&err) => {}
-                Err(err) => return Err(store_error(err)),
+            if conditional(result)?.is_some() {
+                return Ok(IdempotencyBegin::Started);
             }
-            if let Some(stored) = self.get_live(pk.clone(), now_secs).await? {
-                return explain_claimed(&stored, fingerprint);
+            if let Some(stored) = self.get_live(pk.clone(), claim.now_secs).await? {
+                return explain_claimed(&stored, claim.fingerprint);
             }
         }
         Ok(IdempotencyBegin::InProgress)
     }
 
     #[tracing::instrument(name = "store_idempotency_complete", skip_all)]
-    async fn complete(&self, key: &str, status: u16, body: &[u8]) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        key: &str,
+        status: u16,
+        sealed_body: &[u8],
+        keep_until: i64,
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(self.table.as_ref())
             .set_key(Some(Self::key(idem_pk(key))))
-            .update_expression("SET #state = :completed, status_code = :status, body = :body")
+            .update_expression(
+                "SET #state = :completed, status_code = :status, body = :body, #ttl = :keep",
+            )
             .condition_expression("#state = :in_progress AND #ttl >= :now")
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
             .expression_attribute_values(":completed", s(COMPLETED))
             .expression_attribute_values(":in_progress", s(IN_PROGRESS))
             .expression_attribute_values(":status", n(status))
-            .expression_attribute_values(":body", AttributeValue::B(Blob::new(body)))
+            .expression_attribute_values(":body", AttributeValue::B(Blob::new(sealed_body)))
+            .expression_attribute_values(":keep", n(keep_until))
             .expression_attribute_values(":now", n(self.clock.now_secs()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Err(StoreError::Conflict),
-            Err(err) => Err(store_error(err)),
-        }
+        conditional(result)?.map(drop).ok_or(StoreError::Conflict)
     }
 
     #[tracing::instrument(name = "store_idempotency_abandon", skip_all)]
@@ -138,11 +121,9 @@ impl IdempotencyStore for DynamoStore {
             .expression_attribute_values(":in_progress", s(IN_PROGRESS))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Ok(()),
-            Err(err) => Err(store_error(err)),
-        }
+        // Nothing to release when the claim completed or expired meanwhile.
+        conditional(result)?;
+        Ok(())
     }
 }
 

@@ -42,9 +42,9 @@ use aws_sdk_dynamodb::types::{
 
 use crate::ports::{Clock, StoreError};
 
-/// The partition key attribute.
+/// The partition key (`session#…`, `rate#…`, `idem#…`); the table has no sort key.
 pub const PARTITION_KEY: &str = "pk";
-/// The TTL attribute.
+/// The table's TTL attribute: Unix seconds after which an item counts as gone.
 pub const TTL_ATTRIBUTE: &str = "ttl";
 
 const THROTTLING_CODES: [&str; 3] = [
@@ -79,12 +79,12 @@ impl DynamoStore {
             .attribute_name(PARTITION_KEY)
             .attribute_type(ScalarAttributeType::S)
             .build()
-            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+            .map_err(unbuilt)?;
         let key = KeySchemaElement::builder()
             .attribute_name(PARTITION_KEY)
             .key_type(KeyType::Hash)
             .build()
-            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+            .map_err(unbuilt)?;
         client
             .create_table()
             .table_name(table)
@@ -98,7 +98,7 @@ impl DynamoStore {
             .attribute_name(TTL_ATTRIBUTE)
             .enabled(true)
             .build()
-            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+            .map_err(unbuilt)?;
         client
             .update_time_to_live()
             .table_name(table)
@@ -135,7 +135,7 @@ impl DynamoStore {
 }
 
 /// Maps an SDK failure: throttling to [`StoreError::Throttled`], anything else to
-/// [`StoreError::Unavailable`]. Callers handle conditional-check failures before this.
+/// [`StoreError::Unavailable`]. Conditional writes go through [`conditional`] first.
 pub(crate) fn store_error<E, R>(err: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -156,7 +156,23 @@ where
     }
 }
 
-/// Whether the call failed only because its condition expression was false.
-pub(crate) fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    err.code() == Some("ConditionalCheckFailedException")
+/// A conditional write's result: its output when it was made, `None` when its condition was
+/// false (the operation's typed outcome, for the caller to name), the store's error otherwise.
+pub(crate) fn conditional<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+) -> Result<Option<T>, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(err) if err.code() == Some("ConditionalCheckFailedException") => Ok(None),
+        Err(err) => Err(store_error(err)),
+    }
+}
+
+/// A request the SDK's builder refused to build (a missing required member: a bug here).
+pub(crate) fn unbuilt(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Unavailable(Box::new(e))
 }

@@ -12,8 +12,9 @@ use base64::Engine as _;
 use local::{Options, Store};
 use secure_initiation::adapters::DynamoStore;
 use secure_initiation::api::strategy::StrategyKind;
-use secure_initiation::bootstrap;
+use secure_initiation::api::{Handler as _, InitiateHandler, ValidateHandler};
 use secure_initiation::http::ApiRequest;
+use secure_initiation_lambda::bootstrap;
 use serde_json::json;
 use test_support::moto::MotoServer;
 use test_support::serial_proxy::{FaultKind, ProxyFault, SerialProxy};
@@ -162,7 +163,8 @@ fn initiate_env() -> BTreeMap<String, String> {
 pub async fn secrets_unreachable_at_cold_start() -> Vec<Outcome> {
     let sdk = sdk_config(&dead_endpoint());
     let started = Instant::now();
-    let validate = bootstrap::validate_with(&validate_env(300), sdk.clone()).await;
+    let validate =
+        bootstrap::cold_start_with::<ValidateHandler>(&validate_env(300), sdk.clone()).await;
     let validate_took = started.elapsed();
     let error = validate
         .expect_err("a cold start without secrets fails")
@@ -174,7 +176,7 @@ pub async fn secrets_unreachable_at_cold_start() -> Vec<Outcome> {
     assert!(validate_took < STORE_BUDGET, "{validate_took:?}");
 
     let started = Instant::now();
-    let initiate = bootstrap::initiate_with(&initiate_env(), sdk).await;
+    let initiate = bootstrap::cold_start_with::<InitiateHandler>(&initiate_env(), sdk).await;
     let initiate_took = started.elapsed();
     let error = initiate
         .expect_err("a cold start without secrets fails")
@@ -223,6 +225,7 @@ fn validation_request(user: &str, pass: &str, hash: &str) -> ApiRequest {
             .to_string()
             .into(),
         client_ip: None,
+        deadline_ms: None,
         request_id: "hardening".to_owned(),
     }
 }
@@ -249,10 +252,12 @@ pub async fn secrets_unreachable_later(seen: &mut Exposure) -> Outcome {
     )
     .await;
     let ttl = Duration::from_secs(3);
-    let handler =
-        bootstrap::validate_with(&validate_env(ttl.as_secs()), sdk_config(&aws.proxy.url()))
-            .await
-            .expect("the cold start reads the secret");
+    let handler = bootstrap::cold_start_with::<ValidateHandler>(
+        &validate_env(ttl.as_secs()),
+        sdk_config(&aws.proxy.url()),
+    )
+    .await
+    .expect("the cold start reads the secret");
     let loaded = Instant::now();
     let hash = "A".repeat(43);
     aws.proxy
@@ -560,7 +565,7 @@ pub async fn genesys_warm_up_at_cold_start() -> Vec<Outcome> {
     let sdk = sdk_config(aws.moto.endpoint());
     let mut outcomes = Vec::new();
 
-    bootstrap::validate_with(&write_back_env(&genesys, false), sdk.clone())
+    bootstrap::cold_start_with::<ValidateHandler>(&write_back_env(&genesys, false), sdk.clone())
         .await
         .expect("cold start without warm-up");
     assert_eq!(sandbox.count_token_requests(), 0, "no warm-up, no token");
@@ -571,7 +576,7 @@ pub async fn genesys_warm_up_at_cold_start() -> Vec<Outcome> {
         "cold start asks Genesys for nothing",
     ));
 
-    bootstrap::validate_with(&write_back_env(&genesys, true), sdk.clone())
+    bootstrap::cold_start_with::<ValidateHandler>(&write_back_env(&genesys, true), sdk.clone())
         .await
         .expect("cold start with warm-up");
     assert_eq!(
@@ -588,7 +593,8 @@ pub async fn genesys_warm_up_at_cold_start() -> Vec<Outcome> {
 
     sandbox.inject(Fault::status(503).times(100).on_path("/oauth/token"));
     let started = Instant::now();
-    let cold = bootstrap::validate_with(&write_back_env(&genesys, true), sdk).await;
+    let cold =
+        bootstrap::cold_start_with::<ValidateHandler>(&write_back_env(&genesys, true), sdk).await;
     let took = started.elapsed();
     assert!(cold.is_ok(), "a failed warm-up never fails the cold start");
     assert!(

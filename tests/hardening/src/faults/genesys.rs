@@ -6,7 +6,7 @@ use std::time::Duration;
 use genesys_sandbox::Fault;
 use local::Options;
 use secure_initiation::api::strategy::StrategyKind;
-use secure_initiation::api::{InitiateSettings, ValidateSettings};
+use secure_initiation::api::{BrowserSettings, ValidateSettings};
 use serde_json::{Value, json};
 
 use super::Outcome;
@@ -25,9 +25,9 @@ const ATTRIBUTES_PATH: &str = "/api/v2/conversations/messages";
 async fn initiation_api() -> Stack {
     spawn(Options {
         strategy: StrategyKind::InitiationApi,
-        initiate: InitiateSettings {
+        initiate: BrowserSettings {
             genesys_deadline: CREATE_DEADLINE,
-            ..InitiateSettings::default()
+            ..BrowserSettings::initiate()
         },
         validate: ValidateSettings {
             deadline: VALIDATE_DEADLINE,

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use local::Options;
 use secure_initiation::adapters::HttpRiskScorer;
-use secure_initiation::api::InitiateSettings;
+use secure_initiation::api::BrowserSettings;
 use secure_initiation::api::risk::{FailPolicy, RiskPolicy};
 use secure_initiation::api::strategy::StrategyKind;
 use secure_initiation::ports::RiskScorer;
@@ -149,12 +149,12 @@ pub async fn run(case: RiskCase, seen: &mut Exposure) -> Outcome {
         Arc::new(HttpRiskScorer::new(url, SCORER_DEADLINE).expect("the scorer client builds"));
     let stack = spawn(Options {
         strategy: StrategyKind::InitiationApi,
-        initiate: InitiateSettings {
+        initiate: BrowserSettings {
             risk: RiskPolicy {
                 refuse_at: 80,
                 on_failure: case.on_failure,
             },
-            ..InitiateSettings::default()
+            ..BrowserSettings::initiate()
         },
         risk_scorer: Some(risk),
         ..Options::default()

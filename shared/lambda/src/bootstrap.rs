@@ -1,31 +1,44 @@
 //! Cold start of each Lambda function in one call: configuration, AWS clients, secrets, the
 //! handler. Everything here runs once per container; handlers borrow what it builds.
 //!
-//! [`initiate`], [`refresh`] and [`validate`] load the AWS configuration from the Lambda
-//! environment; the `*_with` variants take it from the caller, so tests can point a cold start
-//! at moto (or at nothing) without touching the process environment.
+//! Each handler is a [`ColdStart`]. [`initiate`], [`refresh`] and [`validate`] (the functions'
+//! `main`s call them) read the process environment and load the AWS configuration from it;
+//! [`cold_start_with`] takes both from the caller, so tests can point a cold start at moto (or at
+//! nothing) without touching the process environment.
 
+use std::future::Future;
 use std::sync::Arc;
+
+use aws_config::SdkConfig;
 
 use base64::Engine as _;
 
-use crate::adapters::{
+use secure_initiation::adapters::{
     AwsRoots, DynamoStore, HttpRiskScorer, SecretsManagerConfig, SecretsManagerSource,
 };
-use crate::api::risk::RuleScorer;
-use crate::api::strategy::{InitiationApiStrategy, InitiationStrategy, MessengerStrategy};
-use crate::api::{DataActionCredential, InitiateHandler, RefreshHandler, ValidateHandler};
-use crate::attributes::{Schema, SchemaError};
-use crate::config::{
-    BrowserConfig, ConfigError, EnvSource, GenesysConfig, InitiateConfig, RefreshConfig,
-    RiskConfig, StrategyConfig, ValidateConfig,
+use secure_initiation::api::risk::RuleScorer;
+use secure_initiation::api::strategy::{
+    InitiationApiStrategy, InitiationStrategy, MessengerStrategy,
 };
-use crate::genesys::{GenesysClient, GenesysClientConfig, GenesysConfigError, GenesysEndpoints};
-use crate::ports::{
+use secure_initiation::api::{
+    Browser, BrowserPorts, DataActionCredential, InitiateHandler, RefreshHandler, ValidateHandler,
+    ValidatePorts,
+};
+use secure_initiation::attributes::{Schema, SchemaError};
+use secure_initiation::config::{
+    BrowserConfig, ConfigError, GenesysConfig, InitiateConfig, RefreshConfig, RiskConfig,
+    StrategyConfig, ValidateConfig,
+};
+use secure_initiation::env::{EnvSource, ProcessEnv};
+use secure_initiation::genesys::{
+    GenesysClient, GenesysClientConfig, GenesysConfigError, GenesysEndpoints,
+};
+use secure_initiation::http::ApiError;
+use secure_initiation::ports::{
     Clock, GenesysGateway, RiskError, RiskScorer, SecretError, SecretSource, SystemClock,
 };
-use crate::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
-use crate::tls::TlsRootsError;
+use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
+use secure_initiation::tls::TlsRootsError;
 
 /// Field of the session-key secret holding the HMAC key (base64).
 pub const HMAC_KEY_FIELD: &str = "hmac_key";
@@ -45,7 +58,6 @@ pub enum InitError {
     /// The session-hash key is unusable.
     #[error("secret `{secret_id}` field `{HMAC_KEY_FIELD}`: {reason}")]
     SessionKey {
-        /// The secret.
         secret_id: String,
         /// What is wrong (never the key).
         reason: String,
@@ -62,21 +74,22 @@ pub enum InitError {
     /// The roots the AWS SDK's HTTPS client trusts.
     #[error("AWS TLS roots: {0}")]
     TlsRoots(#[from] TlsRootsError),
+    /// A handler could not be assembled.
+    #[error("handler: {0}")]
+    Handler(#[from] ApiError),
 }
 
 /// What every function builds first.
 #[derive(Debug, Clone)]
 struct Base {
-    sdk: aws_config::SdkConfig,
+    sdk: SdkConfig,
     clock: Arc<dyn Clock>,
     schema: Arc<Schema>,
 }
 
 /// Region, credentials and `AWS_ENDPOINT_URL` from the Lambda environment; the HTTPS client
 /// trusts the Amazon Trust Services roots, or `AWS_CA_BUNDLE` (see [`AwsRoots`]).
-pub async fn lambda_sdk_config(
-    env: &(impl EnvSource + ?Sized),
-) -> Result<aws_config::SdkConfig, InitError> {
+pub async fn lambda_sdk_config(env: &(impl EnvSource + ?Sized)) -> Result<SdkConfig, InitError> {
     let http = AwsRoots::from_env(env)?.https_client()?;
     Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(http)
@@ -84,7 +97,7 @@ pub async fn lambda_sdk_config(
         .await)
 }
 
-fn base(sdk: aws_config::SdkConfig) -> Result<Base, InitError> {
+fn base(sdk: SdkConfig) -> Result<Base, InitError> {
     Ok(Base {
         sdk,
         clock: Arc::new(SystemClock),
@@ -170,14 +183,14 @@ pub async fn warm_up_genesys(
     }
 }
 
-struct Browser {
-    keys: Arc<SessionKeys>,
-    verifier: Arc<SessionVerifier>,
+/// What initiate and refresh-token build alike.
+struct BrowserParts {
+    browser: Browser,
     store: DynamoStore,
     strategy: Arc<dyn InitiationStrategy>,
 }
 
-async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<Browser, InitError> {
+async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<BrowserParts, InitError> {
     let secrets = secrets(base, cfg.secrets_ttl);
     let keys = Arc::new(session_keys(secrets.as_ref(), &cfg.session_key_secret_id).await?);
     let mut verifier_config =
@@ -203,9 +216,14 @@ async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<Browser, InitError>
             Arc::new(InitiationApiStrategy::new(client, target.clone()))
         }
     };
-    Ok(Browser {
-        keys,
-        verifier,
+    Ok(BrowserParts {
+        browser: Browser {
+            schema: base.schema.clone(),
+            clock: base.clock.clone(),
+            keys,
+            verifier,
+            cors: cfg.cors.clone(),
+        },
         store: store(base, &cfg.table),
         strategy,
     })
@@ -219,92 +237,105 @@ fn risk_scorer(cfg: &RiskConfig) -> Result<Arc<dyn RiskScorer>, InitError> {
     })
 }
 
-/// Builds the initiate function from the environment.
-pub async fn initiate(env: &(impl EnvSource + ?Sized)) -> Result<InitiateHandler, InitError> {
-    initiate_with(env, lambda_sdk_config(env).await?).await
+/// A function's cold start: its configuration read from `env`, then its handler built over AWS
+/// clients from `sdk`. The cold start runs before the function's own current-thread runtime
+/// serves anything, so its future need not be `Send`.
+pub trait ColdStart: Sized {
+    /// Builds the handler; a bad variable or an unreadable secret fails, naming it.
+    fn build(
+        env: &(impl EnvSource + ?Sized),
+        sdk: SdkConfig,
+    ) -> impl Future<Output = Result<Self, InitError>>;
 }
 
-/// Builds the initiate function from `env` with the given AWS configuration.
-pub async fn initiate_with(
+/// Builds function `H` from the process environment, with the AWS configuration it names.
+pub async fn cold_start<H: ColdStart>() -> Result<H, InitError> {
+    cold_start_with(&ProcessEnv, lambda_sdk_config(&ProcessEnv).await?).await
+}
+
+/// Builds function `H` from `env` with the given AWS configuration.
+pub async fn cold_start_with<H: ColdStart>(
     env: &(impl EnvSource + ?Sized),
-    sdk: aws_config::SdkConfig,
-) -> Result<InitiateHandler, InitError> {
-    let cfg = InitiateConfig::from_env(env)?;
-    let base = base(sdk)?;
-    let b = browser(&base, &cfg.browser).await?;
-    let risk = risk_scorer(&cfg.risk)?;
-    Ok(InitiateHandler {
-        schema: base.schema,
-        clock: base.clock,
-        keys: b.keys,
-        verifier: b.verifier,
-        sessions: Arc::new(b.store.clone()),
-        rate: Arc::new(b.store.clone()),
-        idempotency: Arc::new(b.store),
-        risk,
-        strategy: b.strategy,
-        cors: cfg.browser.cors,
-        settings: cfg.settings,
-    })
+    sdk: SdkConfig,
+) -> Result<H, InitError> {
+    H::build(env, sdk).await
+}
+
+/// Builds the initiate function from the environment.
+pub async fn initiate() -> Result<InitiateHandler, InitError> {
+    cold_start().await
 }
 
 /// Builds the refresh-token function from the environment.
-pub async fn refresh(env: &(impl EnvSource + ?Sized)) -> Result<RefreshHandler, InitError> {
-    refresh_with(env, lambda_sdk_config(env).await?).await
-}
-
-/// Builds the refresh-token function from `env` with the given AWS configuration.
-pub async fn refresh_with(
-    env: &(impl EnvSource + ?Sized),
-    sdk: aws_config::SdkConfig,
-) -> Result<RefreshHandler, InitError> {
-    let cfg = RefreshConfig::from_env(env)?;
-    let base = base(sdk)?;
-    let b = browser(&base, &cfg.browser).await?;
-    Ok(RefreshHandler {
-        schema: base.schema,
-        clock: base.clock,
-        keys: b.keys,
-        verifier: b.verifier,
-        sessions: Arc::new(b.store.clone()),
-        rate: Arc::new(b.store),
-        risk: risk_scorer(&cfg.risk)?,
-        strategy: b.strategy,
-        cors: cfg.browser.cors,
-        settings: cfg.settings,
-    })
+pub async fn refresh() -> Result<RefreshHandler, InitError> {
+    cold_start().await
 }
 
 /// Builds the validate-session function from the environment.
-pub async fn validate(env: &(impl EnvSource + ?Sized)) -> Result<ValidateHandler, InitError> {
-    validate_with(env, lambda_sdk_config(env).await?).await
+pub async fn validate() -> Result<ValidateHandler, InitError> {
+    cold_start().await
 }
 
-/// Builds the validate-session function from `env` with the given AWS configuration.
-pub async fn validate_with(
-    env: &(impl EnvSource + ?Sized),
-    sdk: aws_config::SdkConfig,
-) -> Result<ValidateHandler, InitError> {
-    let cfg = ValidateConfig::from_env(env)?;
+impl ColdStart for InitiateHandler {
+    async fn build(env: &(impl EnvSource + ?Sized), sdk: SdkConfig) -> Result<Self, InitError> {
+        let cfg = InitiateConfig::from_env(env)?;
+        let (browser, ports, store) = browser_function(sdk, &cfg.browser).await?;
+        Ok(Self::new(browser, ports, store, cfg.settings)?)
+    }
+}
+
+/// refresh-token takes no `Idempotency-Key`: the table serves it sessions and rate counters.
+impl ColdStart for RefreshHandler {
+    async fn build(env: &(impl EnvSource + ?Sized), sdk: SdkConfig) -> Result<Self, InitError> {
+        let cfg = RefreshConfig::from_env(env)?;
+        let (browser, ports, _) = browser_function(sdk, &cfg.browser).await?;
+        Ok(Self::new(browser, ports, cfg.settings))
+    }
+}
+
+/// What initiate and refresh-token build alike: the caller's identity, the ports over the
+/// table (returned once more as the idempotency store initiate needs) and the strategy.
+async fn browser_function(
+    sdk: SdkConfig,
+    cfg: &BrowserConfig,
+) -> Result<(Browser, BrowserPorts, Arc<DynamoStore>), InitError> {
     let base = base(sdk)?;
-    let secrets = secrets(&base, cfg.secrets_ttl);
-    // Read the credential now: a missing secret fails the cold start, not the first call.
-    secrets.fields(&cfg.data_action_secret_id).await?;
-    let gateway: Option<Arc<dyn GenesysGateway>> = match &cfg.genesys {
-        Some(genesys) => {
-            let client = genesys_client(genesys, secrets.clone(), base.clock.clone())?;
-            warm_up_genesys(&client, genesys, cfg.settings.deadline).await;
-            Some(Arc::new(client))
-        }
-        None => None,
+    let parts = browser(&base, cfg).await?;
+    let store = Arc::new(parts.store);
+    let ports = BrowserPorts {
+        sessions: store.clone(),
+        rate: store.clone(),
+        risk: risk_scorer(&cfg.risk)?,
+        strategy: parts.strategy,
     };
-    let sessions = Arc::new(store(&base, &cfg.table));
-    Ok(ValidateHandler {
-        schema: base.schema,
-        clock: base.clock,
-        sessions,
-        gateway,
-        credential: DataActionCredential::new(secrets, cfg.data_action_secret_id),
-        settings: cfg.settings,
-    })
+    Ok((parts.browser, ports, store))
+}
+
+impl ColdStart for ValidateHandler {
+    async fn build(env: &(impl EnvSource + ?Sized), sdk: SdkConfig) -> Result<Self, InitError> {
+        let cfg = ValidateConfig::from_env(env)?;
+        let base = base(sdk)?;
+        let secrets = secrets(&base, cfg.secrets_ttl);
+        // Read the credential now: a missing secret fails the cold start, not the first call.
+        secrets.fields(&cfg.data_action_secret_id).await?;
+        let gateway: Option<Arc<dyn GenesysGateway>> = match &cfg.genesys {
+            Some(genesys) => {
+                let client = genesys_client(genesys, secrets.clone(), base.clock.clone())?;
+                warm_up_genesys(&client, genesys, cfg.settings.deadline).await;
+                Some(Arc::new(client))
+            }
+            None => None,
+        };
+        let ports = ValidatePorts {
+            sessions: Arc::new(store(&base, &cfg.table)),
+            gateway,
+            credential: DataActionCredential::new(secrets, cfg.data_action_secret_id),
+        };
+        Ok(ValidateHandler::new(
+            base.schema,
+            base.clock,
+            ports,
+            cfg.settings,
+        ))
+    }
 }

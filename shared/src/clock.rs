@@ -1,4 +1,5 @@
-//! Time as a port, so expiry can be tested without sleeping.
+//! Time as a port, so expiry can be tested without sleeping. At the bottom of the crate: the
+//! session verifier, the store adapters and the flows all read it (re-exported by `ports`).
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ pub trait Clock: Send + Sync + Debug {
     }
 }
 
-/// The system clock.
+/// The operating system's wall clock: what the functions run on.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -48,7 +49,7 @@ impl ManualClock {
         self.0.fetch_add(ms, Ordering::SeqCst);
     }
 
-    /// Sets the clock.
+    /// Sets the time to `ms` (Unix milliseconds), backwards too.
     pub fn set_ms(&self, ms: i64) {
         self.0.store(ms, Ordering::SeqCst);
     }

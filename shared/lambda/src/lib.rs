@@ -1,0 +1,13 @@
+//! The AWS Lambda side of the functions, so each function's `main` is only wiring:
+//!
+//! - [`bootstrap`]: the cold start in one call (configuration, AWS clients, secrets, the
+//!   handler), run once per container;
+//! - [`serve`] (in `entry`): the runtime glue that serves any `Handler`, for API Gateway HTTP API
+//!   events and the raw AWS Lambda data-action event alike.
+
+pub mod bootstrap;
+mod entry;
+
+pub use entry::{
+    Error, Invocation, handle_event, init_failed, init_telemetry, is_http_event, serve,
+};

@@ -1,0 +1,199 @@
+//! What initiate and refresh-token share: the identity provider, CORS, the strategy (with its
+//! Genesys connection and routing), the ticket rules and the risk rules. Genesys settings are
+//! also what validate-session's write-back reads.
+
+use jsonwebtoken::Algorithm;
+use url::Url;
+
+use super::reader::{Reader, invalid};
+use super::vars::{self, ALLOWED_ALGORITHMS, Variable};
+use super::{BrowserConfig, ConfigError, GenesysConfig, JwtConfig, RiskConfig, StrategyConfig};
+use crate::api::risk::{FailPolicy, RiskPolicy};
+use crate::api::strategy::StrategyKind;
+use crate::api::{BrowserSettings, RateLimit, TicketSettings};
+use crate::env::EnvSource;
+use crate::http::Cors;
+use crate::payload::{GenesysId, RoutingTarget, SkillRequirement};
+use crate::session::DEFAULT_ALGORITHMS;
+
+/// A browser-facing function's configuration: the shared part and its rules, its rate limit
+/// read from `rate`.
+pub(super) fn function<E: EnvSource + ?Sized>(
+    r: &Reader<'_, E>,
+    rate: &Variable,
+    defaults: BrowserSettings,
+) -> Result<(BrowserConfig, BrowserSettings), ConfigError> {
+    let browser = browser(r)?;
+    let settings = BrowserSettings {
+        ticket: browser.ticket,
+        rate: RateLimit {
+            per_window: r.count(rate)?,
+            ..defaults.rate
+        },
+        risk: browser.risk.policy,
+        genesys_deadline: browser.strategy.deadline(),
+    };
+    Ok((browser, settings))
+}
+
+fn browser<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<BrowserConfig, ConfigError> {
+    Ok(BrowserConfig {
+        table: r.required(&vars::SESSION_TABLE)?,
+        session_key_secret_id: r.required(&vars::SESSION_KEY_SECRET_ID)?,
+        cors: cors(r)?,
+        jwt: jwt(r)?,
+        strategy: strategy(r)?,
+        ticket: ticket(r)?,
+        risk: risk(r)?,
+        secrets_ttl: r.secs(&vars::SECRETS_CACHE_TTL_SECS)?,
+    })
+}
+
+fn algorithms<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<Vec<Algorithm>, ConfigError> {
+    let var = &vars::JWT_ALGORITHMS;
+    let Some(value) = r.optional(var) else {
+        return Ok(DEFAULT_ALGORITHMS.to_vec());
+    };
+    let mut out = Vec::new();
+    for name in value.split(',').map(str::trim) {
+        // Only the allowed names, so `none` and HS* cannot be named even if the JWT library
+        // knows them.
+        if !ALLOWED_ALGORITHMS.contains(&name) {
+            return Err(invalid(var, &value));
+        }
+        let alg: Algorithm = name.parse().map_err(|_| invalid(var, &value))?;
+        if !out.contains(&alg) {
+            out.push(alg);
+        }
+    }
+    Ok(out)
+}
+
+fn jwt<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<JwtConfig, ConfigError> {
+    let jwks = r.required(&vars::JWKS_URL)?;
+    Ok(JwtConfig {
+        jwks_url: r.url(&vars::JWKS_URL, &jwks)?,
+        issuer: r.required(&vars::JWT_ISSUER)?,
+        audience: r.required(&vars::JWT_AUDIENCE)?,
+        algorithms: algorithms(r)?,
+        leeway_secs: r.secs(&vars::JWT_LEEWAY_SECS)?.as_secs(),
+    })
+}
+
+fn cors<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<Cors, ConfigError> {
+    let var = &vars::ALLOWED_ORIGINS;
+    let value = r.required(var)?;
+    let mut origins = Vec::new();
+    for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let url = Url::parse(origin).map_err(|_| invalid(var, &value))?;
+        let serialized = url.origin().ascii_serialization();
+        // An origin is scheme://host[:port] exactly: no path, no wildcard.
+        if origin.contains('*')
+            || serialized != origin.trim_end_matches('/')
+            || !matches!(url.scheme(), "https" | "http")
+        {
+            return Err(invalid(var, &value));
+        }
+        origins.push(serialized);
+    }
+    if origins.is_empty() {
+        return Err(invalid(var, &value));
+    }
+    Ok(Cors::new(origins))
+}
+
+/// The Genesys connection (initiation-api, and validate-session's write-back).
+pub(super) fn genesys<E: EnvSource + ?Sized>(
+    r: &Reader<'_, E>,
+) -> Result<GenesysConfig, ConfigError> {
+    let api_base_url = r.optional_url(&vars::GENESYS_API_BASE_URL)?;
+    let login_base_url = r.optional_url(&vars::GENESYS_LOGIN_BASE_URL)?;
+    let region = r.optional(&vars::GENESYS_REGION);
+    if region.is_none() && (api_base_url.is_none() || login_base_url.is_none()) {
+        return Err(ConfigError::Missing {
+            variable: vars::GENESYS_REGION.name,
+            accepted: vars::GENESYS_REGION.accepts(),
+        });
+    }
+    Ok(GenesysConfig {
+        region,
+        api_base_url,
+        login_base_url,
+        credentials_secret_id: r.required(&vars::GENESYS_CREDENTIALS_SECRET_ID)?,
+        warm_up: r.flag(&vars::GENESYS_WARM_UP)?,
+    })
+}
+
+fn target<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<RoutingTarget, ConfigError> {
+    let id = |var: &'static vars::Variable| -> Result<GenesysId, ConfigError> {
+        let v = r.required(var)?;
+        GenesysId::parse(&v, var.name).map_err(|_| invalid(var, &v))
+    };
+    let widget_id = id(&vars::GENESYS_WIDGET_ID)?;
+    let queue_id = id(&vars::GENESYS_QUEUE_ID)?;
+    let mut skills = Vec::new();
+    if let Some(value) = r.optional(&vars::GENESYS_SKILLS) {
+        for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let bad = || invalid(&vars::GENESYS_SKILLS, &value);
+            let (skill, level) = item.rsplit_once(':').ok_or_else(bad)?;
+            let skill = GenesysId::parse(skill.trim(), "skillId").map_err(|_| bad())?;
+            let level = level.trim().parse::<i64>().map_err(|_| bad())?;
+            skills.push(SkillRequirement::new(skill, level).map_err(|_| bad())?);
+        }
+    }
+    Ok(RoutingTarget {
+        widget_id,
+        queue_id,
+        skills,
+    })
+}
+
+fn strategy<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<StrategyConfig, ConfigError> {
+    let var = &vars::INITIATION_STRATEGY;
+    let name = r.choice(var)?;
+    match StrategyKind::parse(name) {
+        Some(StrategyKind::Messenger) => Ok(StrategyConfig::Messenger),
+        Some(StrategyKind::InitiationApi) => Ok(StrategyConfig::InitiationApi {
+            genesys: genesys(r)?,
+            target: target(r)?,
+            deadline: r.millis(&vars::GENESYS_DEADLINE_MS)?,
+        }),
+        None => Err(invalid(var, name)),
+    }
+}
+
+fn ticket<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<TicketSettings, ConfigError> {
+    Ok(TicketSettings {
+        ttl_secs: r.integer(&vars::TICKET_TTL_SECS)?,
+        max_age_secs: r.integer(&vars::SESSION_MAX_AGE_SECS)?,
+        max_refreshes: r.count(&vars::MAX_REFRESHES)?,
+        ..TicketSettings::default()
+    })
+}
+
+/// The risk thresholds (also validate-session's), and for the browser functions the scorer.
+fn risk_policy<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<RiskPolicy, ConfigError> {
+    let var = &vars::RISK_FAIL_POLICY;
+    let on_failure = match r.optional(var) {
+        None => FailPolicy::default(),
+        Some(v) if v == "closed" => FailPolicy::Closed,
+        Some(v) => match v.strip_prefix("open:").map(str::parse::<i64>) {
+            Some(Ok(score)) if (0..=100).contains(&score) => FailPolicy::Open {
+                assumed_score: score,
+            },
+            _ => return Err(invalid(var, &v)),
+        },
+    };
+    Ok(RiskPolicy {
+        refuse_at: r.integer(&vars::RISK_REFUSE_AT)?,
+        on_failure,
+    })
+}
+
+fn risk<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<RiskConfig, ConfigError> {
+    Ok(RiskConfig {
+        policy: risk_policy(r)?,
+        scorer_url: r.optional_url(&vars::RISK_SCORER_URL)?,
+        deadline: r.millis(&vars::RISK_DEADLINE_MS)?,
+    })
+}

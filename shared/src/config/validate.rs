@@ -1,0 +1,31 @@
+//! validate-session's configuration.
+
+use super::reader::Reader;
+use super::{ConfigError, ValidateConfig, browser, vars};
+use crate::api::ValidateSettings;
+use crate::env::EnvSource;
+
+impl ValidateConfig {
+    /// Loads and checks every variable validate-session reads.
+    pub fn from_env(env: &(impl EnvSource + ?Sized)) -> Result<Self, ConfigError> {
+        let r = Reader { env };
+        let write_back = r.flag(&vars::PARTICIPANT_WRITE_BACK)?;
+        let settings = ValidateSettings {
+            deadline: r.millis(&vars::VALIDATION_DEADLINE_MS)?,
+            write_back,
+            risk_refuse_at: r.integer(&vars::RISK_REFUSE_AT)?,
+            ..ValidateSettings::default()
+        };
+        Ok(Self {
+            table: r.required(&vars::SESSION_TABLE)?,
+            data_action_secret_id: r.required(&vars::DATA_ACTION_SECRET_ID)?,
+            genesys: if write_back {
+                Some(browser::genesys(&r)?)
+            } else {
+                None
+            },
+            settings,
+            secrets_ttl: r.secs(&vars::SECRETS_CACHE_TTL_SECS)?,
+        })
+    }
+}
