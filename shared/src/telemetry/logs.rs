@@ -1,5 +1,5 @@
-//! Logging: JSON lines for CloudWatch (one object per event, the request id from the entry
-//! point's span on every line), or compact text for the local stack.
+//! Logs: JSON lines for CloudWatch (one object per event, the request id from the entry point's
+//! span on every line), or compact text for the local stack.
 //!
 //! What is never logged: tokens (session JWT, bearer, Genesys), secrets, the session hash or the
 //! random id behind it, the raw subject (only its keyed hash), order ids or other attribute
