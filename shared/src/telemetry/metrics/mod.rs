@@ -9,6 +9,14 @@
 //! The SAM template's dashboard and alarms name these metrics; `tests/infra` holds them to this
 //! list, dimension names and values included.
 
+pub mod emf;
+mod emit;
+
+pub use emit::{
+    Emitter, InstallError, MetricsSettings, SettingsError, cold_start, genesys_call, initiation,
+    install, validation, validation_duration, write_back,
+};
+
 /// Namespace used when `METRICS_NAMESPACE` is not set (also the template's default).
 pub const DEFAULT_NAMESPACE: &str = "SecureInitiation";
 
@@ -141,6 +149,96 @@ pub const DIMENSIONS: &[Dimension] = &[
     CALL_OUTCOME,
     WRITE_BACK_OUTCOME,
 ];
+
+/// Labels the code emits, one enum per dimension, so a call site cannot spell a value the
+/// catalogue does not list (the tests hold each `ALL` to its dimension's values).
+macro_rules! label {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$vdoc])* $variant),+ }
+
+        impl $name {
+            /// Every value, in the catalogue's order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The dimension value.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+    };
+}
+
+label!(
+    /// The function emitting a metric.
+    Function {
+        /// POST /v1/initiations.
+        Initiate => "initiate",
+        /// POST /v1/initiations/refresh.
+        RefreshToken => "refresh-token",
+        /// The validate-session data action.
+        ValidateSession => "validate-session",
+    }
+);
+
+label!(
+    /// How Architect called validate-session.
+    EntryPoint {
+        /// Through API Gateway (Web Services data action).
+        WebServices => "web-services",
+        /// Invoked directly (AWS Lambda data action).
+        LambdaDataAction => "lambda-data-action",
+    }
+);
+
+label!(
+    /// How an initiation or a refresh ended.
+    InitiationOutcome {
+        /// 201, fresh.
+        Issued => "issued",
+        /// 201 replayed from an `Idempotency-Key`.
+        IdempotentReplay => "idempotent-replay",
+        /// 403 by the rules.
+        Refused => "refused",
+        /// 429.
+        RateLimited => "rate-limited",
+        /// 4xx before any rule ran.
+        Rejected => "rejected",
+        /// 502/504 from Genesys.
+        UpstreamError => "upstream-error",
+        /// 503.
+        Unavailable => "unavailable",
+    }
+);
+
+label!(
+    /// A Genesys Cloud API call.
+    Operation {
+        /// The OAuth token.
+        Token => "token",
+        /// The initiation endpoint.
+        CreateConversation => "create-conversation",
+        /// The participant-attributes PATCH.
+        UpdateParticipantAttributes => "update-participant-attributes",
+    }
+);
+
+label!(
+    /// How one Genesys call ended, its retries included.
+    CallOutcome {
+        /// Answered.
+        Ok => "ok",
+        /// 429 until the deadline.
+        Throttled => "throttled",
+        /// 503 or unreachable.
+        Unavailable => "unavailable",
+        /// Refused or malformed.
+        Refused => "refused",
+        /// Out of time, or outcome unknown.
+        Timeout => "timeout",
+    }
+);
 
 /// One metric: its name, unit, dimension set and meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,6 +442,27 @@ mod tests {
         assert_eq!(
             STRATEGY.values,
             [StrategyKind::Messenger, StrategyKind::InitiationApi].map(StrategyKind::as_str)
+        );
+    }
+
+    #[test]
+    fn every_label_enum_spells_exactly_its_dimension_s_values() {
+        fn spelled<T: Copy>(all: &[T], as_str: fn(T) -> &'static str) -> Vec<&'static str> {
+            all.iter().map(|v| as_str(*v)).collect()
+        }
+        assert_eq!(spelled(Function::ALL, Function::as_str), FUNCTION.values);
+        assert_eq!(
+            spelled(EntryPoint::ALL, EntryPoint::as_str),
+            ENTRY_POINT.values
+        );
+        assert_eq!(
+            spelled(InitiationOutcome::ALL, InitiationOutcome::as_str),
+            INITIATION_OUTCOME.values
+        );
+        assert_eq!(spelled(Operation::ALL, Operation::as_str), OPERATION.values);
+        assert_eq!(
+            spelled(CallOutcome::ALL, CallOutcome::as_str),
+            CALL_OUTCOME.values
         );
     }
 
