@@ -85,7 +85,10 @@ fn dashboard_metrics(d: &Value) -> Vec<(String, Named)> {
             if parts.is_empty() {
                 continue; // an expression
             }
-            assert!(parts.len() >= 2 && parts.len() % 2 == 0, "{title}: {m}");
+            assert!(
+                parts.len() >= 2 && parts.len().is_multiple_of(2),
+                "{title}: {m}"
+            );
             let dimensions = parts[2..]
                 .chunks(2)
                 .map(|c| (c[0].to_owned(), c[1].to_owned()))
