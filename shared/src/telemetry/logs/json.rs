@@ -4,7 +4,8 @@
 //! <the process's static fields>}`. Span fields carry what one invocation shares (request ids,
 //! `cold_start`, the trace id); static fields what the process shares (function name and
 //! version). Both are written after the event's own fields, so an event can never overwrite
-//! them (a field named `request_id` in a message cannot pose as the request's).
+//! them (a field named `request_id` in a message cannot pose as the request's), and an outer
+//! span's field wins over an inner span's of the same name.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -101,13 +102,19 @@ where
             line.insert("message".to_owned(), message);
         }
         line.extend(fields);
+        // The outermost span wins a name: the invocation's `request_id` is not replaced by the
+        // AWS SDK's span field of the same name around one of its calls.
+        let mut spans = Map::new();
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope.from_root() {
                 if let Some(SpanFields(fields)) = span.extensions().get::<SpanFields>() {
-                    line.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    for (k, v) in fields {
+                        spans.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
                 }
             }
         }
+        line.extend(spans);
         line.extend(self.statics.iter().map(|(k, v)| (k.clone(), v.clone())));
         let Ok(mut bytes) = serde_json::to_vec(&line) else {
             return;

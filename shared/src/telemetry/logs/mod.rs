@@ -176,12 +176,19 @@ mod tests {
             );
             let _entered = span.enter();
             tracing::info!(reason = "replayed", "session not valid");
+            // A library's span with a field of the same name (the AWS SDK's `request_id`).
+            tracing::info_span!("sdk", request_id = "aws-request").in_scope(|| {
+                tracing::info!("inner");
+            });
             // An event cannot pose as the request: the span's field is written last.
             tracing::warn!(request_id = "forged", function_name = "forged", "hostile");
             tracing::debug!("below the level");
         });
         let lines = lines(&buffer);
-        assert_eq!(lines.len(), 2);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1]["message"], "inner");
+        assert_eq!(lines[1]["request_id"], "api-gw-1");
+        let lines = [lines[0].clone(), lines[2].clone()];
         let first = &lines[0];
         assert_eq!(first["message"], "session not valid");
         assert_eq!(first["level"], "INFO");
