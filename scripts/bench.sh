@@ -13,10 +13,8 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
-if ! (command -v moto_server && python3 -c 'import flask, moto.server') >/dev/null 2>&1; then
-  log "installing moto[server]"
-  python3 -m pip install --quiet --disable-pip-version-check "moto[server]"
-fi
+source scripts/python-tools.sh
+python_tools # moto[server], pinned in scripts/requirements.txt
 
 profile=release
 for arg in "$@"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the three Lambda functions for arm64 (provided.al2023) with cargo lambda and prints
-# the size of each `bootstrap`. Not part of scripts/test.sh: a clean release build (fat LTO)
-# takes several minutes on two cores. `sam build -t infra/template.yaml` runs the same build.
+# the size of each `bootstrap`. Not part of CI: from an empty cache it took 13 min 39 s on the
+# 2-core CI machine, which the CI budget cannot hold (README, "1. Build").
+# `sam build -t infra/template.yaml` runs the same build.
 #
 # Usage: bash scripts/build-lambda.sh        (CARGO_TARGET_DIR is honoured; default target/)
 set -euo pipefail
@@ -9,11 +10,10 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*"; }
 
-# cargo-lambda from PyPI ships a prebuilt binary and pulls in `ziglang` as its cross linker.
-if ! cargo lambda --version >/dev/null 2>&1; then
-  log "installing cargo-lambda"
-  python3 -m pip install --quiet --disable-pip-version-check cargo-lambda
-fi
+# cargo-lambda's Python package ships its prebuilt binary; zig (the `ziglang` package) is its
+# cross linker. Both are pinned in scripts/requirements.txt.
+source scripts/python-tools.sh
+python_tools
 if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
   log "adding the aarch64-unknown-linux-gnu target"
   rustup target add aarch64-unknown-linux-gnu

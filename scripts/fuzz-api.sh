@@ -5,7 +5,7 @@
 #
 # usage: bash scripts/fuzz-api.sh [examples per operation]     (default 1000)
 #
-# Installs schemathesis 4 when missing. Starts the `local` binary on a free loopback port and
+# Installs schemathesis (scripts/requirements.txt) when missing. Starts the `local` binary on a free loopback port and
 # stops it afterwards. Credentials come from scripts/fuzz_api_hooks.py. One worker: with
 # several, CPython 3.11's `ast.parse` (used by Hypothesis to describe strategies) can fail
 # with "AST constructor recursion depth mismatch" when two threads run it at once.
@@ -17,10 +17,8 @@ examples="${1:-1000}"
 spec=infra/openapi.yaml
 [[ -f "$spec" ]] || { echo "no $spec: nothing to fuzz" >&2; exit 1; }
 
-if ! st --version 2>/dev/null | grep -qE ' 4\.'; then
-  echo "installing schemathesis"
-  python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4.32,<5'
-fi
+source scripts/python-tools.sh
+python_tools # schemathesis, pinned in scripts/requirements.txt
 
 cargo build --quiet -p local
 bin="${CARGO_TARGET_DIR:-target}/debug/local"

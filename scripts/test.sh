@@ -5,15 +5,10 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*"; }
 
-ensure_pip() {
-  # ensure_pip <import-or-command check> <pip spec>
-  if ! eval "$1" >/dev/null 2>&1; then
-    log "installing $2"
-    python3 -m pip install --quiet --disable-pip-version-check "$2"
-  fi
-}
-
-ensure_pip "command -v moto_server && python3 -c 'import flask, moto.server'" "moto[server]"
+# moto, the infrastructure linters, schemathesis, cargo-lambda: the versions in
+# scripts/requirements.txt.
+source scripts/python-tools.sh
+python_tools
 if ! cargo nextest --version >/dev/null 2>&1; then
   log "installing cargo-nextest"
   cargo install --locked cargo-nextest

@@ -1,55 +1,21 @@
 //! infra/template.yaml against the code: one function resource per function crate, exactly the
 //! environment each function's configuration reads (with defaults it accepts), least-privilege
-//! IAM, the Genesys trust policy, the table and secrets the adapters expect.
+//! IAM, the Genesys trust policy, the table and secrets the adapters expect. What the functions
+//! share sits in `Globals`; every check here sees a function as SAM deploys it, Globals merged.
+//! The dashboard and alarms are checked against the metric catalogue in `monitoring.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{read, root, yaml_file};
+use common::read;
+use common::template::{env, function, function_crates, of_type, properties, resources, template};
 use genesys_as_code::generate::data_actions::DATA_ACTION_TIMEOUT_SECS;
 use secure_initiation::adapters::StaticSecrets;
 use secure_initiation::adapters::dynamodb::{PARTITION_KEY, TTL_ATTRIBUTE};
 use secure_initiation::config::{Function, InitiateConfig, RefreshConfig, ValidateConfig, vars};
 use serde_json::{Value, json};
-
-fn template() -> Value {
-    yaml_file("infra/template.yaml")
-}
-
-fn resources(t: &Value) -> &serde_json::Map<String, Value> {
-    t["Resources"].as_object().unwrap()
-}
-
-fn of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a String, &'a Value)> {
-    resources(t)
-        .iter()
-        .filter(|(_, r)| r["Type"] == ty)
-        .collect()
-}
-
-/// Function crates: directories under functions/ with a `src/main.rs`, except `local` (the
-/// development server, never deployed).
-fn function_crates() -> BTreeSet<String> {
-    std::fs::read_dir(root().join("functions"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("src/main.rs").exists())
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .filter(|name| name != "local")
-        .collect()
-}
-
-/// The function resource built from `crate_name`.
-fn function<'a>(t: &'a Value, crate_name: &str) -> (&'a String, &'a Value) {
-    let mut found: Vec<_> = of_type(t, "AWS::Serverless::Function")
-        .into_iter()
-        .filter(|(_, f)| f["Properties"]["CodeUri"] == format!("../functions/{crate_name}"))
-        .collect();
-    assert_eq!(found.len(), 1, "one function resource for `{crate_name}`");
-    found.remove(0)
-}
 
 fn variables_read_by(crate_name: &str) -> Vec<&'static str> {
     let Some(function) = Function::ALL
@@ -59,12 +25,6 @@ fn variables_read_by(crate_name: &str) -> Vec<&'static str> {
         panic!("no configuration for function crate `{crate_name}`: add it to config::Function")
     };
     vars::read_by(function).map(|v| v.name).collect()
-}
-
-fn env(f: &Value) -> &serde_json::Map<String, Value> {
-    f["Properties"]["Environment"]["Variables"]
-        .as_object()
-        .unwrap()
 }
 
 #[test]
@@ -98,10 +58,13 @@ fn every_function_crate_has_exactly_one_function_resource_and_vice_versa() {
             f["Metadata"]["BuildProperties"]["Binary"], crate_name,
             "{name}"
         );
-        let p = &f["Properties"];
+        let p = &properties(&t, f);
         assert_eq!(p["Runtime"], "provided.al2023", "{name}");
         assert_eq!(p["Architectures"], json!(["arm64"]), "{name}");
         assert_eq!(p["Handler"], "bootstrap", "{name}");
+        assert_eq!(p["Tracing"], "Active", "{name}");
+        assert_eq!(p["AutoPublishAlias"], "live", "{name}");
+        assert_eq!(p["LoggingConfig"]["LogFormat"], "JSON", "{name}");
         assert!(
             p.get("Policies").is_none(),
             "{name}: permissions live in its own role"
@@ -119,7 +82,8 @@ fn each_function_gets_exactly_the_variables_its_configuration_reads() {
     let t = template();
     for crate_name in function_crates() {
         let (_, f) = function(&t, &crate_name);
-        let set: BTreeSet<&str> = env(f).keys().map(String::as_str).collect();
+        let env = env(&t, f);
+        let set: BTreeSet<&str> = env.keys().map(String::as_str).collect();
         let read: BTreeSet<&str> = variables_read_by(&crate_name).iter().copied().collect();
         assert_eq!(set, read, "{crate_name}");
     }
@@ -144,7 +108,7 @@ fn deployed_env(
     ]);
     let params = t["Parameters"].as_object().unwrap();
     let (_, f) = function(t, crate_name);
-    env(f)
+    env(t, f)
         .iter()
         .map(|(var, value)| {
             let name = value["Ref"]
@@ -211,7 +175,7 @@ fn every_value_a_parameter_allows_is_accepted_by_the_configuration() {
     let params = t["Parameters"].as_object().unwrap();
     for crate_name in function_crates() {
         let (_, f) = function(&t, &crate_name);
-        for (var, value) in env(f) {
+        for (var, value) in &env(&t, f) {
             let Some(name) = value["Ref"].as_str() else {
                 continue;
             };
@@ -310,8 +274,24 @@ fn every_iam_statement_names_specific_actions_and_resources() {
                 assert!(action.contains(':'), "{name}: {action}");
             }
             for resource in as_list(&s["Resource"]) {
+                if resource == "*" {
+                    // The one deliberate exception: X-Ray's write actions take no resource
+                    // (IAM has no ARN for a trace segment), so `*` is their only form.
+                    let actions: BTreeSet<String> = as_list(&s["Action"])
+                        .iter()
+                        .map(|a| a.as_str().unwrap().to_owned())
+                        .collect();
+                    assert_eq!(
+                        actions,
+                        XRAY_ACTIONS.map(str::to_owned).into(),
+                        "{name}: `*` only for X-Ray's write actions"
+                    );
+                    continue;
+                }
+                // `!Ref F.Alias` is SAM's name for the `live` alias of function F.
                 let target = resource["Ref"]
                     .as_str()
+                    .map(|r| r.strip_suffix(".Alias").unwrap_or(r))
                     .or_else(|| {
                         resource["Fn::GetAtt"]
                             .as_str()
@@ -324,6 +304,37 @@ fn every_iam_statement_names_specific_actions_and_resources() {
             }
         }
     }
+}
+
+/// What `Tracing: Active` needs in a function's role; neither action takes a resource.
+const XRAY_ACTIONS: [&str; 2] = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+
+#[test]
+fn each_traced_function_may_write_only_its_trace_segments_to_x_ray() {
+    let t = template();
+    for crate_name in function_crates() {
+        let (name, f) = function(&t, &crate_name);
+        assert_eq!(properties(&t, f)["Tracing"], "Active", "{name}");
+        let xray: Vec<Value> = statements(role_of(&t, f))
+            .into_iter()
+            .filter(|s| {
+                as_list(&s["Action"])
+                    .iter()
+                    .any(|a| a.as_str().unwrap().starts_with("xray:"))
+            })
+            .collect();
+        assert_eq!(xray.len(), 1, "{name}: one X-Ray statement");
+        assert_eq!(as_list(&xray[0]["Action"]), XRAY_ACTIONS.map(Value::from));
+        assert_eq!(xray[0]["Resource"], "*");
+        assert!(xray[0].get("Condition").is_none());
+    }
+    // The role Genesys assumes runs no code: it gets no X-Ray action.
+    let genesys = statements(&t["Resources"]["GenesysDataActionRole"]);
+    assert!(
+        genesys
+            .iter()
+            .all(|s| as_list(&s["Action"]) == vec![json!("lambda:InvokeFunction")])
+    );
 }
 
 /// Actions of a role on a resource, from every statement.
@@ -397,7 +408,7 @@ fn each_function_may_read_exactly_the_secrets_its_variables_name() {
     for crate_name in function_crates() {
         let (_, f) = function(&t, &crate_name);
         let role = role_of(&t, f);
-        let named: BTreeSet<String> = env(f)
+        let named: BTreeSet<String> = env(&t, f)
             .iter()
             .filter(|(k, _)| k.ends_with("_SECRET_ID"))
             .map(|(_, v)| v["Ref"].as_str().unwrap().to_owned())
@@ -423,9 +434,8 @@ fn each_function_writes_only_to_its_own_log_group_which_has_a_retention() {
     let t = template();
     for crate_name in function_crates() {
         let (name, f) = function(&t, &crate_name);
-        let group = f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
-            .as_str()
-            .unwrap();
+        let logging = &properties(&t, f)["LoggingConfig"];
+        let group = logging["LogGroup"]["Ref"].as_str().unwrap();
         assert!(
             t["Resources"][group]["Properties"]["RetentionInDays"].is_object(),
             "{name}"
@@ -470,9 +480,14 @@ fn the_data_action_role_trusts_only_genesys_with_the_org_id_and_may_only_invoke_
         as_list(&statements[0]["Action"]),
         vec![json!("lambda:InvokeFunction")]
     );
+    // The `live` alias: the version deployed last, with its provisioned concurrency.
     assert_eq!(
         statements[0]["Resource"],
-        json!({"Fn::GetAtt": "ValidateSessionFunction.Arn"})
+        json!({"Ref": "ValidateSessionFunction.Alias"})
+    );
+    assert_eq!(
+        t["Outputs"]["ValidateSessionFunctionArn"]["Value"],
+        json!({"Ref": "ValidateSessionFunction.Alias"})
     );
     assert_eq!(
         function(&t, "validate-session").0,

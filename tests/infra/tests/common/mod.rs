@@ -124,3 +124,80 @@ pub fn assert_valid(schema: &Value, instance: &Value, what: &str) {
         "{what} does not match its schema: {errors:?}\ninstance: {instance:#}"
     );
 }
+
+/// The SAM template and what SAM makes of its functions.
+pub mod template {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::{root, yaml_file};
+
+    pub fn template() -> Value {
+        yaml_file("infra/template.yaml")
+    }
+
+    pub fn resources(t: &Value) -> &serde_json::Map<String, Value> {
+        t["Resources"].as_object().unwrap()
+    }
+
+    pub fn of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a String, &'a Value)> {
+        resources(t)
+            .iter()
+            .filter(|(_, r)| r["Type"] == ty)
+            .collect()
+    }
+
+    /// Function crates: directories under functions/ with a `src/main.rs`, except `local` (the
+    /// development server, never deployed).
+    pub fn function_crates() -> BTreeSet<String> {
+        std::fs::read_dir(root().join("functions"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.join("src/main.rs").exists())
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .filter(|name| name != "local")
+            .collect()
+    }
+
+    /// The function resource built from `crate_name`.
+    pub fn function<'a>(t: &'a Value, crate_name: &str) -> (&'a String, &'a Value) {
+        let mut found: Vec<_> = of_type(t, "AWS::Serverless::Function")
+            .into_iter()
+            .filter(|(_, f)| f["Properties"]["CodeUri"] == format!("../functions/{crate_name}"))
+            .collect();
+        assert_eq!(found.len(), 1, "one function resource for `{crate_name}`");
+        found.remove(0)
+    }
+
+    /// A function's properties as SAM deploys them: `Globals.Function` under the function's own,
+    /// maps merged key by key (SAM's rule for `Environment.Variables` and `LoggingConfig`).
+    pub fn properties(t: &Value, f: &Value) -> Value {
+        merge(&t["Globals"]["Function"], &f["Properties"])
+    }
+
+    fn merge(global: &Value, local: &Value) -> Value {
+        match (global, local) {
+            (Value::Object(g), Value::Object(l)) => {
+                let mut out = g.clone();
+                for (k, v) in l {
+                    let merged = match g.get(k) {
+                        Some(gv) => merge(gv, v),
+                        None => v.clone(),
+                    };
+                    out.insert(k.clone(), merged);
+                }
+                Value::Object(out)
+            }
+            (_, Value::Null) => global.clone(),
+            (_, l) => l.clone(),
+        }
+    }
+
+    pub fn env(t: &Value, f: &Value) -> serde_json::Map<String, Value> {
+        properties(t, f)["Environment"]["Variables"]
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+}
