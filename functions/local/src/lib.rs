@@ -7,6 +7,7 @@
 //! Tests start it in-process with [`spawn`] and talk to it over real HTTP.
 
 mod architect;
+pub mod cli;
 mod demo;
 mod routes;
 mod wiring;
