@@ -163,6 +163,27 @@ fn read_metric(
     dimensions: &BTreeMap<String, String>,
     extra: &[(String, String)],
 ) -> Result<DataPoint, EmfError> {
+    let (name, unit) = read_definition(definition)?;
+    let values = read_values(root, name)?;
+    let entry = metric(name).ok_or_else(|| catalogue(format!("unknown metric `{name}`")))?;
+    if unit != entry.unit.as_str() {
+        return Err(catalogue(format!(
+            "`{name}` in {unit}, catalogued in {}",
+            entry.unit.as_str()
+        )));
+    }
+    check_dimensions(entry, dimensions, extra)?;
+    check_values(entry, &values)?;
+    Ok(DataPoint {
+        namespace: namespace.to_owned(),
+        metric: entry,
+        dimensions: dimensions.clone(),
+        values,
+    })
+}
+
+/// A metric definition's name and unit, as the EMF specification allows them.
+fn read_definition(definition: &Value) -> Result<(&str, &str), EmfError> {
     let name = definition["Name"]
         .as_str()
         .filter(|n| !n.is_empty() && n.len() <= 1024)
@@ -180,28 +201,33 @@ fn read_metric(
     {
         return Err(spec(format!("`{name}` has StorageResolution {r}")));
     }
-    let values = match root.get(name) {
-        Some(Value::Number(n)) => vec![n.as_f64().unwrap_or(f64::NAN)],
+    Ok((name, unit))
+}
+
+/// The number, or array of numbers, the root holds under the metric's name.
+fn read_values(root: &Map<String, Value>, name: &str) -> Result<Vec<f64>, EmfError> {
+    match root.get(name) {
+        Some(Value::Number(n)) => Ok(vec![n.as_f64().unwrap_or(f64::NAN)]),
         Some(Value::Array(items)) if !items.is_empty() && items.len() <= 100 => items
             .iter()
             .map(|v| {
                 v.as_f64()
                     .ok_or_else(|| spec(format!("`{name}` holds a non-number")))
             })
-            .collect::<Result<_, _>>()?,
-        _ => {
-            return Err(spec(format!(
-                "`{name}` has no number (or array of 1 to 100 numbers) at the root"
-            )));
-        }
-    };
-    let entry = metric(name).ok_or_else(|| catalogue(format!("unknown metric `{name}`")))?;
-    if unit != entry.unit.as_str() {
-        return Err(catalogue(format!(
-            "`{name}` in {unit}, catalogued in {}",
-            entry.unit.as_str()
-        )));
+            .collect(),
+        _ => Err(spec(format!(
+            "`{name}` has no number (or array of 1 to 100 numbers) at the root"
+        ))),
     }
+}
+
+/// The dimension set is exactly the catalogued one plus the static ones, with catalogued values.
+fn check_dimensions(
+    entry: &'static Metric,
+    dimensions: &BTreeMap<String, String>,
+    extra: &[(String, String)],
+) -> Result<(), EmfError> {
+    let name = entry.name;
     let mut expected: Vec<&str> = entry.dimensions.iter().map(|d| d.name).collect();
     expected.extend(extra.iter().map(|(n, _)| n.as_str()));
     expected.sort_unstable();
@@ -227,24 +253,25 @@ fn read_metric(
             )));
         }
     }
-    for v in &values {
+    Ok(())
+}
+
+/// Counts are whole and non-negative; durations non-negative.
+fn check_values(entry: &'static Metric, values: &[f64]) -> Result<(), EmfError> {
+    for v in values {
         let fits = match entry.unit {
             Unit::Count => v.is_finite() && *v >= 0.0 && v.fract() == 0.0,
             Unit::Milliseconds => v.is_finite() && *v >= 0.0,
         };
         if !fits {
             return Err(catalogue(format!(
-                "`{name}` = {v} is not a {}",
+                "`{}` = {v} is not a {}",
+                entry.name,
                 entry.unit.as_str()
             )));
         }
     }
-    Ok(DataPoint {
-        namespace: namespace.to_owned(),
-        metric: entry,
-        dimensions: dimensions.clone(),
-        values,
-    })
+    Ok(())
 }
 
 /// Running totals per metric series: the sum of counts, or the number and largest of the
