@@ -12,12 +12,13 @@ const LAYERS: &[&[&str]] = &[
     &["env", "clock"],
     &["tls", "attributes"],
     &["payload", "session"],
+    &["telemetry"],
     &["request", "ports"],
     &["tickets", "genesys", "adapters"],
     &["http"],
     &["idempotency"],
     &["api"],
-    &["config", "telemetry"],
+    &["config"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

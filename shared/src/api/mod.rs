@@ -59,6 +59,16 @@ impl Function {
         }
     }
 
+    /// Its `Function` metric dimension.
+    pub fn label(self) -> crate::telemetry::metrics::Function {
+        use crate::telemetry::metrics::Function as Label;
+        match self {
+            Self::Initiate => Label::Initiate,
+            Self::Refresh => Label::RefreshToken,
+            Self::Validate => Label::ValidateSession,
+        }
+    }
+
     /// The short name in its logs' `route` and its span (`initiate`, `refresh`, `validate`).
     pub fn log_name(self) -> &'static str {
         match self {

@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use crate::attributes::AttributeSet;
 use crate::payload::{GenesysId, InitialMessage, InitiationBody, RoutingTarget};
 use crate::ports::{CreatedConversation, GatewayError, GenesysGateway};
+use crate::telemetry::metrics;
 
 /// Budget of the strategy's Genesys calls unless configured (milliseconds).
 pub const DEFAULT_GENESYS_DEADLINE_MS: i64 = 5000;
@@ -42,6 +43,14 @@ impl StrategyKind {
         match self {
             Self::Messenger => "messenger",
             Self::InitiationApi => "initiation-api",
+        }
+    }
+
+    /// Its metric label.
+    pub fn label(self) -> metrics::Strategy {
+        match self {
+            Self::Messenger => metrics::Strategy::Messenger,
+            Self::InitiationApi => metrics::Strategy::InitiationApi,
         }
     }
 

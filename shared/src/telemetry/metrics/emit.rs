@@ -13,9 +13,8 @@ use metrics_cloudwatch_embedded::Collector;
 
 use super::{
     CATALOGUE, CallOutcome, DEFAULT_NAMESPACE, DIMENSIONS, EntryPoint, FUNCTION, Function,
-    InitiationOutcome, Operation, Unit,
+    InitiationOutcome, Operation, Strategy, Unit,
 };
-use crate::api::strategy::StrategyKind;
 use crate::payload::{ParticipantUpdate, ValidationReason};
 
 /// Where the metrics go: the namespace, and static dimensions added to every metric.
@@ -213,7 +212,7 @@ pub fn validation_duration(elapsed: Duration) {
 }
 
 /// initiate (`Initiations`) or refresh-token (`Refreshes`) answered with `outcome`.
-pub fn initiation(function: Function, strategy: StrategyKind, outcome: InitiationOutcome) {
+pub fn initiation(function: Function, strategy: Strategy, outcome: InitiationOutcome) {
     let name = match function {
         Function::RefreshToken => super::REFRESHES.name,
         Function::Initiate | Function::ValidateSession => super::INITIATIONS.name,
@@ -288,7 +287,7 @@ mod tests {
         validation_duration(Duration::from_micros(1500));
         initiation(
             Function::Initiate,
-            StrategyKind::Messenger,
+            Strategy::Messenger,
             InitiationOutcome::RateLimited,
         );
         genesys_call(

@@ -11,10 +11,14 @@
 
 pub mod emf;
 mod emit;
+mod labels;
 
 pub use emit::{
     Emitter, InstallError, MetricsSettings, SettingsError, cold_start, genesys_call, initiation,
     install, validation, validation_duration, write_back,
+};
+pub use labels::{
+    CallOutcome, EntryPoint, Function, InitiationOutcome, Operation, Replayed, Strategy,
 };
 
 /// Namespace used when `METRICS_NAMESPACE` is not set (also the template's default).
@@ -112,6 +116,9 @@ pub const OPERATION: Dimension = Dimension {
         "create-conversation",
         // PATCH .../participants/{id}/attributes (the write-back).
         "update-participant-attributes",
+        // PATCH /api/v2/conversations/messages/{id} (a refresh ends the previous conversation,
+        // initiation-api).
+        "disconnect-conversation",
     ],
 };
 
@@ -149,96 +156,6 @@ pub const DIMENSIONS: &[Dimension] = &[
     CALL_OUTCOME,
     WRITE_BACK_OUTCOME,
 ];
-
-/// Labels the code emits, one enum per dimension, so a call site cannot spell a value the
-/// catalogue does not list (the tests hold each `ALL` to its dimension's values).
-macro_rules! label {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vdoc])* $variant),+ }
-
-        impl $name {
-            /// Every value, in the catalogue's order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The dimension value.
-            pub const fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-        }
-    };
-}
-
-label!(
-    /// The function emitting a metric.
-    Function {
-        /// POST /v1/initiations.
-        Initiate => "initiate",
-        /// POST /v1/initiations/refresh.
-        RefreshToken => "refresh-token",
-        /// The validate-session data action.
-        ValidateSession => "validate-session",
-    }
-);
-
-label!(
-    /// How Architect called validate-session.
-    EntryPoint {
-        /// Through API Gateway (Web Services data action).
-        WebServices => "web-services",
-        /// Invoked directly (AWS Lambda data action).
-        LambdaDataAction => "lambda-data-action",
-    }
-);
-
-label!(
-    /// How an initiation or a refresh ended.
-    InitiationOutcome {
-        /// 201, fresh.
-        Issued => "issued",
-        /// 201 replayed from an `Idempotency-Key`.
-        IdempotentReplay => "idempotent-replay",
-        /// 403 by the rules.
-        Refused => "refused",
-        /// 429.
-        RateLimited => "rate-limited",
-        /// 4xx before any rule ran.
-        Rejected => "rejected",
-        /// 502/504 from Genesys.
-        UpstreamError => "upstream-error",
-        /// 503.
-        Unavailable => "unavailable",
-    }
-);
-
-label!(
-    /// A Genesys Cloud API call.
-    Operation {
-        /// The OAuth token.
-        Token => "token",
-        /// The initiation endpoint.
-        CreateConversation => "create-conversation",
-        /// The participant-attributes PATCH.
-        UpdateParticipantAttributes => "update-participant-attributes",
-    }
-);
-
-label!(
-    /// How one Genesys call ended, its retries included.
-    CallOutcome {
-        /// Answered.
-        Ok => "ok",
-        /// 429 until the deadline.
-        Throttled => "throttled",
-        /// 503 or unreachable.
-        Unavailable => "unavailable",
-        /// Refused or malformed.
-        Refused => "refused",
-        /// Out of time, or outcome unknown.
-        Timeout => "timeout",
-    }
-);
 
 /// One metric: its name, unit, dimension set and meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -460,6 +377,7 @@ mod tests {
             INITIATION_OUTCOME.values
         );
         assert_eq!(spelled(Operation::ALL, Operation::as_str), OPERATION.values);
+        assert_eq!(spelled(Strategy::ALL, Strategy::as_str), STRATEGY.values);
         assert_eq!(
             spelled(CallOutcome::ALL, CallOutcome::as_str),
             CALL_OUTCOME.values
