@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::GenesysError;
+use super::meter::CallMeter;
 use super::region::{GenesysConfigError, GenesysEndpoints};
 use super::retry::RetryPolicy;
 use super::token::{TokenSettings, TokenWanted, Tokens};
@@ -23,6 +24,7 @@ use crate::payload::{GenesysId, InitiationBody, ParticipantAttributesBody};
 use crate::ports::{
     Clock, CreatedConversation, GatewayError, GenesysGateway, SecretSource, SecretString,
 };
+use crate::telemetry::metrics::Operation;
 
 /// The field of the credentials secret holding the OAuth client id.
 pub const CLIENT_ID_FIELD: &str = "client_id";
@@ -68,6 +70,7 @@ impl GenesysClientConfig {
 
 /// One Platform API request.
 struct ApiCall<'a> {
+    operation: Operation,
     method: Method,
     url: Url,
     json: &'a [u8],
@@ -145,6 +148,7 @@ impl GenesysClient {
     ) -> Result<CreatedConversation, GenesysError> {
         let json = body.to_json();
         let call = ApiCall {
+            operation: Operation::CreateConversation,
             method: Method::POST,
             url: self.endpoints.api_route(
                 "api/v2/webmessaging/widgets/{}/conversations",
@@ -178,6 +182,7 @@ impl GenesysClient {
         deadline: Instant,
     ) -> Result<(), GenesysError> {
         let call = ApiCall {
+            operation: Operation::DisconnectConversation,
             method: Method::PATCH,
             url: self
                 .endpoints
@@ -205,6 +210,7 @@ impl GenesysClient {
     ) -> Result<(), GenesysError> {
         let json = body.to_json();
         let call = ApiCall {
+            operation: Operation::UpdateParticipantAttributes,
             method: Method::PATCH,
             url: self.endpoints.api_route(
                 "api/v2/conversations/messages/{}/participants/{}/attributes",
@@ -220,9 +226,20 @@ impl GenesysClient {
     /// replaces the token (the second also re-reads the credentials), 429 and 5xx wait as the
     /// transport allows, and a create that may have reached Genesys is never sent twice.
     async fn execute(&self, call: &ApiCall<'_>, deadline: Instant) -> Result<Bytes, GenesysError> {
+        let mut meter = CallMeter::start(call.operation);
+        let result = self.execute_metered(call, &mut meter, deadline).await;
+        meter.finish(&result);
+        result
+    }
+
+    async fn execute_metered(
+        &self,
+        call: &ApiCall<'_>,
+        meter: &mut CallMeter,
+        deadline: Instant,
+    ) -> Result<Bytes, GenesysError> {
         let mut wanted = TokenWanted::Any;
         let mut refusals = 0;
-        let mut retries = 0;
         loop {
             let token = self
                 .tokens
@@ -236,11 +253,7 @@ impl GenesysClient {
                 repeat: call.repeat,
                 what: "api call",
             };
-            let Some(answer) = self
-                .transport
-                .attempt(&request, &mut retries, deadline)
-                .await?
-            else {
+            let Some(answer) = self.transport.attempt(&request, meter, deadline).await? else {
                 continue;
             };
             match answer.status.as_u16() {
@@ -262,7 +275,7 @@ impl GenesysClient {
                 }
                 429 | 502..=504 => {
                     self.transport
-                        .wait_throttled(&answer, &mut retries, deadline)
+                        .wait_throttled(&answer, meter, deadline)
                         .await?;
                 }
                 status => return Err(api_error(status, &answer.body)),

@@ -3,6 +3,7 @@
 
 mod client;
 mod error;
+mod meter;
 mod region;
 mod retry;
 mod token;

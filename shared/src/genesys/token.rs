@@ -9,10 +9,12 @@ use reqwest::Method;
 use tokio::time::Instant;
 use url::Url;
 
+use super::meter::CallMeter;
 use super::transport::{Auth, Body, Repeat, Request, Transport};
 use super::wire::{TokenResponse, api_error, parse};
 use super::{CLIENT_ID_FIELD, CLIENT_SECRET_FIELD, GenesysError};
 use crate::ports::{Clock, SecretSource, SecretString};
+use crate::telemetry::metrics::Operation;
 
 /// A bearer token and when to stop using it.
 pub(crate) struct CachedToken {
@@ -241,9 +243,23 @@ impl Tokens {
         deadline: Instant,
         already_rotated: bool,
     ) -> Result<(SecretString, u64), GenesysError> {
+        let mut meter = CallMeter::start(Operation::Token);
+        let result = self
+            .fetch_metered(transport, &mut meter, deadline, already_rotated)
+            .await;
+        meter.finish(&result);
+        result
+    }
+
+    async fn fetch_metered(
+        &self,
+        transport: &Transport,
+        meter: &mut CallMeter,
+        deadline: Instant,
+        already_rotated: bool,
+    ) -> Result<(SecretString, u64), GenesysError> {
         let secret_id = &self.settings.secret_id;
         let mut rotated = already_rotated;
-        let mut retries = 0;
         loop {
             let fields = tokio::time::timeout_at(deadline, self.secrets.fields(secret_id))
                 .await
@@ -259,7 +275,7 @@ impl Tokens {
                 repeat: Repeat::Safe,
                 what: "token request",
             };
-            let Some(answer) = transport.attempt(&request, &mut retries, deadline).await? else {
+            let Some(answer) = transport.attempt(&request, meter, deadline).await? else {
                 continue;
             };
             match answer.status.as_u16() {
@@ -278,9 +294,7 @@ impl Tokens {
                     return Err(GenesysError::Auth);
                 }
                 429 | 502..=504 => {
-                    transport
-                        .wait_throttled(&answer, &mut retries, deadline)
-                        .await?;
+                    transport.wait_throttled(&answer, meter, deadline).await?;
                 }
                 status => return Err(api_error(status, &answer.body)),
             }

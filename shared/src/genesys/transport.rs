@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::GenesysError;
+use super::meter::CallMeter;
 use super::retry::{RetryPolicy, fits, remaining, retry_after};
 use crate::ports::SecretString;
 
@@ -104,12 +105,12 @@ impl Transport {
     /// One attempt at `request`: its answer, whatever the status; `None` once the wait before
     /// the next attempt has passed, after an exchange that failed; or the error to give up with
     /// (no time left, an answer too large, no retry the policy and deadline allow, or a request
-    /// that must not be repeated and may have reached Genesys Cloud). `retries` counts the
-    /// retries of the whole call.
+    /// that must not be repeated and may have reached Genesys Cloud). The `meter` counts
+    /// the retries of the whole call.
     pub(crate) async fn attempt(
         &self,
         request: &Request<'_>,
-        retries: &mut u32,
+        meter: &mut CallMeter,
         deadline: Instant,
     ) -> Result<Option<Answer>, GenesysError> {
         let error = match self.send(request, deadline).await {
@@ -129,14 +130,14 @@ impl Transport {
                 error
             }
         };
-        *retries += 1;
-        let Some(wait) = self.transient_wait(*retries, deadline) else {
+        let Some(wait) = self.transient_wait(meter.retries + 1, deadline) else {
             return Err(transport_error(error));
         };
+        meter.retries += 1;
         tracing::warn!(
             %error,
             what = request.what,
-            retry = *retries,
+            retry = meter.retries,
             wait_ms = wait.as_millis(),
             "genesys cloud request failed; retrying"
         );
@@ -145,16 +146,19 @@ impl Transport {
     }
 
     /// After a 429 or a 502/503/504: waits as long as [`Self::throttle_wait`] says, counting
-    /// one more retry, or gives up with its error.
+    /// one more retry (and a throttle, for a 429), or gives up with its error.
     pub(crate) async fn wait_throttled(
         &self,
         answer: &Answer,
-        retries: &mut u32,
+        meter: &mut CallMeter,
         deadline: Instant,
     ) -> Result<(), GenesysError> {
-        *retries += 1;
         let status = answer.status.as_u16();
-        let wait = self.throttle_wait(status, &answer.headers, *retries, deadline)?;
+        if status == 429 {
+            meter.throttles += 1;
+        }
+        let wait = self.throttle_wait(status, &answer.headers, meter.retries + 1, deadline)?;
+        meter.retries += 1;
         tokio::time::sleep(wait).await;
         Ok(())
     }
