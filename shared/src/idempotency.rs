@@ -31,6 +31,7 @@ use crate::ports::{
     Clock, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, SessionStatus, SessionStore,
 };
 use crate::session::{Sealer, SessionHash, SessionKeys};
+use crate::telemetry::metrics::Replayed;
 
 /// Longest `Idempotency-Key` accepted.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
@@ -221,6 +222,7 @@ impl Idempotency {
         }
         tracing::info!(status = status.as_u16(), "idempotent replay");
         let mut replay = bytes_response(status, body);
+        replay.extensions_mut().insert(Replayed);
         if !status.is_success() {
             // A remembered failure (an unknown create outcome) is still a problem.
             replay.headers_mut().insert(

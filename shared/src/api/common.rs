@@ -16,6 +16,7 @@ use super::{Function, Handler};
 use crate::attributes::{AttributeError, Schema, Source};
 use crate::http::{ApiError, ApiRequest, ApiResponse, BrowserEdge, Cors};
 use crate::ports::{Clock, RateDecision, RateLimiter, RiskScorer, SessionStore};
+use crate::telemetry::metrics::{self, InitiationOutcome, Replayed};
 use crate::tickets::TicketSettings;
 
 /// Initiations per subject per minute unless configured.
@@ -158,7 +159,14 @@ impl<F: BrowserFlow> Handler for BrowserHandler<F> {
                 return preflight;
             }
             let result = F::run(self, &req).await;
-            self.edge.respond(F::FUNCTION.log_name(), &req, result)
+            let response = self.edge.respond(F::FUNCTION.log_name(), &req, result);
+            let replayed = response.extensions().get::<Replayed>().is_some();
+            metrics::initiation(
+                F::FUNCTION.label(),
+                self.ports.strategy.kind().label(),
+                InitiationOutcome::from_status(response.status().as_u16(), replayed),
+            );
+            response
         };
         serve.instrument(span(F::FUNCTION)).await
     }

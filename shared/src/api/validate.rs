@@ -19,6 +19,7 @@ use crate::payload::{
 };
 use crate::ports::{BindOutcome, Clock, GatewayError, GenesysGateway, SessionStore};
 use crate::request::ValidationRequest;
+use crate::telemetry::metrics::{self, EntryPoint};
 
 /// The whole answer's budget unless configured (milliseconds): well inside Architect's data
 /// action timeout.
@@ -78,25 +79,31 @@ impl Handler for ValidateHandler {
     /// The Web Services data action through API Gateway (Basic auth).
     #[tracing::instrument(name = "validate", skip_all)]
     async fn handle(&self, req: ApiRequest) -> ApiResponse {
-        self.run(&req).await.unwrap_or_else(|e| {
+        let started = Instant::now();
+        let response = self.run(&req).await.unwrap_or_else(|e| {
             log_error("validate", &e);
             e.into_response()
-        })
+        });
+        metrics::validation_duration(started.elapsed());
+        response
     }
 
     /// The AWS Lambda data action: the input object in, the flat output object out. IAM (the
     /// role Genesys assumes) authenticates the caller, so there is no Basic credential.
     #[tracing::instrument(name = "validate_event", skip_all)]
     async fn handle_event(&self, event: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+        let started = Instant::now();
         let result = async {
             let input = ValidationRequest::from_value(event)?;
             let output = self.validate(input).await?;
+            metrics::validation(EntryPoint::LambdaDataAction, output.reason());
             serde_json::to_value(&output).map_err(|e| ApiError::Internal(e.to_string()))
         }
         .await;
         if let Err(e) = &result {
             log_error("validate_event", e);
         }
+        metrics::validation_duration(started.elapsed());
         result
     }
 }
@@ -141,6 +148,7 @@ impl ValidateHandler {
         req.require_size(self.settings.max_body_bytes)?;
         let input = ValidationRequest::parse(&req.body)?;
         let output = self.validate_until(input, deadline).await?;
+        metrics::validation(EntryPoint::WebServices, output.reason());
         Ok(bytes_response(StatusCode::OK, output.to_json()))
     }
 
@@ -216,7 +224,11 @@ impl ValidateHandler {
             }
             _ => ParticipantUpdate::Skipped,
         };
-        tracing::info!(participant_update = update.as_str(), "session valid");
+        tracing::info!(
+            reason = ValidationReason::Ok.as_str(),
+            participant_update = update.as_str(),
+            "session valid"
+        );
         Ok(DataActionOutput::valid(&self.schema, &attributes, update))
     }
 
@@ -246,7 +258,7 @@ impl ValidateHandler {
             .checked_sub(Duration::from_millis(100))
             .unwrap_or(deadline);
         let body = ParticipantAttributesBody::exposed(&self.schema, attributes);
-        match tokio::time::timeout_at(
+        let update = match tokio::time::timeout_at(
             budget,
             gateway.update_participant_attributes(conversation_id, participant_id, &body, budget),
         )
@@ -265,6 +277,8 @@ impl ValidateHandler {
                 tracing::warn!("participant write-back timed out");
                 ParticipantUpdate::Timeout
             }
-        }
+        };
+        metrics::write_back(update);
+        update
     }
 }
