@@ -11,8 +11,8 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use secure_initiation::config::{
-    ConfigError, EnvSource, Function, InitiateConfig, RefreshConfig, StrategyConfig,
-    ValidateConfig, log_level, vars,
+    ConfigError, EnvSource, Function, InitiateConfig, LAMBDA_LOG_LEVEL, RefreshConfig,
+    StrategyConfig, ValidateConfig, log_level, metrics_settings, vars,
 };
 
 fn browser_env() -> BTreeMap<String, String> {
@@ -215,13 +215,84 @@ fn each_function_reads_exactly_the_variables_its_rows_name() {
             Function::Refresh => drop(RefreshConfig::from_env(&recording).unwrap()),
             Function::Validate => drop(ValidateConfig::from_env(&recording).unwrap()),
         }
-        // The log level is read by every function's start-up, not by its configuration.
+        // The log level and the metrics settings are read by every function's start-up, not
+        // by its configuration.
         log_level(&recording).unwrap();
-        let asked = recording.asked.into_inner();
+        metrics_settings(&recording).unwrap();
+        let mut asked = recording.asked.into_inner();
+        // Set by Lambda itself, not by the template: no row.
+        assert!(asked.remove(LAMBDA_LOG_LEVEL));
         let rows: BTreeSet<String> = vars::read_by(function).map(|v| v.name.to_owned()).collect();
         assert_eq!(asked, rows, "{}", function.crate_name());
     }
     let mut env = BTreeMap::new();
     env.insert("LOG_LEVEL".to_owned(), "verbose".to_owned());
     assert_eq!(invalid_variable(log_level(&env).unwrap_err()), "LOG_LEVEL");
+}
+
+#[test]
+fn lambda_s_application_log_level_wins_over_log_level_and_a_bad_one_is_refused() {
+    use tracing::Level;
+    let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    assert_eq!(log_level(&env(&[])).unwrap(), Level::INFO);
+    assert_eq!(
+        log_level(&env(&[("LOG_LEVEL", "debug")])).unwrap(),
+        Level::DEBUG
+    );
+    for (lambda, level) in [
+        ("TRACE", Level::TRACE),
+        ("DEBUG", Level::DEBUG),
+        ("INFO", Level::INFO),
+        ("WARN", Level::WARN),
+        ("ERROR", Level::ERROR),
+        ("FATAL", Level::ERROR),
+        ("warn", Level::WARN),
+    ] {
+        let both = env(&[("LOG_LEVEL", "debug"), (LAMBDA_LOG_LEVEL, lambda)]);
+        assert_eq!(log_level(&both).unwrap(), level, "{lambda}");
+    }
+    let e = log_level(&env(&[(LAMBDA_LOG_LEVEL, "LOUD")])).unwrap_err();
+    assert_eq!(invalid_variable(e), LAMBDA_LOG_LEVEL);
+    // A bad LOG_LEVEL is refused even when Lambda's level would win: nothing is ignored quietly.
+    let e = log_level(&env(&[
+        ("LOG_LEVEL", "verbose"),
+        (LAMBDA_LOG_LEVEL, "INFO"),
+    ]))
+    .unwrap_err();
+    assert_eq!(invalid_variable(e), "LOG_LEVEL");
+}
+
+#[test]
+fn metrics_settings_come_from_their_rows_and_a_bad_value_names_its_variable() {
+    let mut env = BTreeMap::new();
+    let defaults = metrics_settings(&env).unwrap();
+    assert_eq!(defaults.namespace, "SecureInitiation");
+    assert!(defaults.dimensions.is_empty());
+    env.insert("METRICS_NAMESPACE".to_owned(), "Shop/Chat".to_owned());
+    env.insert(
+        "METRICS_DIMENSIONS".to_owned(),
+        "Environment=prod".to_owned(),
+    );
+    let set = metrics_settings(&env).unwrap();
+    assert_eq!(set.namespace, "Shop/Chat");
+    assert_eq!(
+        set.dimensions,
+        vec![("Environment".to_owned(), "prod".to_owned())]
+    );
+    env.insert("METRICS_NAMESPACE".to_owned(), "AWS/Lambda".to_owned());
+    assert_eq!(
+        invalid_variable(metrics_settings(&env).unwrap_err()),
+        "METRICS_NAMESPACE"
+    );
+    env.remove("METRICS_NAMESPACE");
+    env.insert("METRICS_DIMENSIONS".to_owned(), "Reason=forged".to_owned());
+    assert_eq!(
+        invalid_variable(metrics_settings(&env).unwrap_err()),
+        "METRICS_DIMENSIONS"
+    );
 }

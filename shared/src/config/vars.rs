@@ -238,6 +238,12 @@ variables! {
         Kind::Integer { min: 0, max: 86_400, default: DEFAULT_SECRETS_CACHE_TTL_SECS as i64, note: "" };
     LOG_LEVEL = "LOG_LEVEL", ALL, "",
         Kind::Choice { values: &["error", "warn", "info", "debug", "trace"], default: "info" };
+    METRICS_NAMESPACE = "METRICS_NAMESPACE", ALL,
+        "CloudWatch namespace of the metrics: 1 to 255 of `A-Z a-z 0-9 . _ - / # :`, not `AWS/...`; absent means `SecureInitiation`",
+        Kind::Optional;
+    METRICS_DIMENSIONS = "METRICS_DIMENSIONS", ALL,
+        "comma-separated `Name=value` dimensions added to every metric, at most 5, none named like a catalogue dimension; absent means none (the template sets none: its dashboard and alarms match the catalogue's dimensions exactly)",
+        Kind::Optional;
 }
 
 #[cfg(test)]
@@ -284,6 +290,6 @@ mod tests {
             );
             assert_eq!(variable(v.name), Some(v));
         }
-        assert_eq!(read_by(Function::Validate).count(), 12);
+        assert_eq!(read_by(Function::Validate).count(), 14);
     }
 }

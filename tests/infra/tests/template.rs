@@ -111,9 +111,13 @@ fn deployed_env(
     env(t, f)
         .iter()
         .map(|(var, value)| {
+            // A literal is deployed as written (`METRICS_DIMENSIONS: ""`).
+            if let Value::String(literal) = value {
+                return (var.clone(), literal.clone());
+            }
             let name = value["Ref"]
                 .as_str()
-                .unwrap_or_else(|| panic!("{var} is not a !Ref"));
+                .unwrap_or_else(|| panic!("{var} is neither a literal nor a !Ref"));
             let resolved = if let Some((_, v)) = overrides.iter().find(|(p, _)| *p == name) {
                 (*v).to_owned()
             } else if let Some(p) = params.get(name) {
@@ -139,6 +143,9 @@ fn deployed_env(
 }
 
 fn loads(crate_name: &str, env: &BTreeMap<String, String>) -> Result<(), String> {
+    // What every function's start-up reads besides its configuration.
+    secure_initiation::config::log_level(env).map_err(|e| e.to_string())?;
+    secure_initiation::config::metrics_settings(env).map_err(|e| e.to_string())?;
     match crate_name {
         "initiate" => InitiateConfig::from_env(env).map(|_| ()),
         "refresh-token" => RefreshConfig::from_env(env).map(|_| ()),
