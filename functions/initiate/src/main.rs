@@ -7,9 +7,9 @@ use secure_initiation_lambda::{Error, bootstrap, init_failed, init_telemetry, se
 // threads to start or cross-thread wake-ups (measured by `lambda-bench`).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    init_telemetry()?;
+    let telemetry = init_telemetry()?;
     let handler = bootstrap::initiate()
         .await
         .map_err(|e| init_failed("initiate", e))?;
-    serve(handler).await
+    serve(telemetry, handler).await
 }

@@ -6,7 +6,15 @@
 //! [`Handler::handle`]; anything else is a direct invocation for [`Handler::handle_event`] (the
 //! AWS Lambda data action; the browser functions refuse it). One binary per function, one log
 //! group and one role for both of validate-session's integrations.
+//!
+//! Each invocation runs in a span whose fields every JSON log line carries at its top level:
+//! Lambda's request id (`function_request_id`), the project's (`request_id`: API Gateway's for
+//! HTTP events, so the access log joins; Lambda's otherwise), `cold_start` and the X-Ray trace
+//! id (`xray_trace_id`); `function_name` and `function_version` are on every line from the
+//! start. When the invocation ends, its metrics are flushed to stdout as Embedded Metric
+//! Format lines, one per dimension set.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
@@ -14,18 +22,74 @@ use aws_lambda_events::encodings::Body as EventBody;
 use base64::Engine as _;
 use bytes::Bytes;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
-use secure_initiation::api::Handler;
+use secure_initiation::api::{Function, Handler};
+use secure_initiation::config::{self, EnvSource, ProcessEnv};
 use secure_initiation::http::{ApiError, ApiRequest, ApiResponse};
+use secure_initiation::telemetry::metrics::{self, Emitter};
+use secure_initiation::telemetry::{self, logs};
 use serde_json::Value;
 use tracing::Instrument;
 
 pub use lambda_runtime::Error;
 
-/// Installs JSON logging at `LOG_LEVEL` (an unknown level stops the cold start).
-pub fn init_telemetry() -> Result<(), Error> {
-    let level = secure_initiation::config::log_level(&secure_initiation::env::ProcessEnv)?;
-    secure_initiation::telemetry::init(level, secure_initiation::telemetry::LogFormat::Json);
-    Ok(())
+/// What every invocation of a function shares: its metrics recorder.
+#[derive(Debug, Clone, Copy)]
+pub struct Telemetry {
+    metrics: Emitter,
+}
+
+/// Installs JSON logging (at `AWS_LAMBDA_LOG_LEVEL` when Lambda sets it, else `LOG_LEVEL`) with
+/// the function's name and version on every line, and the metrics recorder
+/// (`METRICS_NAMESPACE`, `METRICS_DIMENSIONS`). A value they refuse stops the cold start.
+pub fn init_telemetry() -> Result<Telemetry, Error> {
+    init_telemetry_with(&ProcessEnv)
+}
+
+/// [`init_telemetry`] over another environment.
+pub fn init_telemetry_with(env: &(impl EnvSource + ?Sized)) -> Result<Telemetry, Error> {
+    let level = config::log_level(env)?;
+    let statics = [
+        (
+            "function_name",
+            env.var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default(),
+        ),
+        (
+            "function_version",
+            env.var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_default(),
+        ),
+    ];
+    logs::init_json(level, &statics);
+    let settings = config::metrics_settings(env)?;
+    let metrics = metrics::install(&settings)?;
+    Ok(Telemetry { metrics })
+}
+
+impl Telemetry {
+    /// Runs one invocation of `function` in its span, then flushes its metrics to stdout.
+    pub async fn invocation<F: Future>(
+        &self,
+        function: Function,
+        ids: &Invocation,
+        request_id: &str,
+        invocation: F,
+    ) -> F::Output {
+        let cold_start = metrics::cold_start(function.label());
+        let span = tracing::info_span!(
+            "request",
+            function_request_id = %ids.request_id,
+            request_id,
+            cold_start,
+            xray_trace_id = tracing::field::Empty,
+        );
+        if let Some(trace) = &ids.xray_trace_id {
+            span.record("xray_trace_id", trace.as_str());
+        }
+        let output = telemetry::serve(function.label(), invocation)
+            .instrument(span)
+            .await;
+        self.metrics.flush_to_stdout();
+        output
+    }
 }
 
 /// Logs a cold-start failure and returns it, so the process exits and the next invocation
@@ -36,18 +100,22 @@ pub fn init_failed(function: &'static str, e: impl std::fmt::Display) -> Error {
 }
 
 /// Serves `handler` until the runtime stops.
-pub async fn serve(handler: impl Handler + 'static) -> Result<(), Error> {
+pub async fn serve(telemetry: Telemetry, handler: impl Handler + 'static) -> Result<(), Error> {
     let handler = Arc::new(handler);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = Arc::clone(&handler);
         async move {
-            let context = Invocation {
+            let ids = Invocation {
                 request_id: event.context.request_id.clone(),
                 deadline_ms: i64::try_from(event.context.deadline).ok(),
+                xray_trace_id: event.context.xray_trace_id.clone(),
             };
-            let span = tracing::info_span!("request", request_id = %context.request_id);
-            handle_event(handler.as_ref(), event.payload, context)
-                .instrument(span)
+            let request_id =
+                api_gateway_request_id(&event.payload).unwrap_or_else(|| ids.request_id.clone());
+            let function = handler.function();
+            let served = handle_event(handler.as_ref(), event.payload, ids.clone());
+            telemetry
+                .invocation(function, &ids, &request_id, served)
                 .await
         }
     }))
@@ -61,6 +129,19 @@ pub struct Invocation {
     pub request_id: String,
     /// When Lambda stops the invocation (Unix ms).
     pub deadline_ms: Option<i64>,
+    /// The X-Ray trace id (`Root=...;Parent=...;Sampled=...`) when tracing is active.
+    pub xray_trace_id: Option<String>,
+}
+
+/// API Gateway's request id of an HTTP API (v2) event, if it is one.
+pub fn api_gateway_request_id(event: &Value) -> Option<String> {
+    if !is_http_event(event) {
+        return None;
+    }
+    event["requestContext"]["requestId"]
+        .as_str()
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
 }
 
 /// Whether an event is an API Gateway HTTP API (v2) event.
@@ -122,7 +203,11 @@ fn api_request_from_v2(
         headers: event.headers,
         body,
         client_ip: event.request_context.http.source_ip,
-        request_id: invocation.request_id,
+        request_id: event
+            .request_context
+            .request_id
+            .filter(|id| !id.is_empty())
+            .unwrap_or(invocation.request_id),
         deadline_ms: invocation.deadline_ms,
     })
 }

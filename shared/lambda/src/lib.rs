@@ -9,5 +9,6 @@ pub mod bootstrap;
 mod entry;
 
 pub use entry::{
-    Error, Invocation, handle_event, init_failed, init_telemetry, is_http_event, serve,
+    Error, Invocation, Telemetry, api_gateway_request_id, handle_event, init_failed,
+    init_telemetry, init_telemetry_with, is_http_event, serve,
 };

@@ -69,6 +69,7 @@ fn invocation(id: &str) -> Invocation {
     Invocation {
         request_id: id.to_owned(),
         deadline_ms: Some(1_795_515_337_000),
+        ..Invocation::default()
     }
 }
 
@@ -202,4 +203,75 @@ async fn a_browser_function_is_served_the_same_way_and_takes_api_gateway_events_
         e.error_type,
         "urn:secure-initiation:problem:malformed-request"
     );
+}
+
+/// What the JSON log lines of a test wrote.
+#[derive(Clone, Default)]
+struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_log_line_of_an_invocation_carries_lambda_s_fields_at_its_top_level() {
+    use secure_initiation::api::Function;
+    use secure_initiation::telemetry::logs::json_subscriber;
+    use secure_initiation_lambda::init_telemetry_with;
+
+    let lines = Lines::default();
+    let statics = [
+        ("function_name", "shop-ValidateSession-1A2B".to_owned()),
+        ("function_version", "7".to_owned()),
+    ];
+    let writer = lines.clone();
+    tracing::subscriber::set_global_default(json_subscriber(
+        tracing::Level::INFO,
+        &statics,
+        move || writer.clone(),
+    ))
+    .expect("the only subscriber of this test");
+    let env = std::collections::BTreeMap::from([("AWS_LAMBDA_LOG_LEVEL", "INFO")]);
+    let telemetry = init_telemetry_with(&env).unwrap();
+    let handler = handler().await;
+    let trace = "Root=1-6761a2b3-1f2e3d4c5b6a79808a7b6c5d;Parent=53995c3f42cd8ad8;Sampled=1";
+    for (n, lambda_id) in ["lambda-1", "lambda-2"].into_iter().enumerate() {
+        let event: Value =
+            serde_json::from_str(include_str!("fixtures/apigw-v2-validate.json")).unwrap();
+        let api_id = secure_initiation_lambda::api_gateway_request_id(&event).unwrap();
+        let ids = Invocation {
+            xray_trace_id: Some(trace.to_owned()),
+            ..invocation(lambda_id)
+        };
+        let served = handle_event(&handler, event, ids.clone());
+        let response = telemetry
+            .invocation(Function::Validate, &ids, &api_id, served)
+            .await
+            .unwrap();
+        assert_eq!(response["statusCode"], 200, "{response}");
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let mine: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["function_request_id"] == lambda_id)
+            .collect();
+        assert!(
+            !mine.is_empty(),
+            "invocation {lambda_id} logged nothing: {text}"
+        );
+        for line in &mine {
+            assert!(line.get("spans").is_none(), "{line}");
+            assert_eq!(line["request_id"], api_id.as_str(), "{line}");
+            assert_eq!(line["cold_start"], n == 0, "{line}");
+            assert_eq!(line["xray_trace_id"], trace, "{line}");
+            assert_eq!(line["function_name"], "shop-ValidateSession-1A2B", "{line}");
+            assert_eq!(line["function_version"], "7", "{line}");
+        }
+    }
 }
