@@ -18,6 +18,7 @@ import { $, getJson, postJson } from './dom.js';
 import { mountLifecycle } from './lifecycle.js';
 import { mountLog } from './log.js';
 import { installMessenger } from './messenger.js';
+import { mountMetrics } from './metrics.js';
 
 const stack = await getJson('/dev/stack');
 $('strategy').textContent = stack.strategy;
@@ -77,6 +78,7 @@ mountLog(context);
 mountLifecycle(context);
 const conversations = mountConversation(context);
 attack = mountAttack({ ...context, conversations });
+mountMetrics(context);
 bus.addEventListener('forgeable', () => {
   if (!document.body.dataset.busy) enableButtons();
 });

@@ -167,6 +167,7 @@ impl InterpretedFlow {
             sandbox,
         };
         let run = self.loaded.run(&runtime).await;
+        stack.metrics.flush();
         let called = runtime.called.into_inner().unwrap_or_default();
         record.steps = run
             .steps
@@ -363,18 +364,17 @@ impl HttpTransport for InProcess<'_> {
         }
         let method =
             Method::from_bytes(request.method.as_bytes()).map_err(|_| "bad method".to_owned())?;
-        let response = self
-            .validate
-            .handle(ApiRequest {
-                method,
-                path: url.path().to_owned(),
-                headers,
-                body: Bytes::from(request.body),
-                client_ip: None,
-                request_id: format!("architect-{}", self.conversation),
-                deadline_ms: None,
-            })
-            .await;
+        let function = secure_initiation::telemetry::metrics::Function::ValidateSession;
+        let served = self.validate.handle(ApiRequest {
+            method,
+            path: url.path().to_owned(),
+            headers,
+            body: Bytes::from(request.body),
+            client_ip: None,
+            request_id: format!("architect-{}", self.conversation),
+            deadline_ms: None,
+        });
+        let response = secure_initiation::telemetry::serve(function, served).await;
         Ok(HttpResponse {
             status: response.status().as_u16(),
             body: response.body().to_vec(),

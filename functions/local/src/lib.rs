@@ -9,6 +9,7 @@
 mod architect;
 pub mod cli;
 mod demo;
+mod metrics;
 mod routes;
 mod wiring;
 
@@ -16,6 +17,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use architect::FlowOptions;
+pub use metrics::lines_in_process as metric_lines_in_process;
 pub use wiring::{DEV_WIDGET_ID, Options, StackError, Store};
 
 use genesys_sandbox::SandboxState;
@@ -37,6 +39,7 @@ pub struct Running {
     pub clock: OffsetClock,
     /// The data-action Basic credential (`user`, `password`).
     pub data_action_credential: (String, String),
+    metrics: Arc<metrics::LocalMetrics>,
     task: JoinHandle<()>,
 }
 
@@ -44,6 +47,20 @@ impl Running {
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Every Embedded Metric Format line the handlers emitted so far (as printed), in order,
+    /// after flushing what is still unflushed. The process has one recorder: with several
+    /// stacks in one process, each flush takes what any of them recorded.
+    pub fn metric_lines(&self) -> Vec<String> {
+        self.metrics.flush();
+        self.metrics.lines()
+    }
+
+    /// The running totals of those lines (what `GET /dev/metrics` serves).
+    pub fn metric_totals(&self) -> secure_initiation::telemetry::metrics::emf::Totals {
+        self.metrics.flush();
+        self.metrics.totals()
     }
 }
 
@@ -66,6 +83,7 @@ pub async fn spawn(options: Options) -> Result<Running, StackError> {
         stack.sandbox.clone(),
         stack.clock.clone(),
         stack.credential.clone(),
+        stack.metrics.clone(),
     );
     let stack = Arc::new(stack);
     // Messenger conversations run the stand-in inbound flow (Get Participant Data, then
@@ -86,6 +104,7 @@ pub async fn spawn(options: Options) -> Result<Running, StackError> {
         sandbox: running_parts.1,
         clock: running_parts.2,
         data_action_credential: running_parts.3,
+        metrics: running_parts.4,
         task,
     })
 }

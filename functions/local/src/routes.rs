@@ -13,6 +13,7 @@ use http::StatusCode;
 use secure_initiation::api::Handler;
 use secure_initiation::http::{ApiError, ApiRequest, ApiResponse};
 use secure_initiation::ports::Clock as _;
+use secure_initiation::telemetry::{self, metrics};
 use serde::Deserialize;
 use tracing::Instrument;
 
@@ -33,6 +34,7 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .route("/v1/session-validations", function(validate))
         .route("/dev/clock", post(advance_clock))
         .route("/dev/store", get(store_counts))
+        .route("/dev/metrics", get(metric_totals))
         .merge(crate::demo::routes())
         .with_state(stack)
         .nest("/sandbox", sandbox)
@@ -53,8 +55,14 @@ fn function(handler: Arc<dyn Handler>) -> MethodRouter<Arc<Stack>> {
                     Ok(r) => r,
                     Err(resp) => return resp,
                 };
-                let span = tracing::info_span!("request", request_id = %api.request_id);
-                into_axum(handler.handle(api).instrument(span).await)
+                let function = handler.function().label();
+                let cold_start = metrics::cold_start(function);
+                let span = tracing::info_span!("request", request_id = %api.request_id, cold_start);
+                let response = telemetry::serve(function, handler.handle(api))
+                    .instrument(span)
+                    .await;
+                stack.metrics.flush();
+                into_axum(response)
             }
         },
     )
@@ -115,6 +123,13 @@ fn uuid_like() -> String {
 pub(crate) fn into_axum(response: ApiResponse) -> Response {
     let (parts, body) = response.into_parts();
     Response::from_parts(parts, Body::from(body))
+}
+
+/// `GET /dev/metrics`: the running totals of every metric line the handlers emitted (what
+/// CloudWatch would sum), after flushing what is still unflushed.
+async fn metric_totals(State(stack): State<Arc<Stack>>) -> Response {
+    stack.metrics.flush();
+    axum::Json(stack.metrics.to_json()).into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -78,6 +78,8 @@ pub struct Options {
     pub risk_scorer: Option<Arc<dyn RiskScorer>>,
     /// The inbound message flow. Default: the committed generated flow.
     pub flow: FlowOptions,
+    /// Print each metric line on stdout, as a function does for CloudWatch. Default on.
+    pub print_metrics: bool,
     /// The sandbox's Messenger deployment: custom-data budget (default 2048 bytes) and
     /// autostart (default off).
     pub messenger: MessengerDeployment,
@@ -99,6 +101,7 @@ impl Default for Options {
             store: Store::Memory,
             risk_scorer: None,
             flow: FlowOptions::default(),
+            print_metrics: true,
             messenger: MessengerDeployment::default(),
         }
     }
@@ -134,6 +137,8 @@ pub struct Stack {
     pub(crate) memory: Option<MemoryStore>,
     /// The inbound message flow the sandbox runs (`architect.rs`).
     pub(crate) flow: InterpretedFlow,
+    /// The handlers' metrics (`GET /dev/metrics`).
+    pub(crate) metrics: Arc<crate::metrics::LocalMetrics>,
 }
 
 fn dev_session_key() -> Result<Vec<u8>, StackError> {
@@ -223,6 +228,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         strategy: options.strategy,
         memory: stores.memory,
         flow,
+        metrics: Arc::new(crate::metrics::LocalMetrics::new(options.print_metrics)),
     })
 }
 

@@ -8,6 +8,7 @@ use hardening_tests::faults::{aws, genesys, risk};
 use hardening_tests::harness::{Capture, Exposure, spawn};
 use hardening_tests::{attacks, inputs};
 use local::Options;
+use secure_initiation::telemetry::metrics::emf::parse_line;
 use secure_initiation::telemetry::{LogFormat, subscriber};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -40,6 +41,21 @@ async fn no_secret_token_or_hash_reaches_a_log_line_or_an_error_body_under_any_f
         risk::run(case, &mut seen).await;
     }
 
+    // The metric lines too: each is valid EMF within the catalogue, and carries no secret.
+    let metric_lines = local::metric_lines_in_process();
+    assert!(
+        metric_lines.len() > 50,
+        "the scenarios must have emitted metrics ({} lines)",
+        metric_lines.len()
+    );
+    for line in &metric_lines {
+        if let Err(e) = parse_line(line, &[]) {
+            panic!("{e}: {line}");
+        }
+    }
+    let metric_leaks = seen.leaks(&metric_lines.join("\n"));
+    assert!(metric_leaks.is_empty(), "in metric lines: {metric_leaks:?}");
+
     let logs = capture.text();
     let lines = logs.lines().count();
     assert!(
@@ -49,10 +65,22 @@ async fn no_secret_token_or_hash_reaches_a_log_line_or_an_error_body_under_any_f
     assert!(!logs.contains("panicked"), "a panic was logged");
     let leaks = seen.leaks(&logs);
     assert!(leaks.is_empty(), "{leaks:?}");
+    // Inside a request, every line carries the invocation's fields at its top level, and a
+    // client's request id never becomes a field of its own.
+    let mut in_requests = 0;
+    for line in logs.lines().filter(|l| l.contains("\"cold_start\"")) {
+        let parsed: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        assert!(parsed.get("spans").is_none(), "{line}");
+        assert!(parsed["request_id"].is_string(), "{line}");
+        assert!(parsed["cold_start"].is_boolean(), "{line}");
+        in_requests += 1;
+    }
+    assert!(in_requests > 100, "{in_requests} lines inside requests");
     println!(
-        "secrets hygiene: {} requests, {} distinct secrets scanned for in {lines} log lines and {} bodies: 0 hits",
+        "secrets hygiene: {} requests, {} distinct secrets scanned for in {lines} log lines ({in_requests} inside requests), {} metric lines and {} bodies: 0 hits",
         seen.requests,
         seen.secret_count(),
+        metric_lines.len(),
         seen.body_count()
     );
 }

@@ -78,12 +78,23 @@ test('after the flow no token or hash is kept in storage, cookies, the DOM or a 
   await demo.context.close();
 });
 
+/** The demo's metrics card: one counter's value once it shows `at least`. */
+async function counter(page, id, atLeast = 0) {
+  const cell = `#metrics [data-metric="${id}"]`;
+  await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel)?.textContent) >= n, [cell, atLeast]);
+  return Number(await page.textContent(cell));
+}
+
 test('tampering with the session hash gets valid: false, replaying it gets replayed', async () => {
   const demo = await openDemo(browser, stack.base);
   const { page, problems } = demo;
   await signIn(page, 'carol', '3', 'emea');
   assert.equal((await startChat(page)).valid, 'true');
   const genuine = await sandbox(stack.base, `/conversations/${await conversationShown(page)}`);
+  // The metrics card counts what the handlers emitted (GET /dev/metrics).
+  const valid = await counter(page, 'valid', 1);
+  const forgedBefore = await counter(page, 'forged');
+  const replayedBefore = await counter(page, 'replayed');
 
   await page.click('#tamper');
   await page.waitForSelector('#attack-result [data-attempt="tampered"]');
@@ -97,6 +108,8 @@ test('tampering with the session hash gets valid: false, replaying it gets repla
   assert.notEqual(forged.customAttributes.session_hash, genuine.customAttributes.session_hash);
   const customer = forged.participants.find((p) => p.purpose === 'customer');
   assert.equal(customer.attributes.priority_tier, undefined, 'nothing written for a forged hash');
+  assert.equal(await counter(page, 'forged', forgedBefore + 1), forgedBefore + 1, 'the forged counter moved by one');
+  assert.equal(await page.getAttribute('#metrics [data-metric="forged"]', 'data-moved'), 'true');
 
   await page.click('#replay');
   await page.waitForSelector('#attack-result [data-attempt="replayed"]');
@@ -104,6 +117,8 @@ test('tampering with the session hash gets valid: false, replaying it gets repla
   assert.equal(attack.valid, 'false');
   assert.equal(attack.reason, 'replayed');
   assert.equal(await page.$eval('[data-attempt="replayed"] .flow-path', (e) => e.dataset.queue), 'Web Messaging');
+  assert.equal(await counter(page, 'replayed', replayedBefore + 1), replayedBefore + 1, 'the replayed counter moved by one');
+  assert.equal(await counter(page, 'valid'), valid, 'no attempt counted as valid');
 
   // The finished page, for a person to look at.
   const file = await screenshot(page, 'demo.png');
