@@ -4,21 +4,15 @@
 //! exempted here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/sources.rs"]
+mod sources;
+
 use std::path::{Path, PathBuf};
+
+use sources::rust_files;
 
 const MAX_FILE_LINES: usize = 400;
 const MAX_FN_LINES: usize = 60;
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 fn production_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
