@@ -57,7 +57,11 @@ const DEMO_ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../web/demo/conversation.js"),
     ),
     ("attack.js", JS, include_str!("../../../web/demo/attack.js")),
-    ("metrics.js", JS, include_str!("../../../web/demo/metrics.js")),
+    (
+        "metrics.js",
+        JS,
+        include_str!("../../../web/demo/metrics.js"),
+    ),
     (
         "flow-path.js",
         JS,
