@@ -107,7 +107,7 @@ pub fn banner(running: &Running, options: &Options) -> String {
 }
 
 /// The banner's table: what, and where.
-fn rows(running: &Running, options: &Options) -> [(&'static str, String); 11] {
+fn rows(running: &Running, options: &Options) -> [(&'static str, String); 12] {
     let base = running.base_url();
     let (user, pass) = &running.data_action_credential;
     let flow = options.flow.file.as_ref().map_or_else(
@@ -152,6 +152,10 @@ fn rows(running: &Running, options: &Options) -> [(&'static str, String); 11] {
             format!(
                 "POST {base}/dev/architect/run   {{\"conversationId\": ..}}  (the flow's record)"
             ),
+        ),
+        (
+            "dev metrics",
+            format!("GET  {base}/dev/metrics   (the metric lines' running counts)"),
         ),
         (
             "dev store",
