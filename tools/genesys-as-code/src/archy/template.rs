@@ -84,25 +84,33 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// The next placeholder of `rest`, one line of a template: the text before it, its trimmed name
+/// and the text after it; `None` when the line holds no more; an error (for line `line`) when
+/// one is unclosed or its name is not a name.
+fn next_placeholder(rest: &str, line: usize) -> Result<Option<(&str, &str, &str)>, TemplateError> {
+    let Some(start) = rest.find("{{") else {
+        return Ok(None);
+    };
+    let after = &rest[start + 2..];
+    let end = after.find("}}").ok_or(TemplateError::Malformed { line })?;
+    let name = after[..end].trim();
+    if !valid_name(name) {
+        return Err(TemplateError::Malformed { line });
+    }
+    Ok(Some((&rest[..start], name, &after[end + 2..])))
+}
+
 /// Every placeholder of `text`, in order.
 pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, TemplateError> {
     let mut found = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let mut rest = line;
-        while let Some(start) = rest.find("{{") {
-            let after = &rest[start + 2..];
-            let end = after
-                .find("}}")
-                .ok_or(TemplateError::Malformed { line: i + 1 })?;
-            let name = after[..end].trim();
-            if !valid_name(name) {
-                return Err(TemplateError::Malformed { line: i + 1 });
-            }
+        while let Some((_, name, after)) = next_placeholder(rest, i + 1)? {
             found.push(Placeholder {
                 name: name.to_owned(),
                 line: i + 1,
             });
-            rest = &after[end + 2..];
+            rest = after;
         }
     }
     Ok(found)
@@ -120,16 +128,8 @@ pub fn fill(
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let mut rest = line;
-        while let Some(start) = rest.find("{{") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let end = after
-                .find("}}")
-                .ok_or(TemplateError::Malformed { line: i + 1 })?;
-            let name = after[..end].trim();
-            if !valid_name(name) {
-                return Err(TemplateError::Malformed { line: i + 1 });
-            }
+        while let Some((before, name, after)) = next_placeholder(rest, i + 1)? {
+            out.push_str(before);
             match (substitutions.get(name), unfilled) {
                 (Some(value), _) => out.push_str(value),
                 (None, Unfilled::StandIn) => out.push_str(&stand_in(name)),
@@ -140,7 +140,7 @@ pub fn fill(
                     });
                 }
             }
-            rest = &after[end + 2..];
+            rest = after;
         }
         out.push_str(rest);
     }
