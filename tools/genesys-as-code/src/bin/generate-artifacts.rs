@@ -64,13 +64,15 @@ fn run() -> Result<ExitCode, String> {
         .into_iter()
         .map(|a| (root.join(a.path), a.contents))
         .collect();
-    let readme_path = root.join("README.md");
-    let readme = std::fs::read_to_string(&readme_path)
-        .map_err(|e| format!("cannot read `{}`: {e}", readme_path.display()))?;
-    files.push((
-        readme_path,
-        generate::render_readme(&readme, &schema).map_err(|e| e.to_string())?,
-    ));
+    for page in generate::GENERATED_PAGES {
+        let path = root.join(page.path);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        files.push((
+            path,
+            page.render(&text, &schema).map_err(|e| e.to_string())?,
+        ));
+    }
 
     let mut stale = 0;
     for (path, contents) in files {
