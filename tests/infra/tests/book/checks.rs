@@ -1,0 +1,469 @@
+//! The drift checks: each reads the parsed pages and the repository's names and returns one
+//! line per problem (`page: what is wrong`), empty when the documentation holds.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::names::{Names, is_camel};
+use super::{Page, commands, root, shell_words};
+
+/// Pages and files the documentation links to before they are written. mdbook renders a listed
+/// page that is missing as its title alone (`create-missing` in `docs/book.toml`); once a page
+/// has more than its title, it leaves this list (`planned_pages_are_not_written_yet` says so).
+pub const PLANNED: &[&str] = &[
+    "docs/src/platform/requirements.md",
+    "docs/src/platform/build-and-deploy.md",
+    "docs/src/platform/cargo-lambda.md",
+    "docs/src/web/install-the-client.md",
+    "docs/src/web/identity-providers.md",
+    "docs/src/reference/genesys-sandbox.md",
+    "LICENSE",
+    "SECURITY.md",
+    "CHANGELOG.md",
+];
+
+/// Paths the documentation names that a command writes, not the repository holds.
+const WRITTEN_BY_COMMANDS: &[&str] = &[
+    "web/test-output/",
+    "docs/book/",
+    "docs/mermaid/mermaid.min.js",
+    ".aws-sam/",
+    "infra/.aws-sam/",
+    "dist/",
+    "target/",
+];
+
+/// Extensions that make a slash-separated word a path.
+const EXTENSIONS: &[&str] = &[
+    "rs", "toml", "yaml", "yml", "json", "md", "sh", "mjs", "js", "ts", "py", "tf", "txt", "png",
+    "lock", "html", "css",
+];
+
+/// Whether `word` reads as a repository path: no spaces or URL, not a route, and it ends with
+/// `/` or a known extension.
+fn path_like(word: &str) -> bool {
+    if word.contains("..") || word.contains('…') {
+        return false;
+    }
+    let word = word.trim_end_matches([',', '.', ')', ':']);
+    let not_a_path = ['<', '>', '$', '=', '@', ' ', '"', '\\', '[', '^', '('];
+    if word.contains(not_a_path) || word.contains("://") || word.contains("{{") {
+        return false;
+    }
+    if !word.contains('/') || word.starts_with(['/', '~', '-', '.']) {
+        return false;
+    }
+    word.ends_with('/')
+        || word
+            .rsplit_once('.')
+            .is_some_and(|(stem, ext)| !stem.ends_with('/') && EXTENSIONS.contains(&ext))
+}
+
+/// Every path named in a code span or a shell block must exist (`*` matches within one name,
+/// `{a,b}` names two), be planned, or be written by a command.
+pub fn paths(pages: &[Page]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for page in pages {
+        let mut words: Vec<String> = page.spans.clone();
+        for block in page.blocks.iter().filter(|b| is_shell(b.language())) {
+            for command in commands(&block.text) {
+                words.extend(shell_words(&command));
+            }
+        }
+        for word in words.iter().filter(|w| path_like(w)) {
+            let word = word.trim_end_matches([',', '.', ')', ':']);
+            for path in expand_braces(word) {
+                if !exists(&path) {
+                    problems.push(format!("{}: `{path}` does not exist", page.path));
+                }
+            }
+        }
+    }
+    problems
+}
+
+fn is_shell(language: &str) -> bool {
+    matches!(language, "sh" | "bash" | "console" | "shell")
+}
+
+fn expand_braces(word: &str) -> Vec<String> {
+    match (word.find('{'), word.find('}')) {
+        (Some(a), Some(b)) if a < b => word[a + 1..b]
+            .split(',')
+            .map(|alt| format!("{}{alt}{}", &word[..a], &word[b + 1..]))
+            .collect(),
+        _ => vec![word.to_owned()],
+    }
+}
+
+fn exists(path: &str) -> bool {
+    if PLANNED.contains(&path) || WRITTEN_BY_COMMANDS.iter().any(|w| path.starts_with(w)) {
+        return true;
+    }
+    match path.rsplit_once('/') {
+        Some((dir, name)) if name.contains('*') => {
+            let (before, after) = name.split_once('*').unwrap_or((name, ""));
+            std::fs::read_dir(root().join(dir)).is_ok_and(|entries| {
+                entries.flatten().any(|e| {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    n.starts_with(before) && n.ends_with(after)
+                })
+            })
+        }
+        _ => root().join(path).exists(),
+    }
+}
+
+/// Every option given to `local`, `lint-flow` or `generate-artifacts` in a command must be one
+/// they take, and an option named alone must belong to one of them or to a tool listed here.
+pub fn flags(pages: &[Page], names: &Names) -> Vec<String> {
+    let mut problems = Vec::new();
+    for page in pages {
+        let mut lines: Vec<String> = page
+            .blocks
+            .iter()
+            .filter(|b| is_shell(b.language()))
+            .flat_map(|b| commands(&b.text))
+            .collect();
+        lines.extend(
+            page.spans
+                .iter()
+                .filter(|s| s.contains("cargo run"))
+                .cloned(),
+        );
+        for line in &lines {
+            let words = shell_words(line);
+            let Some(command) = project_command(&words) else {
+                continue;
+            };
+            let given = words.iter().skip_while(|w| *w != "--").skip(1);
+            for flag in given.filter(|w| w.starts_with("--")) {
+                let flag = flag.split('=').next().unwrap_or(flag);
+                if !names.takes(command, flag) {
+                    problems.push(format!("{}: `{command}` takes no `{flag}`", page.path));
+                }
+            }
+        }
+        for span in page
+            .spans
+            .iter()
+            .filter(|s| s.starts_with("--") && s.len() > 2)
+        {
+            let flag = span.split([' ', '=']).next().unwrap_or(span);
+            let ours = names.flags.values().any(|f| f.contains(flag));
+            if !ours && !OTHER_TOOLS_FLAGS.contains(&flag) {
+                problems.push(format!("{}: no command takes `{flag}`", page.path));
+            }
+        }
+    }
+    problems
+}
+
+/// Options of other tools (SAM, cargo-lambda, npm) the pages name on their own.
+const OTHER_TOOLS_FLAGS: &[&str] = &[
+    "--guided",
+    "--parameter-overrides",
+    "--template-file",
+    "--arm64",
+    "--release",
+    "--bench",
+];
+
+fn project_command(words: &[String]) -> Option<&'static str> {
+    let cargo_run =
+        words.first().is_some_and(|w| w == "cargo") && words.get(1).is_some_and(|w| w == "run");
+    if !cargo_run {
+        return None;
+    }
+    let after = |opt: &str| {
+        words
+            .iter()
+            .position(|w| w == opt)
+            .and_then(|i| words.get(i + 1))
+            .map(String::as_str)
+    };
+    match (after("-p"), after("--bin")) {
+        (Some("local"), _) => Some("local"),
+        (_, Some("lint-flow")) => Some("lint-flow"),
+        (_, Some("generate-artifacts")) => Some("generate-artifacts"),
+        _ => None,
+    }
+}
+
+/// The options table of a command's page lists exactly the options the command takes.
+pub fn option_tables(pages: &[Page], names: &Names) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (path, command) in [
+        ("docs/src/reference/local-stack.md", "local"),
+        ("docs/src/architect/lint-flow.md", "lint-flow"),
+    ] {
+        let Some(page) = pages.iter().find(|p| p.path == path) else {
+            problems.push(format!("{path}: missing"));
+            continue;
+        };
+        // The first cell of each row of the options table: "| `--port <PORT>` |", or
+        // "| `--help`, `--version` |".
+        let documented: std::collections::BTreeSet<String> = page
+            .text
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `--"))
+            .filter_map(|row| row.split(" |").next())
+            .flat_map(|cell| cell.split('`').map(str::to_owned).collect::<Vec<_>>())
+            .map(|c| format!("--{}", c.trim_start_matches("--")))
+            .filter_map(|c| c.split([' ', '=']).next().map(str::to_owned))
+            .filter(|c| c.len() > 2 && !c.starts_with("--,"))
+            .collect();
+        for flag in &names.flags[command] {
+            if !documented.contains(flag) {
+                problems.push(format!("{path}: `{command}`'s `{flag}` is not documented"));
+            }
+        }
+    }
+    problems
+}
+
+/// Every environment variable named must be a row of the variable table or a standard
+/// variable the package or its tools read.
+pub fn variables(pages: &[Page], names: &Names) -> Vec<String> {
+    let mut problems = Vec::new();
+    for page in pages {
+        let mut texts: Vec<&str> = page.spans.iter().map(String::as_str).collect();
+        texts.extend(
+            page.blocks
+                .iter()
+                .filter(|b| is_shell(b.language()))
+                .map(|b| b.text.as_str()),
+        );
+        for text in texts {
+            for word in screaming_words(text) {
+                if !names.variables.contains(&word) && !OTHER_VARIABLES.contains(&word.as_str()) {
+                    problems.push(format!(
+                        "{}: `{word}` is not in the variable table",
+                        page.path
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Variables the package honours but does not define (AWS's, TLS's), the tools' and the
+/// scripts' own, and constants that look like variables.
+const OTHER_VARIABLES: &[&str] = &[
+    "AWS_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "AWS_LAMBDA_LOG_LEVEL",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LC_SYS_NO_JITTER_ENTROPY",
+    "GENESYSCLOUD_REGION",
+    "GENESYSCLOUD_OAUTHCLIENT_ID",
+    "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+    "CARGO_TARGET_DIR",
+    "CARGO_PROFILE_PROFILING_INHERITS",
+    "CARGO_PROFILE_PROFILING_STRIP",
+    "RUSTC_BOOTSTRAP",
+    "BOOK_SCREENSHOTS",
+    "CAPABILITY_IAM",
+];
+
+/// `TICKET_TTL_SECS`-shaped words: upper case, digits and at least one inner `_`, outside
+/// `<placeholders>`.
+fn screaming_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '<' || c == '>'))
+        .filter(|w| !w.contains(['<', '>']))
+        .filter(|w| {
+            w.starts_with(|c: char| c.is_ascii_uppercase())
+                && w.trim_matches('_').contains('_')
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `Name=value` must name a template parameter; a CamelCase name must be one the template or
+/// the code declares; the parameters page must list every parameter with its default.
+pub fn parameters(pages: &[Page], names: &Names) -> Vec<String> {
+    let mut problems = Vec::new();
+    for page in pages {
+        let mut words: Vec<String> = page.spans.clone();
+        for block in page.blocks.iter().filter(|b| is_shell(b.language())) {
+            words.extend(commands(&block.text).iter().flat_map(|c| shell_words(c)));
+        }
+        for word in &words {
+            if let Some((name, _)) = word.split_once('=')
+                && is_camel(name)
+                && !names.parameters.contains_key(name)
+                && !names.dimensions.contains(name)
+            {
+                problems.push(format!(
+                    "{}: `{name}` is not a template parameter",
+                    page.path
+                ));
+            }
+        }
+        for span in &page.spans {
+            if is_camel(span)
+                && !names.identifiers.contains(span)
+                && !OTHER_NAMES.contains(&span.as_str())
+            {
+                problems.push(format!(
+                    "{}: `{span}` is declared neither by the template nor by the code",
+                    page.path
+                ));
+            }
+        }
+    }
+    problems.extend(parameter_table(pages, names));
+    problems
+}
+
+/// Names of other systems the pages write in code spans (Genesys, AWS).
+const OTHER_NAMES: &[&str] = &[
+    "PureCloudRegionHosts",
+    "CustomAttributesStore",
+    "SuccessfulRequestLatency",
+    "NaN",
+];
+
+fn parameter_table(pages: &[Page], names: &Names) -> Vec<String> {
+    let path = "docs/src/reference/template-parameters.md";
+    let text = std::fs::read_to_string(root().join(path)).unwrap_or_default();
+    let mut listed: BTreeMap<String, String> = BTreeMap::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split(" | ").collect();
+        if let [first, default, ..] = cells.as_slice()
+            && let Some(name) = first.strip_prefix("| `").and_then(|n| n.strip_suffix('`'))
+        {
+            listed.insert(name.to_owned(), (*default).to_owned());
+        }
+    }
+    let _ = pages;
+    let mut problems = Vec::new();
+    for (name, default) in &names.parameters {
+        let expected = match default.as_deref() {
+            None => "(required)".to_owned(),
+            Some("") => "empty".to_owned(),
+            Some(d) => format!("`{d}`"),
+        };
+        match listed.get(name) {
+            None => problems.push(format!("{path}: parameter `{name}` is not listed")),
+            Some(d) if *d != expected => problems.push(format!(
+                "{path}: `{name}`'s default is {expected}, the page says {d}"
+            )),
+            Some(_) => {}
+        }
+    }
+    for name in listed.keys().filter(|n| !names.parameters.contains_key(*n)) {
+        problems.push(format!("{path}: `{name}` is not a template parameter"));
+    }
+    problems
+}
+
+/// Every relative link and image resolves to a file, and every `#anchor` to a heading of its
+/// page; the book's links stay inside `docs/src/` (a rendered book has nothing else).
+pub fn links(pages: &[Page]) -> Vec<String> {
+    let by_path: BTreeMap<&str, &Page> = pages.iter().map(|p| (p.path.as_str(), p)).collect();
+    let mut problems = Vec::new();
+    for page in pages {
+        for link in &page.links {
+            if link.contains("://") || link.starts_with("mailto:") {
+                continue;
+            }
+            let (file, anchor) = link.split_once('#').unwrap_or((link, ""));
+            let target = if file.is_empty() {
+                page.path.clone()
+            } else {
+                normalise(
+                    Path::new(&page.path).parent().unwrap_or(Path::new("")),
+                    file,
+                )
+            };
+            if page.path.starts_with("docs/src/") && !target.starts_with("docs/src/") {
+                problems.push(format!("{}: `{link}` leaves the book", page.path));
+                continue;
+            }
+            if PLANNED.contains(&target.as_str()) {
+                continue;
+            }
+            if !root().join(&target).exists() {
+                problems.push(format!("{}: `{link}`: no `{target}`", page.path));
+                continue;
+            }
+            if anchor.is_empty() {
+                continue;
+            }
+            match by_path.get(target.as_str()) {
+                Some(t) if t.anchors.contains(anchor) => {}
+                Some(_) => problems.push(format!(
+                    "{}: `{link}`: `{target}` has no heading `#{anchor}`",
+                    page.path
+                )),
+                None => problems.push(format!("{}: `{link}`: not a page", page.path)),
+            }
+        }
+    }
+    problems
+}
+
+fn normalise(dir: &Path, relative: &str) -> String {
+    let mut parts: Vec<&str> = dir
+        .to_str()
+        .unwrap_or("")
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .collect();
+    for part in relative.split('/') {
+        match part {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// `sam deploy` deploys the built template: never the source template by name, and after a
+/// `sam build` on the same page.
+pub fn sam_deploy(pages: &[Page]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for page in pages {
+        let mut built = false;
+        for block in page.blocks.iter().filter(|b| is_shell(b.language())) {
+            for words in commands(&block.text).iter().map(|c| shell_words(c)) {
+                let sam = |sub: &str| words.len() > 1 && words[0] == "sam" && words[1] == sub;
+                if sam("build") {
+                    built = true;
+                }
+                if !sam("deploy") {
+                    continue;
+                }
+                let template = words
+                    .iter()
+                    .position(|w| matches!(w.as_str(), "-t" | "--template" | "--template-file"));
+                if let Some(t) = template.and_then(|i| words.get(i + 1))
+                    && !t.ends_with(".aws-sam/build/template.yaml")
+                {
+                    problems.push(format!(
+                        "{}: `sam deploy` names the source template `{t}`",
+                        page.path
+                    ));
+                }
+                if !built {
+                    problems.push(format!(
+                        "{}: `sam deploy` before any `sam build`",
+                        page.path
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
