@@ -371,7 +371,7 @@ fn every_alarm_says_what_it_means_notifies_the_topic_and_has_a_runbook_line() {
         assert_eq!(p["OKActions"], json!([topic]), "{name}");
         assert_eq!(p["TreatMissingData"], "notBreaching", "{name}");
         assert!(
-            runbook.contains(&format!("| `{name}` |")),
+            runbook.contains(&format!("| `{name}`")),
             "{name} has no runbook line in docs/src/operations/alarms.md"
         );
     }
