@@ -22,7 +22,8 @@ if [[ "$(mdbook --version 2>/dev/null)" != "mdbook v$MDBOOK_VERSION" ]]; then
     --no-default-features --features search
 fi
 
-bundle=docs/mermaid/mermaid.min.js
+bundle=docs/src/mermaid/mermaid.min.js
+mkdir -p docs/src/mermaid
 if ! echo "$MERMAID_SHA256  $bundle" | sha256sum --check --status 2>/dev/null; then
   if ! command -v npm >/dev/null 2>&1; then
     echo "the book's diagrams need npm to fetch mermaid (bash scripts/browser-tests.sh installs it)" >&2

@@ -26,7 +26,7 @@ pub const PLANNED: &[&str] = &[
 const WRITTEN_BY_COMMANDS: &[&str] = &[
     "web/test-output/",
     "docs/book/",
-    "docs/mermaid/mermaid.min.js",
+    "docs/src/mermaid/",
     ".aws-sam/",
     "infra/.aws-sam/",
     "dist/",
