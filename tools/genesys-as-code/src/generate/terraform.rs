@@ -7,11 +7,11 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
+use super::contracts::{input_contract, output_contract};
 use super::data_actions::{
     ACTION_NAME, DATA_ACTION_TIMEOUT_SECS, VALIDATE_PATH, translation_map,
     translation_map_defaults, web_services_request_template, web_services_success_template,
 };
-use super::{input_contract, output_contract};
 use secure_initiation::attributes::Schema;
 
 /// Path of the generated Terraform.
