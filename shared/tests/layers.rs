@@ -103,6 +103,7 @@ const GENESYS_AS_CODE: &[Folder] = &[
         ]],
     ),
     ("interpret", &[&["value", "runtime"], &["check", "run"]]),
+    ("routing", &[&["model"], &["condition"], &["load"]]),
 ];
 
 const BENCH: &[Folder] = &[(
