@@ -231,3 +231,95 @@ pub fn walk_other<'a, V: Visit<'a> + ?Sized>(
     let paths: Vec<Option<&'a [Action]>> = unknown.branches.iter().map(|b| Some(&b[..])).collect();
     walk_paths(visitor, &paths, state);
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+    use crate::archy::flow::{self, Flow};
+    use crate::archy::template::Unfilled;
+
+    /// What every path to here has read: copied into each branch, intersected after.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    struct Read(BTreeSet<String>);
+
+    impl PathState for Read {
+        fn merge(branches: Vec<Self>) -> Self {
+            let mut all = branches.into_iter();
+            let first = all.next().unwrap_or_default();
+            Read(all.fold(first.0, |known, b| {
+                known.intersection(&b.0).cloned().collect()
+            }))
+        }
+    }
+
+    /// Records, at each transfer, what the path to it has read.
+    #[derive(Default)]
+    struct Transfers(Vec<(String, BTreeSet<String>)>);
+
+    impl<'a> Visit<'a> for Transfers {
+        type State = Read;
+
+        fn visit_get_participant_data(
+            &mut self,
+            _: &'a Action,
+            reads: &'a [ReadAttribute],
+            state: &mut Read,
+        ) {
+            state.0.extend(reads.iter().map(|r| r.variable.clone()));
+        }
+
+        fn visit_transfer(&mut self, action: &'a Action, _: &'a Transfer, state: &mut Read) {
+            self.0.push((action.name.clone(), state.0.clone()));
+        }
+    }
+
+    const FLOW: &str = "
+inboundShortMessage:
+  states:
+    - state:
+        name: s
+        actions:
+          - getParticipantData:
+              attributes:
+                - attribute: {name: {lit: a}, variable: State.a}
+          - decision:
+              condition: {exp: State.a}
+              outputs:
+                yes:
+                  actions:
+                    - getParticipantData:
+                        attributes:
+                          - attribute: {name: {lit: b}, variable: State.yes}
+                    - transferToAcd: {name: in yes}
+                no:
+                  actions:
+                    - transferToAcd: {name: in no}
+          - transferToAcd: {name: after}
+";
+
+    #[test]
+    fn each_branch_starts_from_the_state_before_it_and_the_branches_merge_after_it() {
+        let flow: Flow = flow::read(FLOW, &BTreeMap::new(), Unfilled::StandIn).unwrap();
+
+        let mut transfers = Transfers::default();
+        transfers.visit_actions(&flow.start().actions, &mut Read::default());
+
+        let seen = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| (*n).to_owned())
+                .collect::<BTreeSet<_>>()
+        };
+        assert_eq!(
+            transfers.0,
+            vec![
+                ("in yes".to_owned(), seen(&["State.a", "State.yes"])),
+                ("in no".to_owned(), seen(&["State.a"])),
+                ("after".to_owned(), seen(&["State.a"])),
+            ]
+        );
+    }
+}

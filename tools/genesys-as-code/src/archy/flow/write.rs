@@ -296,3 +296,33 @@ fn node(n: &Node) -> Y {
         ),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::archy::flow::{from_yaml, read};
+    use crate::archy::template::Unfilled;
+    use crate::archy::yaml;
+
+    #[test]
+    fn the_reader_reads_back_what_the_writer_wrote() {
+        let schema = secure_initiation::attributes::Schema::default_schema().unwrap();
+        let routing = crate::routing::Routing::default_routing(&schema).unwrap();
+        let generated = crate::generate::flow::inbound_message_flow(&schema, &routing);
+        for text in [
+            generated.as_str(),
+            include_str!("../../../../../tests/architect/fixtures/blueprint-shaped.yaml"),
+            include_str!("../../../../../tests/architect/fixtures/unhandled-data-action.yaml"),
+        ] {
+            let flow = read(text, &BTreeMap::new(), Unfilled::StandIn).unwrap();
+
+            let once = to_yaml(&flow);
+            let again = to_yaml(&from_yaml(&yaml::parse(&once).unwrap()).unwrap());
+
+            assert_eq!(once, again);
+        }
+    }
+}
