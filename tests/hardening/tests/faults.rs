@@ -1,10 +1,13 @@
-//! Faults of every dependency through the running stack, each with its documented outcome.
+//! Faults of every dependency through the running stack, one test per scenario, each with its
+//! documented outcome asserted here. Each test prints its row of the results table (the
+//! README's "What we tested" quotes them).
 #![allow(clippy::print_stdout)] // the figures are part of the report
 
 use std::time::Duration;
 
 use hardening_tests::faults::{self, Outcome, aws, genesys, risk};
 use hardening_tests::harness::{self, Exposure, Reply, assert_problem};
+use secure_initiation::api::risk::FailPolicy;
 use serde_json::json;
 use test_support::serial_proxy::{FaultKind, ProxyFault};
 
@@ -12,26 +15,259 @@ fn report(outcomes: &[Outcome]) {
     print!("{}", faults::markdown(outcomes));
 }
 
-#[tokio::test]
-async fn genesys_create_faults_end_in_their_documented_status_without_a_duplicate_conversation() {
-    let mut seen = Exposure::default();
-    let mut outcomes = Vec::new();
-    for case in genesys::create_cases() {
-        outcomes.push(genesys::create_fault(&case, &mut seen).await);
+// Genesys: one test per fault (src/faults/genesys.rs arranges and acts).
+
+/// The initiate answered within the create budget; a failure is its problem, a 503 with
+/// `Retry-After`.
+fn assert_answered_in_time(run: &genesys::CreateRun, status: u16) {
+    let reply = &run.reply;
+    assert!(
+        reply.elapsed < genesys::CREATE_DEADLINE + genesys::MARGIN,
+        "answered after {:?}",
+        reply.elapsed
+    );
+    assert_eq!(reply.status, status, "{}", reply.body);
+    let slug = match status {
+        201 => return,
+        502 => "upstream-error",
+        503 => "service-unavailable",
+        _ => "upstream-timeout",
+    };
+    assert_problem(reply, status, slug);
+    if status == 503 {
+        assert!(reply.header("retry-after").is_some());
     }
-    report(&outcomes);
+}
+
+/// The same `Idempotency-Key` replays the first answer and sends no second create.
+fn assert_the_key_replays(run: &genesys::CreateRun) {
+    assert_eq!(run.again.status, run.reply.status, "replayed");
+    assert_eq!(run.again.body, run.reply.body, "the first answer");
+    assert_eq!(run.creates_after_again, run.creates, "no second create");
+}
+
+fn create_row(fault: genesys::CreateFault, run: &genesys::CreateRun) {
+    let result = format!(
+        "{} in {} ms; same Idempotency-Key again: {}; {} create(s) sent, {} conversation(s)",
+        run.reply.status,
+        run.reply.elapsed.as_millis(),
+        run.again.status,
+        run.creates_after_again,
+        run.conversations
+    );
+    row("Genesys create", fault.name(), 2, &result);
+}
+
+async fn create(fault: genesys::CreateFault) -> genesys::CreateRun {
+    let run = genesys::create_fault(fault, &mut Exposure::default()).await;
+    create_row(fault, &run);
+    run
+}
+
+#[tokio::test]
+async fn a_429_that_fits_the_budget_is_waited_out() {
+    let run = create(genesys::CreateFault::RateLimitedBriefly).await;
+
+    assert_answered_in_time(&run, 201);
+    assert!(run.creates <= 2, "{} creates", run.creates);
+    assert_the_key_replays(&run);
+    assert_eq!(run.conversations, 1);
+}
+
+#[tokio::test]
+async fn a_429_past_the_budget_is_503_at_once() {
+    let run = create(genesys::CreateFault::RateLimitedLong).await;
+
+    assert_answered_in_time(&run, 503);
+    assert!(run.creates <= 1, "{} creates", run.creates);
+    assert_eq!(run.conversations, usize::from(run.again.status == 201));
+}
+
+#[tokio::test]
+async fn a_500_on_create_is_502() {
+    let run = create(genesys::CreateFault::ServerError).await;
+
+    assert_answered_in_time(&run, 502);
+    assert!(run.creates <= 1, "{} creates", run.creates);
+    assert_eq!(run.conversations, usize::from(run.again.status == 201));
+}
+
+#[tokio::test]
+async fn a_502_on_create_is_504_sent_once_and_replayed() {
+    let run = create(genesys::CreateFault::BadGateway).await;
+
+    assert_answered_in_time(&run, 504);
+    assert!(run.creates <= 1, "{} creates", run.creates);
+    assert_the_key_replays(&run);
+    assert_eq!(run.conversations, 0);
+}
+
+#[tokio::test]
+async fn a_503_on_every_create_is_retried_within_the_budget_then_503() {
+    let run = create(genesys::CreateFault::UnavailableThroughout).await;
+
+    assert_answered_in_time(&run, 503);
+    assert!(run.creates <= 4, "{} creates", run.creates);
+    assert_eq!(run.conversations, usize::from(run.again.status == 201));
+}
+
+#[tokio::test]
+async fn a_503_once_is_retried_and_succeeds() {
+    let run = create(genesys::CreateFault::UnavailableOnce).await;
+
+    assert_answered_in_time(&run, 201);
+    assert!(run.creates <= 2, "{} creates", run.creates);
+    assert_the_key_replays(&run);
+    assert_eq!(run.conversations, 1);
+}
+
+#[tokio::test]
+async fn a_504_on_create_is_504_sent_once_and_replayed() {
+    let run = create(genesys::CreateFault::GatewayTimeout).await;
+
+    assert_answered_in_time(&run, 504);
+    assert!(run.creates <= 1, "{} creates", run.creates);
+    assert_the_key_replays(&run);
+    assert_eq!(run.conversations, 0);
+}
+
+#[tokio::test]
+async fn a_create_slower_than_the_budget_is_504_and_never_repeated() {
+    let run = create(genesys::CreateFault::Slow).await;
+
+    assert_answered_in_time(&run, 504);
+    assert!(run.creates <= 1, "{} creates", run.creates);
+    assert_the_key_replays(&run);
+    assert_eq!(run.conversations, 1, "Genesys did create it, once");
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_504_sent_once_and_replayed() {
+    let run = create(genesys::CreateFault::Reset).await;
+
+    assert_answered_in_time(&run, 504);
+    assert!(run.creates <= 1, "{} creates", run.creates);
+    assert_the_key_replays(&run);
+    assert_eq!(run.conversations, 0);
+}
+
+#[tokio::test]
+async fn malformed_json_with_200_is_502() {
+    let run = create(genesys::CreateFault::MalformedOk).await;
+
+    assert_answered_in_time(&run, 502);
+    assert!(run.creates <= 1, "{} creates", run.creates);
+    assert_eq!(run.conversations, usize::from(run.again.status == 201));
+}
+
+#[tokio::test]
+async fn malformed_json_with_500_is_502() {
+    let run = create(genesys::CreateFault::MalformedError).await;
+
+    assert_answered_in_time(&run, 502);
+    assert!(run.creates <= 1, "{} creates", run.creates);
+    assert_eq!(run.conversations, usize::from(run.again.status == 201));
+}
+
+#[tokio::test]
+async fn the_oauth_endpoint_down_is_503_with_no_create() {
+    let run = create(genesys::CreateFault::OAuthDown).await;
+
+    assert_answered_in_time(&run, 503);
+    assert_eq!(run.creates, 0, "{} creates", run.creates);
+    assert_eq!(run.conversations, usize::from(run.again.status == 201));
 }
 
 #[tokio::test]
 async fn a_genesys_token_revoked_mid_flight_is_replaced_once() {
-    let outcome = genesys::token_revoked_mid_flight(&mut Exposure::default()).await;
-    report(&[outcome]);
+    let revoked = genesys::token_revoked_mid_flight(&mut Exposure::default()).await;
+
+    assert_eq!(revoked.reply.status, 201, "{}", revoked.reply.body);
+    assert_eq!(revoked.token_requests, 2, "one new token");
+    assert_eq!(revoked.conversations, 2);
+    row(
+        "Genesys create",
+        "token revoked mid-flight",
+        2,
+        "201, one new token",
+    );
+}
+
+/// validate-session answered `200 valid` within its deadline with `participant_update`, and the
+/// hash stays bound to its own conversation.
+async fn write_back(fault: genesys::WriteBackFault, update: &str) {
+    let run = genesys::write_back(fault, &mut Exposure::default()).await;
+
+    assert_eq!(run.reply.status, 200, "{}", run.reply.body);
+    assert!(
+        run.reply.elapsed < genesys::VALIDATE_DEADLINE + genesys::MARGIN,
+        "answered after {:?}",
+        run.reply.elapsed
+    );
+    let body = run.reply.json();
+    assert_eq!(body["valid"], true, "{body}");
+    assert_eq!(body["participant_update"], update, "{body}");
+    assert_eq!(run.elsewhere.json()["reason"], "replayed");
+    let result = format!(
+        "200 valid, participant_update={update} in {} ms",
+        run.reply.elapsed.as_millis()
+    );
+    row("Genesys write-back", fault.name(), 1, &result);
 }
 
 #[tokio::test]
-async fn write_back_faults_never_cost_architect_its_answer_or_its_deadline() {
-    let outcomes = genesys::write_back_faults(&mut Exposure::default()).await;
-    report(&outcomes);
+async fn a_write_back_429_that_fits_the_deadline_is_written() {
+    write_back(genesys::WriteBackFault::RateLimitedBriefly, "written").await;
+}
+
+#[tokio::test]
+async fn a_write_back_429_past_the_deadline_fails_without_costing_the_answer() {
+    write_back(genesys::WriteBackFault::RateLimitedLong, "failed").await;
+}
+
+#[tokio::test]
+async fn a_write_back_500_fails_without_costing_the_answer() {
+    write_back(genesys::WriteBackFault::ServerError, "failed").await;
+}
+
+#[tokio::test]
+async fn a_write_back_502_fails_without_costing_the_answer() {
+    write_back(genesys::WriteBackFault::BadGateway, "failed").await;
+}
+
+#[tokio::test]
+async fn a_write_back_503_throughout_fails_without_costing_the_answer() {
+    write_back(genesys::WriteBackFault::Unavailable, "failed").await;
+}
+
+#[tokio::test]
+async fn a_write_back_504_fails_without_costing_the_answer() {
+    write_back(genesys::WriteBackFault::GatewayTimeout, "failed").await;
+}
+
+#[tokio::test]
+async fn a_write_back_slower_than_the_deadline_times_out_within_it() {
+    write_back(genesys::WriteBackFault::Slow, "timeout").await;
+}
+
+#[tokio::test]
+async fn a_write_back_reset_once_is_retried_and_written() {
+    write_back(genesys::WriteBackFault::ResetOnce, "written").await;
+}
+
+#[tokio::test]
+async fn a_write_back_reset_throughout_fails_without_costing_the_answer() {
+    write_back(genesys::WriteBackFault::ResetThroughout, "failed").await;
+}
+
+#[tokio::test]
+async fn a_malformed_write_back_answer_fails_without_costing_the_answer() {
+    write_back(genesys::WriteBackFault::Malformed, "failed").await;
+}
+
+#[tokio::test]
+async fn a_write_back_token_revoked_mid_flight_is_replaced_and_written() {
+    write_back(genesys::WriteBackFault::TokenRevoked, "written").await;
 }
 
 // AWS: one test per scenario (src/faults/aws.rs arranges and acts; the assertions are here).
@@ -346,12 +582,147 @@ async fn a_throttled_session_write_under_an_idempotency_key_releases_the_key() {
     );
 }
 
+// The risk scorer: one test per behaviour and policy (src/faults/risk.rs arranges and acts).
+
+/// The initiate under `behaviour` and `policy`, answered within the scorer's deadline.
+async fn risk_run(behaviour: risk::Behaviour, policy: FailPolicy) -> risk::RiskRun {
+    let run = risk::run(behaviour, policy, &mut Exposure::default()).await;
+    assert!(
+        run.reply.elapsed < risk::SCORER_DEADLINE + risk::MARGIN,
+        "answered after {:?}",
+        run.reply.elapsed
+    );
+    let result = match &run.risk_score {
+        Some(s) => format!("201, risk_score {s}"),
+        None => run.reply.status.to_string(),
+    };
+    let result = format!("{result} in {} ms", run.reply.elapsed.as_millis());
+    row("Risk scorer", &risk::label(behaviour, policy), 1, &result);
+    run
+}
+
+/// 503 + `Retry-After`, nothing allocated in Genesys.
+async fn fails_closed(behaviour: risk::Behaviour) {
+    let run = risk_run(behaviour, risk::CLOSED).await;
+
+    assert_problem(&run.reply, 503, "service-unavailable");
+    assert!(run.reply.header("retry-after").is_some());
+    assert_eq!(run.conversations, 0, "nothing allocated");
+}
+
+/// 201, and Architect sees `score`.
+async fn goes_through_with(behaviour: risk::Behaviour, policy: FailPolicy, score: &str) {
+    let run = risk_run(behaviour, policy).await;
+
+    assert_eq!(run.reply.status, 201, "{}", run.reply.body);
+    assert_eq!(run.conversations, 1);
+    assert_eq!(run.risk_score.as_deref(), Some(score));
+}
+
+/// 403 risk-refused, nothing allocated in Genesys.
+async fn is_refused(behaviour: risk::Behaviour, policy: FailPolicy) {
+    let run = risk_run(behaviour, policy).await;
+
+    assert_problem(&run.reply, 403, "risk-refused");
+    assert_eq!(run.conversations, 0, "nothing allocated");
+}
+
 #[tokio::test]
-async fn the_risk_policy_holds_when_the_scorer_is_down_slow_or_wrong() {
-    let mut seen = Exposure::default();
-    let mut outcomes = Vec::new();
-    for case in risk::cases() {
-        outcomes.push(risk::run(case, &mut seen).await);
-    }
-    report(&outcomes);
+async fn a_hanging_scorer_fails_closed() {
+    fails_closed(risk::Behaviour::Hang).await;
+}
+
+#[tokio::test]
+async fn a_hanging_scorer_fails_open_at_the_assumed_score() {
+    goes_through_with(risk::Behaviour::Hang, risk::OPEN_AT_50, "50").await;
+}
+
+#[tokio::test]
+async fn a_hanging_scorer_failing_open_above_the_threshold_is_refused() {
+    is_refused(risk::Behaviour::Hang, risk::OPEN_AT_90).await;
+}
+
+#[tokio::test]
+async fn a_slow_scorer_fails_closed() {
+    fails_closed(risk::Behaviour::Slow).await;
+}
+
+#[tokio::test]
+async fn a_slow_scorer_fails_open_at_the_assumed_score() {
+    goes_through_with(risk::Behaviour::Slow, risk::OPEN_AT_50, "50").await;
+}
+
+#[tokio::test]
+async fn a_slow_scorer_failing_open_above_the_threshold_is_refused() {
+    is_refused(risk::Behaviour::Slow, risk::OPEN_AT_90).await;
+}
+
+#[tokio::test]
+async fn a_scorer_answering_500_fails_closed() {
+    fails_closed(risk::Behaviour::Error).await;
+}
+
+#[tokio::test]
+async fn a_scorer_answering_500_fails_open_at_the_assumed_score() {
+    goes_through_with(risk::Behaviour::Error, risk::OPEN_AT_50, "50").await;
+}
+
+#[tokio::test]
+async fn a_scorer_answering_500_failing_open_above_the_threshold_is_refused() {
+    is_refused(risk::Behaviour::Error, risk::OPEN_AT_90).await;
+}
+
+#[tokio::test]
+async fn a_scorer_answering_non_json_fails_closed() {
+    fails_closed(risk::Behaviour::Garbage).await;
+}
+
+#[tokio::test]
+async fn a_scorer_answering_non_json_fails_open_at_the_assumed_score() {
+    goes_through_with(risk::Behaviour::Garbage, risk::OPEN_AT_50, "50").await;
+}
+
+#[tokio::test]
+async fn a_scorer_answering_non_json_failing_open_above_the_threshold_is_refused() {
+    is_refused(risk::Behaviour::Garbage, risk::OPEN_AT_90).await;
+}
+
+#[tokio::test]
+async fn a_score_out_of_range_fails_closed() {
+    fails_closed(risk::Behaviour::OutOfRange).await;
+}
+
+#[tokio::test]
+async fn a_score_out_of_range_fails_open_at_the_assumed_score() {
+    goes_through_with(risk::Behaviour::OutOfRange, risk::OPEN_AT_50, "50").await;
+}
+
+#[tokio::test]
+async fn a_score_out_of_range_failing_open_above_the_threshold_is_refused() {
+    is_refused(risk::Behaviour::OutOfRange, risk::OPEN_AT_90).await;
+}
+
+#[tokio::test]
+async fn a_scorer_refusing_connections_fails_closed() {
+    fails_closed(risk::Behaviour::Refused).await;
+}
+
+#[tokio::test]
+async fn a_scorer_refusing_connections_fails_open_at_the_assumed_score() {
+    goes_through_with(risk::Behaviour::Refused, risk::OPEN_AT_50, "50").await;
+}
+
+#[tokio::test]
+async fn a_scorer_refusing_connections_failing_open_above_the_threshold_is_refused() {
+    is_refused(risk::Behaviour::Refused, risk::OPEN_AT_90).await;
+}
+
+#[tokio::test]
+async fn a_healthy_low_score_goes_through_and_architect_sees_it() {
+    goes_through_with(risk::Behaviour::Score(20), risk::CLOSED, "20").await;
+}
+
+#[tokio::test]
+async fn a_healthy_score_above_the_threshold_is_refused() {
+    is_refused(risk::Behaviour::Score(95), risk::OPEN_AT_50).await;
 }

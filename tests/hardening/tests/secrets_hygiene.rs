@@ -55,18 +55,20 @@ async fn no_secret_token_or_hash_reaches_a_log_line_or_an_error_body_under_any_f
     inputs::run_all(&stack, &mut seen).await;
     stack.record_secrets(&mut seen);
     drop(stack);
-    for case in genesys::create_cases() {
-        genesys::create_fault(&case, &mut seen).await;
+    for fault in genesys::CreateFault::ALL {
+        genesys::create_fault(fault, &mut seen).await;
     }
     genesys::token_revoked_mid_flight(&mut seen).await;
-    genesys::write_back_faults(&mut seen).await;
+    for fault in genesys::WriteBackFault::ALL {
+        genesys::write_back(fault, &mut seen).await;
+    }
     aws::validate_cold_start_without_secrets().await;
     aws::initiate_cold_start_without_secrets().await;
     aws::secrets_unreachable_later(&mut seen).await;
     aws::dynamodb_unreachable(&mut seen).await;
     dynamodb_throttled(&mut seen).await;
-    for case in risk::cases() {
-        risk::run(case, &mut seen).await;
+    for (behaviour, policy) in risk::cases() {
+        risk::run(behaviour, policy, &mut seen).await;
     }
 
     // The metric lines too: each is valid EMF within the catalogue, and carries no secret.
