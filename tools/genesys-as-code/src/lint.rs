@@ -45,7 +45,7 @@ use crate::archy::flow::{
     self, Action, CallData, Case, Decision, Operand, QueueRef, ReadAttribute, ReadError, Statement,
     Transfer, Unknown, WriteAttribute,
 };
-use crate::archy::template::Unfilled;
+use crate::archy::template::{Unfilled, has_unfilled};
 
 /// Lints a flow file's text. `substitutions` fill placeholders; the others are accepted.
 pub fn lint(
@@ -166,7 +166,7 @@ impl<'a> Visit<'a> for Linter<'_> {
         for r in reads {
             unknown_key::check(&mut self.cx, r);
             let key = match &r.key {
-                Operand::Lit(key) if crate::archy::template::has_unfilled(key) => continue,
+                Operand::Lit(key) if has_unfilled(key) => continue,
                 Operand::Lit(key) => key.clone(),
                 _ => "(expression)".to_owned(),
             };
