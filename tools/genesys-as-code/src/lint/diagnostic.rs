@@ -71,7 +71,9 @@ impl Code {
     }
 }
 
-/// One diagnostic.
+/// One diagnostic. Its `code` is the stable name of a [`Code`] (only a `Code` makes one, so no
+/// bare string can appear); it stays a string because that is what the command line, its JSON
+/// and every caller compare.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// Finding or note.

@@ -1,7 +1,11 @@
-//! The linter's rules, one file each (as rust-analyzer keeps one diagnostic per file): the
-//! rule's code ([`super::diagnostic::Code`]), when it fires, its message, its fix and its test
-//! on its fixture flow (`tests/architect/fixtures/<code>.yaml`). The driver (`lint.rs`) walks
-//! the flow and calls them.
+//! The linter's rules, one file each, as rust-analyzer keeps one diagnostic per file
+//! (rust-lang/rust-analyzer, `crates/ide-diagnostics/src/handlers/unresolved_module.rs`: the
+//! code, the message, the fixes and the tests side by side, the tests through one shared
+//! helper): the rule's code ([`super::diagnostic::Code`]), when it fires, its message, its fix and
+//! its test on its fixture flow (`tests/architect/fixtures/<code>.yaml`). The driver (`lint.rs`)
+//! walks the flow and calls them. Unlike rust-analyzer's handlers, which import the diagnostic
+//! types from their crate root, the rules take them from sibling modules (`diagnostic.rs`,
+//! `context.rs`): a folder's own file sits above its children (`shared/tests/layers.rs`).
 
 pub(super) mod forgeable_routing;
 pub(super) mod number_comparison;

@@ -1,9 +1,11 @@
-//! One walk over a flow's actions, after syn's `Visit` (`src/gen/visit.rs`): a trait with a
-//! hook per action kind whose default walks into every branch (a decision's two paths, each
-//! switch case and the default, a Call Data Action's success, failure and timeout paths, and
-//! the action lists found inside an unknown action). An analysis is a small visitor that
-//! overrides the hooks it cares about and calls the matching `walk_*` function to go on into
-//! the branches.
+//! One walk over a flow's actions, after syn's `Visit` (dtolnay/syn, `src/gen/visit.rs`: a
+//! `trait Visit<'ast>` whose every `visit_x(&mut self, i: &'ast X)` defaults to a free function
+//! that walks into the node's children): a trait with a hook per action kind whose default walks
+//! into every branch (a decision's two paths, each switch case and the default, a Call Data
+//! Action's success, failure and timeout paths, and the action lists found inside an unknown
+//! action). An analysis is a small visitor that overrides the hooks it cares about and calls the
+//! matching free function to go on into the branches; those are named `walk_*` (as rustc's AST
+//! visitor names them) so a hook and its default read apart.
 //!
 //! A visitor carries what it knows along one path as its [`PathState`]: each branch starts
 //! from a copy of the state before the branching action, and the states at the ends of the
