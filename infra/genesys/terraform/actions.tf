@@ -157,6 +157,9 @@ resource "genesyscloud_integration_action" "validate_session" {
   }
 }
 
+# Each type had a resource of its own before (validate_session_<type>, with count): their
+# state moves to the instances above, so an existing deployment plans no change.
+
 moved {
   from = genesyscloud_integration_action.validate_session_web_services[0]
   to   = genesyscloud_integration_action.validate_session["web_services"]

@@ -222,6 +222,10 @@ pub fn terraform_actions(schema: &Schema) -> String {
     }
     out.push_str("  }\n}\n\n");
     action_resource(&mut out, schema);
+    out.push_str(
+        "\n# Each type had a resource of its own before (validate_session_<type>, with count): their\n\
+         # state moves to the instances above, so an existing deployment plans no change.\n",
+    );
     for key in INTEGRATION_TYPES {
         let _ = write!(
             out,
