@@ -131,6 +131,7 @@ test('the package is publishable and ships the client, its declarations and both
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: web });
   const [packed] = JSON.parse(stdout);
   assert.deepEqual(packed.files.map((f) => f.path).sort(), [
+    'LICENSE',
     'README.md',
     'dist/secure-messaging.classic.min.js',
     'dist/secure-messaging.min.js',
