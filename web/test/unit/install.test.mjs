@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { PUBLISHED_FILES } from './published.mjs';
+
 const run = promisify(execFile);
 const web = new URL('../../', import.meta.url);
 const tsc = new URL('node_modules/typescript/bin/tsc', web).pathname;
@@ -56,15 +58,7 @@ test('npm pack builds what the package ships and a site installs it from the tar
   const { tarball, files } = await packed;
   const dir = await site(tarball);
 
-  assert.deepEqual(files, [
-    'LICENSE',
-    'README.md',
-    'dist/secure-messaging.classic.min.js',
-    'dist/secure-messaging.min.js',
-    'package.json',
-    'secure-messaging.d.ts',
-    'secure-messaging.js',
-  ]);
+  assert.deepEqual(files, PUBLISHED_FILES);
   const installed = JSON.parse(await readFile(join(dir, 'node_modules', pkg.name, 'package.json'), 'utf8'));
   assert.equal(installed.version, pkg.version);
   const { stdout } = await run(
