@@ -10,14 +10,9 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*"; }
 
-hcl2_spec="python-hcl2==8.1.4"
-if ! python3 -c 'import hcl2, importlib.metadata as m; assert m.version("python-hcl2") == "8.1.4"' >/dev/null 2>&1; then
-  if [ -f scripts/requirements.txt ] && grep -qi '^python-hcl2' scripts/requirements.txt; then
-    hcl2_spec="$(grep -i '^python-hcl2' scripts/requirements.txt)"
-  fi
-  log "installing $hcl2_spec"
-  python3 -m pip install --quiet --disable-pip-version-check "$hcl2_spec"
-fi
+# python-hcl2, pinned in scripts/requirements.txt, in the project's Python tools environment.
+source scripts/python-tools.sh
+python_tools
 
 mapfile -t tf_files < <(git ls-files '*.tf' 2>/dev/null || find . -name '*.tf' -not -path './target/*')
 log "parsing ${#tf_files[@]} Terraform file(s) with python-hcl2"

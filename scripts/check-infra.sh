@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Offline checks of the deployment files: the SAM template (cfn-lint with the serverless rules,
-# `sam validate --lint`, checkov), the OpenAPI document, and the Genesys CX-as-Code Terraform
+# `sam validate --lint`, checkov), the deploy commands the docs show (which template and
+# configuration file `sam deploy` resolves), the OpenAPI document, and the Genesys CX-as-Code Terraform
 # (checkov; terraform fmt; terraform validate only where the genesyscloud provider is available
 # from a local mirror). Where terraform is missing, scripts/check-genesys.sh still parses every
 # .tf file. Nothing here reaches AWS, Genesys Cloud or any other host: the dummy credentials
@@ -15,12 +16,23 @@ source scripts/python-tools.sh
 python_tools
 python_tools checkov
 
+# The SAM CLI's own state in the project's cache: telemetry off and its weekly version check
+# (a request to the Python package index) marked as done now, so it stays on this machine.
+export __SAM_CLI_APP_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/secure-initiation/sam-cli"
+mkdir -p "$__SAM_CLI_APP_DIR"
+printf '{"telemetryEnabled": false, "lastVersionCheck": %s}\n' "$(date +%s)" \
+  >"$__SAM_CLI_APP_DIR/metadata.json"
+
 log "cfn-lint infra/template.yaml (with the serverless rules)"
 cfn-lint --append-rules cfn_lint_serverless.rules -- infra/template.yaml
 
 log "sam validate --lint"
 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline \
   SAM_CLI_TELEMETRY=0 sam validate --lint -t infra/template.yaml
+
+log "the deploy commands of docs/src/platform/build-and-deploy.md and the README"
+# Order, templates and flags, and each `sam deploy` resolved by the SAM CLI itself, offline.
+python3 scripts/check_deploy_chapter.py
 
 # checkov: --skip-download keeps it from fetching guidelines; its findings fail the run.
 checkov_run() {

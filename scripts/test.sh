@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Runs every test of the project. Installs what a fresh machine lacks first.
+# Runs every test of the project. Installs what a fresh machine lacks first; about 26 minutes
+# on 2 cores from an empty cache. What it needs and installs, exactly:
+# docs/src/platform/requirements.md.
+#
+# Needs: Rust stable (rustup), a C compiler, git, Python 3.11+ (Debian's `python3-venv` is
+# installed when missing), Node.js 20+ with npm, and root or sudo for apt-get.
+# Installs when missing: the Python tools of scripts/requirements.txt into virtual environments
+# of its own under ~/.cache/secure-initiation (never into the system's Python, which PEP 668
+# distributions refuse); Debian's `chromium` (and `nodejs`/`npm` where node is absent);
+# cargo-nextest, cargo-deny and cargo-fuzz (`cargo install --locked`); web/'s npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*"; }
 
 # moto, the infrastructure linters, schemathesis, cargo-lambda: the versions in
-# scripts/requirements.txt.
+# scripts/requirements.txt, in a virtual environment whose bin/ this puts first on PATH for
+# every suite below (the Rust suites find moto_server and cargo-lambda there).
 source scripts/python-tools.sh
 python_tools
 if ! cargo nextest --version >/dev/null 2>&1; then

@@ -69,69 +69,21 @@ pub async fn measure(
     check: Check<'_>,
     prepare: Option<Prepare<'_>>,
 ) -> Result<(Measurement, Vec<Bytes>), BenchError> {
-    let stage = async |i: usize| match prepare {
-        Some(prepare) => prepare(i).await,
-        None => Ok(()),
-    };
     let binary_size = std::fs::metadata(&function.binary)
         .map_err(|_| BenchError::MissingBinary(function.binary.display().to_string()))?
         .len();
-    let checked = |answer: &Bytes| {
-        check(answer).map_err(|what| BenchError::Function {
-            function: function.label.clone(),
-            what: format!(
-                "unexpected answer ({what}): {}",
-                String::from_utf8_lossy(answer)
-            ),
-            logs: String::new(),
-        })
+    let mut run = Run {
+        backends,
+        function,
+        check,
+        prepare,
+        index: 0,
+        answers: Vec::with_capacity(cold.len() + warm.len()),
     };
-    let mut answers = Vec::with_capacity(cold.len() + warm.len());
-    let mut starts = Vec::with_capacity(cold.len());
-    let mut cold_backend = Vec::with_capacity(cold.len());
     let calls_before = backends.calls();
-    let mut index = 0;
-    for event in cold {
-        stage(index).await?;
-        index += 1;
-        let backend_before = backends.backend_time();
-        let (mut process, ticket) =
-            FunctionProcess::spawn(&function.binary, function.name, &function.config, event)
-                .await?;
-        let start = process.cold_start(ticket).await?;
-        cold_backend.push(backends.backend_time().saturating_sub(backend_before));
-        process.stop().await;
-        checked(&start.answer)?;
-        answers.push(start.answer.clone());
-        starts.push(start);
-    }
+    let (starts, cold_backend) = run.cold_starts(cold).await?;
     let cold_calls = backends.calls() - calls_before;
-
-    let mut events = warm.into_iter();
-    let first = events.next().unwrap_or_default();
-    stage(index).await?;
-    index += 1;
-    let (mut process, ticket) =
-        FunctionProcess::spawn(&function.binary, function.name, &function.config, first).await?;
-    let start = process.cold_start(ticket).await?;
-    checked(&start.answer)?;
-    answers.push(start.answer);
-    let calls_before = backends.calls();
-    let mut latencies = Vec::with_capacity(events.len());
-    let mut warm_backend = Vec::with_capacity(events.len());
-    for event in events {
-        stage(index).await?;
-        index += 1;
-        let backend_before = backends.backend_time();
-        let (answer, latency) = process.invoke(event).await?;
-        warm_backend.push(backends.backend_time().saturating_sub(backend_before));
-        checked(&answer)?;
-        answers.push(answer);
-        latencies.push(latency);
-    }
-    let warm_calls = backends.calls() - calls_before;
-    let peak_rss = process.sample().map(|s| s.peak_rss).unwrap_or_default();
-    process.stop().await;
+    let (latencies, warm_backend, warm_calls, peak_rss) = run.warm(warm).await?;
     Ok((
         Measurement {
             label: function.label.clone(),
@@ -145,6 +97,94 @@ pub async fn measure(
             warm_calls,
             peak_rss,
         },
-        answers,
+        run.answers,
     ))
+}
+
+/// One function's measurement under way: the events handed so far and their answers.
+struct Run<'a, 'p> {
+    backends: &'a Backends,
+    function: &'a Function,
+    check: Check<'a>,
+    prepare: Option<Prepare<'p>>,
+    index: usize,
+    answers: Vec<Bytes>,
+}
+
+/// The warm phase's figures: latencies, backend time, external calls and peak RSS.
+type Warm = (Vec<Duration>, Vec<Duration>, Calls, u64);
+
+impl Run<'_, '_> {
+    /// Stages the next event's backend state.
+    async fn stage(&mut self) -> Result<(), BenchError> {
+        if let Some(prepare) = self.prepare {
+            prepare(self.index).await?;
+        }
+        self.index += 1;
+        Ok(())
+    }
+
+    /// Checks an answer and keeps it.
+    fn keep(&mut self, answer: Bytes) -> Result<(), BenchError> {
+        (self.check)(&answer).map_err(|what| BenchError::Function {
+            function: self.function.label.clone(),
+            what: format!(
+                "unexpected answer ({what}): {}",
+                String::from_utf8_lossy(&answer)
+            ),
+            logs: String::new(),
+        })?;
+        self.answers.push(answer);
+        Ok(())
+    }
+
+    async fn spawn(&self, event: Bytes) -> Result<(FunctionProcess, ColdStart), BenchError> {
+        let f = self.function;
+        let (mut process, ticket) =
+            FunctionProcess::spawn(&f.binary, f.name, &f.config, event).await?;
+        let start = process.cold_start(ticket).await?;
+        Ok((process, start))
+    }
+
+    /// One fresh process per event.
+    async fn cold_starts(
+        &mut self,
+        cold: Vec<Bytes>,
+    ) -> Result<(Vec<ColdStart>, Vec<Duration>), BenchError> {
+        let mut starts = Vec::with_capacity(cold.len());
+        let mut backend = Vec::with_capacity(cold.len());
+        for event in cold {
+            self.stage().await?;
+            let backend_before = self.backends.backend_time();
+            let (process, start) = self.spawn(event).await?;
+            backend.push(self.backends.backend_time().saturating_sub(backend_before));
+            process.stop().await;
+            self.keep(start.answer.clone())?;
+            starts.push(start);
+        }
+        Ok((starts, backend))
+    }
+
+    /// One process: the first event starts it, every later one is timed.
+    async fn warm(&mut self, warm: Vec<Bytes>) -> Result<Warm, BenchError> {
+        let mut events = warm.into_iter();
+        self.stage().await?;
+        let (mut process, start) = self.spawn(events.next().unwrap_or_default()).await?;
+        self.keep(start.answer)?;
+        let calls_before = self.backends.calls();
+        let mut latencies = Vec::with_capacity(events.len());
+        let mut backend = Vec::with_capacity(events.len());
+        for event in events {
+            self.stage().await?;
+            let backend_before = self.backends.backend_time();
+            let (answer, latency) = process.invoke(event).await?;
+            backend.push(self.backends.backend_time().saturating_sub(backend_before));
+            self.keep(answer)?;
+            latencies.push(latency);
+        }
+        let calls = self.backends.calls() - calls_before;
+        let peak_rss = process.sample().map(|s| s.peak_rss).unwrap_or_default();
+        process.stop().await;
+        Ok((latencies, backend, calls, peak_rss))
+    }
 }

@@ -131,7 +131,6 @@ fn tick(ok: bool) -> &'static str {
 /// The whole report as Markdown. The first row is the floor.
 pub fn markdown(rows: &[Measurement], plan: Plan, machine: &str) -> String {
     let figures: Vec<Figures> = rows.iter().map(Figures::of).collect();
-    let floor = figures.first().copied();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -139,12 +138,26 @@ pub fn markdown(rows: &[Measurement], plan: Plan, machine: &str) -> String {
          AWS on moto, Genesys on the sandbox, all on loopback. Ratios are to the floor.\n",
         plan.spawns, plan.invocations
     );
+    timings(&mut out, rows, &figures);
+    calls(&mut out, rows);
+    let _ = writeln!(out, "\nBudgets:\n");
+    if let Some(floor) = figures.first() {
+        for (row, f) in rows.iter().zip(&figures).skip(1) {
+            let _ = writeln!(out, "{}", budgets(row, f, floor));
+        }
+    }
+    out
+}
+
+/// The timing table: every figure with its ratio to the floor.
+fn timings(out: &mut String, rows: &[Measurement], figures: &[Figures]) {
+    let floor = figures.first().copied();
     let _ = writeln!(
         out,
         "| function | cold start | cold start without backend | init (to first `next`) | init CPU | init at 128 MB (projected) | warm p50 | warm p99 | warm p50 without backend | peak RSS | binary (stripped) |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
-    for (i, (row, f)) in rows.iter().zip(&figures).enumerate() {
+    for (i, (row, f)) in rows.iter().zip(figures).enumerate() {
         let base = if i == 0 { None } else { floor };
         let _ = writeln!(
             out,
@@ -162,16 +175,19 @@ pub fn markdown(rows: &[Measurement], plan: Plan, machine: &str) -> String {
             cell_mib(f.size, base.map(|b| b.size)),
         );
     }
+}
 
+/// The external calls table: per cold start, and per 1,000 warm invocations.
+fn calls(out: &mut String, rows: &[Measurement]) {
     let _ = writeln!(
-        out,
+        *out,
         "\nExternal calls: per cold start (mean), and per 1,000 warm invocations.\n"
     );
     let _ = writeln!(
-        out,
+        *out,
         "| function | cold: Secrets Manager reads | cold: Genesys tokens | cold: JWKS fetches | cold: DynamoDB calls | warm: Secrets Manager reads /1k | warm: Genesys tokens /1k | warm: JWKS fetches /1k | warm: DynamoDB calls /1k |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(*out, "|---|---|---|---|---|---|---|---|---|");
     for row in rows {
         let (c, w, s, n) = (
             row.cold_calls,
@@ -181,7 +197,7 @@ pub fn markdown(rows: &[Measurement], plan: Plan, machine: &str) -> String {
         );
         let k = |count| per(count, n) * 1000.0;
         let _ = writeln!(
-            out,
+            *out,
             "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} |",
             row.label,
             per(c.secret_reads, s),
@@ -194,50 +210,46 @@ pub fn markdown(rows: &[Measurement], plan: Plan, machine: &str) -> String {
             k(w.dynamodb),
         );
     }
+}
 
-    let _ = writeln!(out, "\nBudgets:\n");
-    let Some(floor) = floor else { return out };
-    for (row, f) in rows.iter().zip(&figures).skip(1) {
-        let p50_ratio = f.p50.as_secs_f64() / floor.p50.as_secs_f64().max(f64::MIN_POSITIVE);
-        if row.name == VALIDATE_MEMORY {
-            // Only its warm latency means anything: its init seeds the sessions it serves.
-            let _ = writeln!(
-                out,
-                "- {}: warm p50 {p50_ratio:.2}× the floor (≤ 1.3×) {}",
-                row.label,
-                tick(p50_ratio <= 1.3)
-            );
-            continue;
-        }
-        let cold_ratio = f.cold.as_secs_f64() / floor.cold.as_secs_f64().max(f64::MIN_POSITIVE);
-        let w = row.warm_calls;
-        let no_calls = w.secret_reads == 0 && w.token_requests == 0 && w.jwks_fetches == 0;
-        let mut line = format!(
-            "- {}: cold start {:.1}× the floor (≤ 1.5×) {} · init at 128 MB {} (≤ 30 ms) {} · peak RSS {} (≤ 30 MiB) {} · binary {} (≤ 8 MiB) {} · no secret/token/JWKS call when warm {}",
+/// One row's budget line.
+fn budgets(row: &Measurement, f: &Figures, floor: &Figures) -> String {
+    let p50_ratio = f.p50.as_secs_f64() / floor.p50.as_secs_f64().max(f64::MIN_POSITIVE);
+    if row.name == VALIDATE_MEMORY {
+        // Only its warm latency means anything: its init seeds the sessions it serves.
+        return format!(
+            "- {}: warm p50 {p50_ratio:.2}× the floor (≤ 1.3×) {}",
             row.label,
-            cold_ratio,
-            tick(cold_ratio <= 1.5),
-            ms(f.projected),
-            tick(f.projected <= Duration::from_millis(30)),
-            mib(f.rss),
-            tick(f.rss <= 30 * 1024 * 1024),
-            mib(f.size),
-            tick(f.size <= 8 * 1024 * 1024),
-            tick(no_calls),
+            tick(p50_ratio <= 1.3)
         );
-        if row.label.starts_with("validate-session") {
-            let r = p50_ratio;
-            let own = f.p50_own.as_secs_f64() / floor.p50.as_secs_f64().max(f64::MIN_POSITIVE);
-            let _ = write!(
-                line,
-                " · warm p50 {r:.1}× the floor (≤ 1.3×) {} (without moto's time: {own:.1}× {})",
-                tick(r <= 1.3),
-                tick(own <= 1.3)
-            );
-        }
-        let _ = writeln!(out, "{line}");
     }
-    out
+    let cold_ratio = f.cold.as_secs_f64() / floor.cold.as_secs_f64().max(f64::MIN_POSITIVE);
+    let w = row.warm_calls;
+    let no_calls = w.secret_reads == 0 && w.token_requests == 0 && w.jwks_fetches == 0;
+    let mut line = format!(
+        "- {}: cold start {:.1}× the floor (≤ 1.5×) {} · init at 128 MB {} (≤ 30 ms) {} · peak RSS {} (≤ 30 MiB) {} · binary {} (≤ 8 MiB) {} · no secret/token/JWKS call when warm {}",
+        row.label,
+        cold_ratio,
+        tick(cold_ratio <= 1.5),
+        ms(f.projected),
+        tick(f.projected <= Duration::from_millis(30)),
+        mib(f.rss),
+        tick(f.rss <= 30 * 1024 * 1024),
+        mib(f.size),
+        tick(f.size <= 8 * 1024 * 1024),
+        tick(no_calls),
+    );
+    if row.label.starts_with("validate-session") {
+        let r = p50_ratio;
+        let own = f.p50_own.as_secs_f64() / floor.p50.as_secs_f64().max(f64::MIN_POSITIVE);
+        let _ = write!(
+            line,
+            " · warm p50 {r:.1}× the floor (≤ 1.3×) {} (without moto's time: {own:.1}× {})",
+            tick(r <= 1.3),
+            tick(own <= 1.3)
+        );
+    }
+    line
 }
 
 #[cfg(test)]

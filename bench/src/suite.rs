@@ -15,7 +15,8 @@ use crate::error::BenchError;
 use crate::events::{
     basic_authorization, data_action_event, http_answer, http_event, post_json, validation_event,
 };
-use crate::measure::{Function, Measurement, Prepare, measure};
+use crate::measure::{Check, Function, Measurement, Prepare, measure};
+use secure_initiation::ports::SessionRecord;
 
 /// How much to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,21 +94,52 @@ pub async fn run(
     bin_dir: &Path,
     plan: Plan,
 ) -> Result<Vec<Measurement>, BenchError> {
-    let mut rows = Vec::new();
     let n = plan.events();
+    let mut suite = Suite {
+        backends,
+        bin_dir,
+        plan,
+        subjects: (0..n).map(|i| format!("bench-user-{i}")).collect(),
+        rows: Vec::new(),
+    };
+    suite.floor().await?;
+    let hashes = suite.initiate().await?;
+    // Each session as initiate stored it, for refresh-token, before validation binds it.
+    let mut records = Vec::with_capacity(hashes.len());
+    for hash in &hashes {
+        records.push(backends.session(hash).await?);
+    }
+    let conversations: Vec<String> = (0..n).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    suite.validate(&hashes, &conversations).await?;
+    suite.refresh(&hashes, &records).await?;
+    let answers = suite.initiation_api().await?;
+    suite.write_back(&answers).await?;
+    Ok(suite.rows)
+}
 
-    // The floor.
-    let floor = function(bin_dir, "floor (hello world)", FLOOR, Vec::new());
-    let events = (0..n).map(|_| http_event("GET", "/", &[], None)).collect();
-    let (cold, warm) = plan.split(events);
-    let check = |a: &[u8]| expect_status(a, 200).map(drop);
-    rows.push(measure(backends, &floor, cold, warm, &check, None).await?.0);
+/// What the steps of a run share.
+struct Suite<'a> {
+    backends: &'a Backends,
+    bin_dir: &'a Path,
+    plan: Plan,
+    /// One subject per invocation, as real traffic is.
+    subjects: Vec<String>,
+    rows: Vec<Measurement>,
+}
 
-    // initiate (messenger): one subject per invocation, as real traffic is.
-    let subjects: Vec<String> = (0..n).map(|i| format!("bench-user-{i}")).collect();
-    let initiate_body = json!({"orderId": "88472", "initialMessage": "Where is my order?"});
-    let browser = |subject: &str, path: &str, body: &Value| -> Result<Bytes, BenchError> {
-        let token = backends
+fn initiate_body() -> Value {
+    json!({"orderId": "88472", "initialMessage": "Where is my order?"})
+}
+
+impl Suite<'_> {
+    fn function(&self, label: &str, name: &'static str, config: Vec<(&str, String)>) -> Function {
+        function(self.bin_dir, label, name, config)
+    }
+
+    /// A browser's POST with a fresh session token of `subject`.
+    fn browser(&self, subject: &str, path: &str, body: &Value) -> Result<Bytes, BenchError> {
+        let token = self
+            .backends
             .idp
             .login_token(subject, Some(2), Some("na-east"))?;
         Ok(post_json(
@@ -118,201 +150,197 @@ pub async fn run(
             ],
             body,
         ))
-    };
-    let events = subjects
-        .iter()
-        .map(|s| browser(s, "/v1/initiations", &initiate_body))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (cold, warm) = plan.split(events);
-    let initiate = function(
-        bin_dir,
-        "initiate",
-        INITIATE,
-        backends.endpoints().browser_config(false, TABLE),
-    );
-    let check = |a: &[u8]| expect_status(a, 201).map(drop);
-    let (row, answers) = measure(backends, &initiate, cold, warm, &check, None).await?;
-    rows.push(row);
-    let hashes = answers
-        .iter()
-        .map(|a| field(&expect_status(a, 201).unwrap_or_default(), "sessionHash"))
-        .collect::<Result<Vec<_>, _>>()?;
-
-    // Each session as initiate stored it, for refresh-token, before validation binds it.
-    let mut records = Vec::with_capacity(hashes.len());
-    for hash in &hashes {
-        records.push(backends.session(hash).await?);
     }
 
-    // validate-session through API Gateway: the first use of each fresh hash.
-    let conversations: Vec<String> = (0..n).map(|_| uuid::Uuid::new_v4().to_string()).collect();
-    let authorization = backends.data_action_authorization();
-    let events = hashes
-        .iter()
-        .zip(&conversations)
-        .map(|(h, c)| validation_event(&authorization, h, c))
-        .collect();
-    let (cold, warm) = plan.split(events);
-    let validate = function(
-        bin_dir,
-        "validate-session (API Gateway)",
-        VALIDATE,
-        backends.endpoints().validate_config(false),
-    );
-    let check = |a: &[u8]| expect_valid(&expect_status(a, 200)?, "skipped");
-    rows.push(
-        measure(backends, &validate, cold, warm, &check, None)
-            .await?
-            .0,
-    );
+    /// Measures `f` on `events` (the first `spawns` cold); the answers of the warm ones.
+    async fn measure(
+        &mut self,
+        f: &Function,
+        events: Vec<Bytes>,
+        check: Check<'_>,
+        prepare: Option<Prepare<'_>>,
+    ) -> Result<Vec<Bytes>, BenchError> {
+        let (cold, warm) = self.plan.split(events);
+        let (row, answers) = measure(self.backends, f, cold, warm, check, prepare).await?;
+        self.rows.push(row);
+        Ok(answers)
+    }
 
-    // validate-session's own cost: the same handler and Lambda glue on the in-memory store,
-    // seeded at init with sessions the harness can name (see `validate-memory`).
-    let basic = basic_authorization(validate_memory::USERNAME, validate_memory::PASSWORD);
-    let events = conversations
-        .iter()
-        .enumerate()
-        .map(|(i, c)| validation_event(&basic, &validate_memory::session_hash(i), c))
-        .collect();
-    let (cold, warm) = plan.split(events);
-    let validate = function(
-        bin_dir,
-        "validate-session (in-memory store)",
-        VALIDATE_MEMORY,
-        vec![(validate_memory::SESSIONS_VAR, n.to_string())],
-    );
-    let check = |a: &[u8]| expect_valid(&expect_status(a, 200)?, "skipped");
-    rows.push(
-        measure(backends, &validate, cold, warm, &check, None)
-            .await?
-            .0,
-    );
+    async fn floor(&mut self) -> Result<(), BenchError> {
+        let floor = self.function("floor (hello world)", FLOOR, Vec::new());
+        let events = (0..self.plan.events())
+            .map(|_| http_event("GET", "/", &[], None))
+            .collect();
+        self.measure(&floor, events, &|a| expect_status(a, 200).map(drop), None)
+            .await?;
+        Ok(())
+    }
 
-    // validate-session as the AWS Lambda data action: the same conversations ask again.
-    let events = hashes
-        .iter()
-        .zip(&conversations)
-        .map(|(h, c)| data_action_event(h, c, None))
-        .collect();
-    let (cold, warm) = plan.split(events);
-    let validate = function(
-        bin_dir,
-        "validate-session (data action)",
-        VALIDATE,
-        backends.endpoints().validate_config(false),
-    );
-    let raw = |a: &[u8]| {
-        let output: Value = serde_json::from_slice(a).map_err(|e| e.to_string())?;
-        expect_valid(&output, "skipped")
-    };
-    rows.push(
-        measure(backends, &validate, cold, warm, &raw, None)
-            .await?
-            .0,
-    );
+    /// initiate (messenger); the session hashes it issued.
+    async fn initiate(&mut self) -> Result<Vec<String>, BenchError> {
+        let events = self
+            .subjects
+            .iter()
+            .map(|s| self.browser(s, "/v1/initiations", &initiate_body()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let config = self.backends.endpoints().browser_config(false, TABLE);
+        let initiate = self.function("initiate", INITIATE, config);
+        let check = |a: &[u8]| expect_status(a, 201).map(drop);
+        let answers = self.measure(&initiate, events, &check, None).await?;
+        answers
+            .iter()
+            .map(|a| field(&expect_status(a, 201).unwrap_or_default(), "sessionHash"))
+            .collect()
+    }
 
-    // refresh-token: each session refreshed once by its own subject (tokens signed now, so
-    // none expires during a long run).
-    let events = subjects
-        .iter()
-        .zip(&hashes)
-        .map(|(s, h)| browser(s, "/v1/initiations/refresh", &json!({ "sessionHash": h })))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (cold, warm) = plan.split(events);
-    let refresh = function(
-        bin_dir,
-        "refresh-token",
-        REFRESH,
-        backends.endpoints().browser_config(false, REFRESH_TABLE),
-    );
-    let check = |a: &[u8]| expect_status(a, 201).map(drop);
-    let stage = |i: usize| -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<(), BenchError>> + Send + '_>,
-    > {
-        let records = &records;
-        Box::pin(async move {
-            match records.get(i) {
-                Some(record) => backends.stage_refresh(record).await,
-                None => Err(BenchError::Setup(format!("no session for refresh {i}"))),
-            }
-        })
-    };
-    let prepare: Prepare<'_> = &stage;
-    rows.push(
-        measure(backends, &refresh, cold, warm, &check, Some(prepare))
-            .await?
-            .0,
-    );
+    /// validate-session through API Gateway (the first use of each fresh hash), on the
+    /// in-memory store, then as the AWS Lambda data action (the same conversations ask again).
+    async fn validate(
+        &mut self,
+        hashes: &[String],
+        conversations: &[String],
+    ) -> Result<(), BenchError> {
+        let authorization = self.backends.data_action_authorization();
+        let events = hashes
+            .iter()
+            .zip(conversations)
+            .map(|(h, c)| validation_event(&authorization, h, c))
+            .collect();
+        let config = self.backends.endpoints().validate_config(false);
+        let validate = self.function("validate-session (API Gateway)", VALIDATE, config);
+        let check = |a: &[u8]| expect_valid(&expect_status(a, 200)?, "skipped");
+        self.measure(&validate, events, &check, None).await?;
 
-    // initiate with the initiation-api strategy: a Genesys conversation per initiation.
-    let events = subjects
-        .iter()
-        .map(|s| browser(&format!("{s}-api"), "/v1/initiations", &initiate_body))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (cold, warm) = plan.split(events);
-    let initiate = function(
-        bin_dir,
-        "initiate (initiation-api)",
-        INITIATE,
-        backends.endpoints().browser_config(true, TABLE),
-    );
-    let check = |a: &[u8]| expect_status(a, 201).map(drop);
-    let (row, answers) = measure(backends, &initiate, cold, warm, &check, None).await?;
-    rows.push(row);
-
-    // The same with GENESYS_WARM_UP: the token request moves from the first invocation into
-    // init (compare the two rows' init and cold start).
-    let events = subjects
-        .iter()
-        .map(|s| browser(&format!("{s}-warm-up"), "/v1/initiations", &initiate_body))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (cold, warm) = plan.split(events);
-    let mut config = backends.endpoints().browser_config(true, TABLE);
-    config.push(("GENESYS_WARM_UP", "true".to_owned()));
-    let initiate = function(
-        bin_dir,
-        "initiate (initiation-api, GENESYS_WARM_UP)",
-        INITIATE,
-        config,
-    );
-    rows.push(
-        measure(backends, &initiate, cold, warm, &check, None)
-            .await?
-            .0,
-    );
-
-    // validate-session writing the attributes back onto those conversations' customers.
-    let mut events = Vec::with_capacity(answers.len());
-    for answer in &answers {
-        let body = expect_status(answer, 201).unwrap_or_default();
-        let (hash, conversation) = (
-            field(&body, "sessionHash")?,
-            field(&body, "conversationId")?,
+        // validate-session's own cost: the same handler and Lambda glue on the in-memory
+        // store, seeded at init with sessions the harness can name (see `validate-memory`).
+        let basic = basic_authorization(validate_memory::USERNAME, validate_memory::PASSWORD);
+        let events = conversations
+            .iter()
+            .enumerate()
+            .map(|(i, c)| validation_event(&basic, &validate_memory::session_hash(i), c))
+            .collect();
+        let config = vec![(
+            validate_memory::SESSIONS_VAR,
+            self.plan.events().to_string(),
+        )];
+        let memory = self.function(
+            "validate-session (in-memory store)",
+            VALIDATE_MEMORY,
+            config,
         );
-        let participant = backends
-            .sandbox
-            .conversation(&conversation)
-            .and_then(|c| c.customer().map(|p| p.id.clone()))
-            .ok_or_else(|| {
-                BenchError::Setup(format!("no customer in conversation `{conversation}`"))
-            })?;
-        events.push(data_action_event(&hash, &conversation, Some(&participant)));
+        self.measure(&memory, events, &check, None).await?;
+
+        let events = hashes
+            .iter()
+            .zip(conversations)
+            .map(|(h, c)| data_action_event(h, c, None))
+            .collect();
+        let config = self.backends.endpoints().validate_config(false);
+        let validate = self.function("validate-session (data action)", VALIDATE, config);
+        let raw = |a: &[u8]| {
+            let output: Value = serde_json::from_slice(a).map_err(|e| e.to_string())?;
+            expect_valid(&output, "skipped")
+        };
+        self.measure(&validate, events, &raw, None).await?;
+        Ok(())
     }
-    let (cold, warm) = plan.split(events);
-    let validate = function(
-        bin_dir,
-        "validate-session (write-back)",
-        VALIDATE,
-        backends.endpoints().validate_config(true),
-    );
-    let raw = |a: &[u8]| {
-        let output: Value = serde_json::from_slice(a).map_err(|e| e.to_string())?;
-        expect_valid(&output, "written")
-    };
-    rows.push(
-        measure(backends, &validate, cold, warm, &raw, None)
-            .await?
-            .0,
-    );
-    Ok(rows)
+
+    /// refresh-token: each session refreshed once by its own subject (tokens signed now, so
+    /// none expires during a long run), staged alone before each call.
+    async fn refresh(
+        &mut self,
+        hashes: &[String],
+        records: &[SessionRecord],
+    ) -> Result<(), BenchError> {
+        let events = self
+            .subjects
+            .iter()
+            .zip(hashes)
+            .map(|(s, h)| self.browser(s, "/v1/initiations/refresh", &json!({ "sessionHash": h })))
+            .collect::<Result<Vec<_>, _>>()?;
+        let config = self
+            .backends
+            .endpoints()
+            .browser_config(false, REFRESH_TABLE);
+        let refresh = self.function("refresh-token", REFRESH, config);
+        let check = |a: &[u8]| expect_status(a, 201).map(drop);
+        let backends = self.backends;
+        let stage = |i: usize| -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), BenchError>> + Send + '_>,
+        > {
+            Box::pin(async move {
+                match records.get(i) {
+                    Some(record) => backends.stage_refresh(record).await,
+                    None => Err(BenchError::Setup(format!("no session for refresh {i}"))),
+                }
+            })
+        };
+        let prepare: Prepare<'_> = &stage;
+        self.measure(&refresh, events, &check, Some(prepare))
+            .await?;
+        Ok(())
+    }
+
+    /// initiate with the initiation-api strategy (a Genesys conversation per initiation), then
+    /// the same with GENESYS_WARM_UP (the token request moves from the first invocation into
+    /// init: compare the two rows' init and cold start). The first one's answers.
+    async fn initiation_api(&mut self) -> Result<Vec<Bytes>, BenchError> {
+        let check = |a: &[u8]| expect_status(a, 201).map(drop);
+        let mut answers = Vec::new();
+        for (suffix, warm_up) in [("api", false), ("warm-up", true)] {
+            let events = self
+                .subjects
+                .iter()
+                .map(|s| {
+                    self.browser(
+                        &format!("{s}-{suffix}"),
+                        "/v1/initiations",
+                        &initiate_body(),
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut config = self.backends.endpoints().browser_config(true, TABLE);
+            let label = if warm_up {
+                config.push(("GENESYS_WARM_UP", "true".to_owned()));
+                "initiate (initiation-api, GENESYS_WARM_UP)"
+            } else {
+                "initiate (initiation-api)"
+            };
+            let initiate = self.function(label, INITIATE, config);
+            let got = self.measure(&initiate, events, &check, None).await?;
+            if !warm_up {
+                answers = got;
+            }
+        }
+        Ok(answers)
+    }
+
+    /// validate-session writing the attributes back onto those conversations' customers.
+    async fn write_back(&mut self, answers: &[Bytes]) -> Result<(), BenchError> {
+        let mut events = Vec::with_capacity(answers.len());
+        for answer in answers {
+            let body = expect_status(answer, 201).unwrap_or_default();
+            let (hash, conversation) = (
+                field(&body, "sessionHash")?,
+                field(&body, "conversationId")?,
+            );
+            let participant = self
+                .backends
+                .sandbox
+                .conversation(&conversation)
+                .and_then(|c| c.customer().map(|p| p.id.clone()))
+                .ok_or_else(|| {
+                    BenchError::Setup(format!("no customer in conversation `{conversation}`"))
+                })?;
+            events.push(data_action_event(&hash, &conversation, Some(&participant)));
+        }
+        let config = self.backends.endpoints().validate_config(true);
+        let validate = self.function("validate-session (write-back)", VALIDATE, config);
+        let raw = |a: &[u8]| {
+            let output: Value = serde_json::from_slice(a).map_err(|e| e.to_string())?;
+            expect_valid(&output, "written")
+        };
+        self.measure(&validate, events, &raw, None).await?;
+        Ok(())
+    }
 }

@@ -5,135 +5,59 @@
 # same actions as ../data-actions/*.json. Changing a contract makes Genesys Cloud
 # recreate the action with a new id: re-select it in every Call Data Action.
 
-resource "genesyscloud_integration_action" "validate_session_web_services" {
-  count                  = var.enable_web_services_action ? 1 : 0
-  name                   = "Validate secure session"
-  category               = var.web_services_integration_name
-  integration_id         = genesyscloud_integration.web_services_integration[0].id
-  secure                 = false
-  config_timeout_seconds = 6
-  contract_input = jsonencode(jsondecode(<<-EOT
-    {
-      "$schema": "http://json-schema.org/draft-04/schema#",
-      "additionalProperties": false,
-      "description": "Asks the backend whether a session hash read from the participant data is genuine, and binds it to this conversation.",
-      "properties": {
-        "conversationId": {
-          "description": "Message.ConversationId of the conversation asking.",
-          "type": "string"
-        },
-        "participantId": {
-          "description": "Optional: the customer participant id, to have the attributes written onto the participant.",
-          "type": "string"
-        },
-        "sessionHash": {
-          "description": "The participant's `session_hash` attribute (Get Participant Data).",
-          "type": "string"
-        }
-      },
-      "required": [
-        "sessionHash",
-        "conversationId"
-      ],
-      "title": "ValidateSessionInput",
-      "type": "object"
+locals {
+  # What differs between the two integration types; the resource below holds the rest.
+  validate_session_actions = {
+    web_services = {
+      enabled              = var.enable_web_services_action
+      category             = var.web_services_integration_name
+      integration_id       = one(genesyscloud_integration.web_services_integration[*].id)
+      request_url_template = "${trimsuffix(var.api_base_url, "/")}/v1/session-validations"
+      request_template     = "{\"sessionHash\": \"$esc.jsonString($${input.sessionHash})\", \"conversationId\": \"$esc.jsonString($${input.conversationId})\", \"participantId\": \"$!esc.jsonString($!{input.participantId})\"}"
+      headers = {
+        "Content-Type" = "application/json"
+      }
+      translation_map = {
+        "authenticated"      = "$.authenticated"
+        "geo_segment"        = "$.geo_segment"
+        "order_id"           = "$.order_id"
+        "participant_update" = "$.participant_update"
+        "priority_tier"      = "$.priority_tier"
+        "reason"             = "$.reason"
+        "risk_score"         = "$.risk_score"
+        "valid"              = "$.valid"
+      }
+      translation_map_defaults = {
+        "authenticated"      = "\"\""
+        "geo_segment"        = "\"\""
+        "order_id"           = "\"\""
+        "participant_update" = "\"skipped\""
+        "priority_tier"      = "\"\""
+        "reason"             = "\"unknown\""
+        "risk_score"         = "\"\""
+        "valid"              = "false"
+      }
+      success_template = "{\"valid\": $${valid}, \"reason\": $${reason}, \"participant_update\": $${participant_update}, \"priority_tier\": $${priority_tier}, \"geo_segment\": $${geo_segment}, \"order_id\": $${order_id}, \"risk_score\": $${risk_score}, \"authenticated\": $${authenticated}}"
     }
-  EOT
-  ))
-  contract_output = jsonencode(jsondecode(<<-EOT
-    {
-      "$schema": "http://json-schema.org/draft-04/schema#",
-      "additionalProperties": false,
-      "description": "Flat, string-typed outputs (besides `valid`) so Architect compares exact strings. Attributes are empty strings when `valid` is false.",
-      "properties": {
-        "authenticated": {
-          "description": "The session was verified against the site's identity provider. (boolean; empty when invalid)",
-          "type": "string"
-        },
-        "geo_segment": {
-          "description": "Geographic segment from the identity provider. (string, one of na-east, na-west, latam, emea, apac; empty when invalid)",
-          "type": "string"
-        },
-        "order_id": {
-          "description": "The order the customer asks about (the browser may request it; the pattern decides). (string, pattern `[0-9]{1,12}`, max 12 chars; empty when invalid)",
-          "type": "string"
-        },
-        "participant_update": {
-          "description": "Write-back of the attributes onto the participant: skipped, written, failed, timeout.",
-          "type": "string"
-        },
-        "priority_tier": {
-          "description": "Customer priority tier from the identity provider. (integer, 1..=3; empty when invalid)",
-          "type": "string"
-        },
-        "reason": {
-          "description": "One of: ok, unknown, expired, revoked, replayed, malformed, risk.",
-          "type": "string"
-        },
-        "risk_score": {
-          "description": "Risk score from 0 (trusted) to 100, computed before any Genesys resource is allocated. (integer, 0..=100; empty when invalid)",
-          "type": "string"
-        },
-        "valid": {
-          "description": "True only for a genuine, unexpired hash bound to this conversation.",
-          "type": "boolean"
-        }
-      },
-      "required": [
-        "valid",
-        "reason",
-        "participant_update",
-        "priority_tier",
-        "geo_segment",
-        "order_id",
-        "risk_score",
-        "authenticated"
-      ],
-      "title": "ValidateSessionOutput",
-      "type": "object"
+    aws_lambda = {
+      enabled                  = var.enable_aws_lambda_action
+      category                 = var.aws_lambda_integration_name
+      integration_id           = one(genesyscloud_integration.aws_lambda_integration[*].id)
+      request_url_template     = var.validate_session_function_arn
+      request_template         = "$${input.rawRequest}"
+      headers                  = {}
+      translation_map          = {}
+      translation_map_defaults = {}
+      success_template         = "$${rawResult}"
     }
-  EOT
-  ))
-
-  config_request {
-    request_url_template = "${trimsuffix(var.api_base_url, "/")}/v1/session-validations"
-    request_type         = "POST"
-    request_template     = "{\"sessionHash\": \"$esc.jsonString($${input.sessionHash})\", \"conversationId\": \"$esc.jsonString($${input.conversationId})\", \"participantId\": \"$!esc.jsonString($!{input.participantId})\"}"
-    headers = {
-      "Content-Type" = "application/json"
-    }
-  }
-
-  config_response {
-    translation_map = {
-      "authenticated"      = "$.authenticated"
-      "geo_segment"        = "$.geo_segment"
-      "order_id"           = "$.order_id"
-      "participant_update" = "$.participant_update"
-      "priority_tier"      = "$.priority_tier"
-      "reason"             = "$.reason"
-      "risk_score"         = "$.risk_score"
-      "valid"              = "$.valid"
-    }
-    translation_map_defaults = {
-      "authenticated"      = "\"\""
-      "geo_segment"        = "\"\""
-      "order_id"           = "\"\""
-      "participant_update" = "\"skipped\""
-      "priority_tier"      = "\"\""
-      "reason"             = "\"unknown\""
-      "risk_score"         = "\"\""
-      "valid"              = "false"
-    }
-    success_template = "{\"valid\": $${valid}, \"reason\": $${reason}, \"participant_update\": $${participant_update}, \"priority_tier\": $${priority_tier}, \"geo_segment\": $${geo_segment}, \"order_id\": $${order_id}, \"risk_score\": $${risk_score}, \"authenticated\": $${authenticated}}"
   }
 }
 
-resource "genesyscloud_integration_action" "validate_session_aws_lambda" {
-  count                  = var.enable_aws_lambda_action ? 1 : 0
+resource "genesyscloud_integration_action" "validate_session" {
+  for_each               = { for type, action in local.validate_session_actions : type => action if action.enabled }
   name                   = "Validate secure session"
-  category               = var.aws_lambda_integration_name
-  integration_id         = genesyscloud_integration.aws_lambda_integration[0].id
+  category               = each.value.category
+  integration_id         = each.value.integration_id
   secure                 = false
   config_timeout_seconds = 6
   contract_input = jsonencode(jsondecode(<<-EOT
@@ -220,15 +144,28 @@ resource "genesyscloud_integration_action" "validate_session_aws_lambda" {
   ))
 
   config_request {
-    request_url_template = var.validate_session_function_arn
+    request_url_template = each.value.request_url_template
     request_type         = "POST"
-    request_template     = "$${input.rawRequest}"
-    headers              = {}
+    request_template     = each.value.request_template
+    headers              = each.value.headers
   }
 
   config_response {
-    translation_map          = {}
-    translation_map_defaults = {}
-    success_template         = "$${rawResult}"
+    translation_map          = each.value.translation_map
+    translation_map_defaults = each.value.translation_map_defaults
+    success_template         = each.value.success_template
   }
+}
+
+# Each type had a resource of its own before (validate_session_<type>, with count): their
+# state moves to the instances above, so an existing deployment plans no change.
+
+moved {
+  from = genesyscloud_integration_action.validate_session_web_services[0]
+  to   = genesyscloud_integration_action.validate_session["web_services"]
+}
+
+moved {
+  from = genesyscloud_integration_action.validate_session_aws_lambda[0]
+  to   = genesyscloud_integration_action.validate_session["aws_lambda"]
 }

@@ -27,10 +27,10 @@ locals {
   # The validate-session action the flow calls, by category and name.
   flow_data_action = var.flow_data_action == "aws_lambda" ? {
     category = var.aws_lambda_integration_name
-    name     = one(genesyscloud_integration_action.validate_session_aws_lambda[*].name)
+    name     = try(genesyscloud_integration_action.validate_session["aws_lambda"].name, null)
     } : {
     category = var.web_services_integration_name
-    name     = one(genesyscloud_integration_action.validate_session_web_services[*].name)
+    name     = try(genesyscloud_integration_action.validate_session["web_services"].name, null)
   }
 }
 

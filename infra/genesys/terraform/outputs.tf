@@ -1,11 +1,11 @@
 output "web_services_action_id" {
   description = "Id of the Web Services validate-session action (select it in Call Data Action)."
-  value       = one(genesyscloud_integration_action.validate_session_web_services[*].id)
+  value       = try(genesyscloud_integration_action.validate_session["web_services"].id, null)
 }
 
 output "aws_lambda_action_id" {
   description = "Id of the AWS Lambda validate-session action."
-  value       = one(genesyscloud_integration_action.validate_session_aws_lambda[*].id)
+  value       = try(genesyscloud_integration_action.validate_session["aws_lambda"].id, null)
 }
 
 output "inbound_message_flow_id" {

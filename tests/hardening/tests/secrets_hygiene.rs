@@ -10,6 +10,33 @@ use hardening_tests::{attacks, inputs};
 use local::Options;
 use secure_initiation::telemetry::metrics::emf::parse_line;
 use secure_initiation::telemetry::{LogFormat, subscriber};
+use serde_json::json;
+use test_support::serial_proxy::{FaultKind, ProxyFault};
+
+/// The throttling scenarios of `tests/faults.rs`, for their logs.
+async fn dynamodb_throttled(seen: &mut Exposure) {
+    let t = aws::Throttled::start().await;
+    let token = t.token("dynamodb-throttled", seen);
+    let body = json!({"orderId": "1"});
+    let initiate = t.stack.initiate(&token, &body, None);
+    t.under(aws::throttle(None), initiate, seen).await;
+    let initiate = t.stack.initiate(&token, &body, None);
+    let fault = ProxyFault::always(FaultKind::ThroughputExceeded).on("PutItem");
+    t.under(fault, initiate, seen).await;
+    let (hash, conversation) = t.initiated(&token, seen).await;
+    let validate = t.stack.validate(&hash, &conversation, None);
+    t.under(aws::throttle(Some("UpdateItem")), validate, seen)
+        .await;
+    t.stack.running.clock.advance_ms(46_000);
+    let refresh = t.stack.refresh(&token, &hash);
+    t.under(aws::throttle(Some("TransactWriteItems")), refresh, seen)
+        .await;
+    let body7 = json!({"orderId": "7"});
+    let keyed = t.stack.initiate(&token, &body7, Some("retry-me"));
+    t.under(aws::throttle(Some("PutItem")).after(1), keyed, seen)
+        .await;
+    t.stack.record_secrets(seen);
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_token_or_hash_reaches_a_log_line_or_an_error_body_under_any_fault() {
@@ -28,17 +55,20 @@ async fn no_secret_token_or_hash_reaches_a_log_line_or_an_error_body_under_any_f
     inputs::run_all(&stack, &mut seen).await;
     stack.record_secrets(&mut seen);
     drop(stack);
-    for case in genesys::create_cases() {
-        genesys::create_fault(&case, &mut seen).await;
+    for fault in genesys::CreateFault::ALL {
+        genesys::create_fault(fault, &mut seen).await;
     }
     genesys::token_revoked_mid_flight(&mut seen).await;
-    genesys::write_back_faults(&mut seen).await;
-    aws::secrets_unreachable_at_cold_start().await;
+    for fault in genesys::WriteBackFault::ALL {
+        genesys::write_back(fault, &mut seen).await;
+    }
+    aws::validate_cold_start_without_secrets().await;
+    aws::initiate_cold_start_without_secrets().await;
     aws::secrets_unreachable_later(&mut seen).await;
     aws::dynamodb_unreachable(&mut seen).await;
-    aws::dynamodb_throttled(&mut seen).await;
-    for case in risk::cases() {
-        risk::run(case, &mut seen).await;
+    dynamodb_throttled(&mut seen).await;
+    for (behaviour, policy) in risk::cases() {
+        risk::run(behaviour, policy, &mut seen).await;
     }
 
     // The metric lines too: each is valid EMF within the catalogue, and carries no secret.

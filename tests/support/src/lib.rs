@@ -2,3 +2,4 @@
 
 pub mod moto;
 pub mod serial_proxy;
+pub mod tools;

@@ -1,7 +1,7 @@
 //! A `moto_server` process on a free 127.0.0.1 port, for real AWS SDK calls in tests.
 //!
-//! Install it with `pip install 'moto[server]'`. A test that needs it and cannot find it fails
-//! with that advice; it never silently skips.
+//! `scripts/python-tools.sh` installs it (pinned); [`crate::tools::find`] says where it is looked
+//! for. A test that needs it and cannot find it fails with that advice; it never silently skips.
 
 use std::net::TcpListener;
 use std::process::Stdio;
@@ -10,14 +10,17 @@ use std::time::{Duration, Instant};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use tokio::process::{Child, Command};
 
+use crate::tools::{self, NotInstalled};
+
 /// Why moto could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum MotoError {
-    /// The binary is not on `PATH` (or `MOTO_SERVER` points nowhere).
-    #[error(
-        "`moto_server` not found: install it with `pip install 'moto[server]'` (or set MOTO_SERVER)"
-    )]
-    NotInstalled(#[source] std::io::Error),
+    /// The binary was found nowhere (see [`crate::tools::find`]).
+    #[error(transparent)]
+    NotInstalled(#[from] NotInstalled),
+    /// It could not be started.
+    #[error("moto_server could not be started: {0}")]
+    Spawn(#[source] std::io::Error),
     /// No free port could be found.
     #[error("no free loopback port: {0}")]
     Port(#[source] std::io::Error),
@@ -40,14 +43,14 @@ impl MotoServer {
             .and_then(|l| l.local_addr())
             .map_err(MotoError::Port)?
             .port();
-        let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".to_owned());
+        let program = tools::find("moto_server", "MOTO_SERVER")?;
         let child = Command::new(program)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .map_err(MotoError::NotInstalled)?;
+            .map_err(MotoError::Spawn)?;
         let endpoint = format!("http://127.0.0.1:{port}");
         let server = Self {
             _child: child,
@@ -81,16 +84,7 @@ impl MotoServer {
 
     /// SDK configuration pointing at this server with dummy static credentials.
     pub fn sdk_config(&self) -> SdkConfig {
-        SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
-                aws_sdk_dynamodb::config::Credentials::new(
-                    "testing", "testing", None, None, "moto",
-                ),
-            ))
-            .build()
+        sdk_config_for(&self.endpoint)
     }
 
     /// Secrets Manager client against this server.
@@ -102,4 +96,17 @@ impl MotoServer {
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.sdk_config())
     }
+}
+
+/// SDK configuration for a moto server at `endpoint` (one this process did not start), in
+/// `us-east-1` with dummy static credentials.
+pub fn sdk_config_for(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "moto"),
+        ))
+        .build()
 }

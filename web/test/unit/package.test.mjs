@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import vm from 'node:vm';
 
 import { GZIP_BUDGET_BYTES, build, classic, describe } from '../../scripts/build.mjs';
+import { PUBLISHED_FILES } from './published.mjs';
 
 const run = promisify(execFile);
 const web = new URL('../../', import.meta.url);
@@ -130,14 +131,7 @@ test('the package is publishable and ships the client, its declarations and both
   await build();
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: web });
   const [packed] = JSON.parse(stdout);
-  assert.deepEqual(packed.files.map((f) => f.path).sort(), [
-    'README.md',
-    'dist/secure-messaging.classic.min.js',
-    'dist/secure-messaging.min.js',
-    'package.json',
-    'secure-messaging.d.ts',
-    'secure-messaging.js',
-  ]);
+  assert.deepEqual(packed.files.map((f) => f.path).sort(), PUBLISHED_FILES);
 });
 
 test('the lock file names no registry', async () => {

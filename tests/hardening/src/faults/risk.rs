@@ -1,6 +1,7 @@
-//! The risk scorer down, slow or wrong, under both failure policies: the policy holds, the
-//! answer comes within the scorer's deadline, and a refused initiation allocates nothing in
-//! Genesys.
+//! The risk scorer down, slow or wrong, under both failure policies. Each scenario arranges a
+//! loopback scorer and a fresh stack, initiates, and returns what happened; the tests
+//! (`tests/faults.rs`) assert that the policy holds, the answer comes within the scorer's
+//! deadline, and a refused initiation allocates nothing in Genesys.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,12 +18,12 @@ use secure_initiation::api::strategy::StrategyKind;
 use secure_initiation::ports::RiskScorer;
 use serde_json::json;
 
-use super::Outcome;
-use crate::harness::{Exposure, assert_problem, spawn};
+use crate::harness::{Exposure, Reply, spawn};
 
 /// The scorer's hard deadline in these scenarios (the configured default is 300 ms).
 pub const SCORER_DEADLINE: Duration = Duration::from_millis(300);
-const MARGIN: Duration = Duration::from_millis(1500);
+/// Allowance for scheduling on a loaded two-core machine.
+pub const MARGIN: Duration = Duration::from_millis(1500);
 
 /// How the loopback scorer behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,30 +92,17 @@ async fn answer(behaviour: Behaviour) -> Response {
     }
 }
 
-/// One scorer behaviour under one policy and what the browser gets.
-#[derive(Debug, Clone, Copy)]
-pub struct RiskCase {
-    /// The scorer.
-    pub behaviour: Behaviour,
-    /// The failure policy.
-    pub on_failure: FailPolicy,
-    /// The status the browser gets.
-    pub status: u16,
-    /// The `risk_score` Architect then sees, for a 201.
-    pub score: Option<i64>,
-}
+/// The failure policies the scenarios run under: fail-closed, fail-open assuming 50 (below the
+/// refusal threshold of 80), fail-open assuming 90 (above it).
+pub const CLOSED: FailPolicy = FailPolicy::Closed;
+/// Fail-open, assuming a score of 50.
+pub const OPEN_AT_50: FailPolicy = FailPolicy::Open { assumed_score: 50 };
+/// Fail-open, assuming a score of 90.
+pub const OPEN_AT_90: FailPolicy = FailPolicy::Open { assumed_score: 90 };
 
-/// Every case.
-pub fn cases() -> Vec<RiskCase> {
-    let closed = FailPolicy::Closed;
-    let open = FailPolicy::Open { assumed_score: 50 };
-    let open_high = FailPolicy::Open { assumed_score: 90 };
-    let c = |behaviour, on_failure, status, score| RiskCase {
-        behaviour,
-        on_failure,
-        status,
-        score,
-    };
+/// Every behaviour under every policy, plus two healthy scores (the secrets-hygiene suite runs
+/// them all; the tests take one each).
+pub fn cases() -> Vec<(Behaviour, FailPolicy)> {
     let mut all = Vec::new();
     for b in [
         Behaviour::Hang,
@@ -124,26 +112,37 @@ pub fn cases() -> Vec<RiskCase> {
         Behaviour::OutOfRange,
         Behaviour::Refused,
     ] {
-        all.push(c(b, closed, 503, None));
-        all.push(c(b, open, 201, Some(50)));
-        all.push(c(b, open_high, 403, None));
+        all.extend([(b, CLOSED), (b, OPEN_AT_50), (b, OPEN_AT_90)]);
     }
-    all.push(c(Behaviour::Score(20), closed, 201, Some(20)));
-    all.push(c(Behaviour::Score(95), open, 403, None));
+    all.push((Behaviour::Score(20), CLOSED));
+    all.push((Behaviour::Score(95), OPEN_AT_50));
     all
 }
 
-fn policy_name(p: FailPolicy) -> String {
-    match p {
+/// As the results table names a case.
+pub fn label(behaviour: Behaviour, on_failure: FailPolicy) -> String {
+    let policy = match on_failure {
         FailPolicy::Closed => "fail-closed".to_owned(),
         FailPolicy::Open { assumed_score } => format!("fail-open at {assumed_score}"),
-    }
+    };
+    format!("scorer {} ({policy})", behaviour.name())
 }
 
-/// Runs one case on a fresh stack (`initiation-api`, so a refusal that created a conversation
-/// would show).
-pub async fn run(case: RiskCase, seen: &mut Exposure) -> Outcome {
-    let (addr, server) = scorer(case.behaviour).await;
+/// What an initiate got with the scorer behaving so.
+#[derive(Debug)]
+pub struct RiskRun {
+    /// initiate's answer.
+    pub reply: Reply,
+    /// Conversations Genesys holds afterwards.
+    pub conversations: usize,
+    /// For a 201: the `risk_score` validate-session then hands Architect.
+    pub risk_score: Option<String>,
+}
+
+/// One initiate on a fresh stack (`initiation-api`, so a refusal that created a conversation
+/// would show; refusal at 80), with the scorer behaving as `behaviour`.
+pub async fn run(behaviour: Behaviour, on_failure: FailPolicy, seen: &mut Exposure) -> RiskRun {
+    let (addr, server) = scorer(behaviour).await;
     let url = url::Url::parse(&format!("http://{addr}/score")).expect("a URL");
     let risk: Arc<dyn RiskScorer> =
         Arc::new(HttpRiskScorer::new(url, SCORER_DEADLINE).expect("the scorer client builds"));
@@ -152,7 +151,7 @@ pub async fn run(case: RiskCase, seen: &mut Exposure) -> Outcome {
         initiate: BrowserSettings {
             risk: RiskPolicy {
                 refuse_at: 80,
-                on_failure: case.on_failure,
+                on_failure,
             },
             ..BrowserSettings::initiate()
         },
@@ -164,52 +163,27 @@ pub async fn run(case: RiskCase, seen: &mut Exposure) -> Outcome {
     seen.secret(token.clone());
     let reply = stack.initiate(&token, &json!({"orderId": "5"}), None).await;
     seen.reply(&reply);
-    let label = format!(
-        "scorer {} ({})",
-        case.behaviour.name(),
-        policy_name(case.on_failure)
-    );
-    assert_eq!(reply.status, case.status, "{label}: {}", reply.body);
-    assert!(
-        reply.elapsed < SCORER_DEADLINE + MARGIN,
-        "{label}: answered after {:?}",
-        reply.elapsed
-    );
     let conversations = stack.running.sandbox.conversations().len();
-    match case.status {
-        201 => {
-            assert_eq!(conversations, 1, "{label}");
-            let body = reply.json();
-            let hash = body["sessionHash"].as_str().unwrap().to_owned();
-            seen.secret(hash.clone());
-            seen.secret(body["token"].as_str().unwrap_or_default());
-            let conv = body["conversationId"].as_str().unwrap().to_owned();
-            let validated = stack.validate(&hash, &conv, None).await;
-            let expected = case.score.map(|s| s.to_string()).unwrap_or_default();
-            assert_eq!(validated.json()["risk_score"], expected.as_str(), "{label}");
-        }
-        503 => {
-            assert_problem(&reply, 503, "service-unavailable");
-            assert!(reply.header("retry-after").is_some(), "{label}");
-            assert_eq!(conversations, 0, "{label}: nothing allocated");
-        }
-        _ => {
-            assert_problem(&reply, 403, "risk-refused");
-            assert_eq!(conversations, 0, "{label}: nothing allocated");
-        }
+    let mut risk_score = None;
+    if reply.status == 201 {
+        let body = reply.json();
+        let hash = body["sessionHash"].as_str().unwrap_or_default().to_owned();
+        seen.secret(hash.clone());
+        seen.secret(body["token"].as_str().unwrap_or_default());
+        let conv = body["conversationId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let validated = stack.validate(&hash, &conv, None).await;
+        risk_score = validated.json()["risk_score"].as_str().map(str::to_owned);
     }
     stack.record_secrets(seen);
     if let Some(server) = server {
         server.abort();
     }
-    let result = match case.score {
-        Some(s) if case.status == 201 => format!("201, risk_score {s}"),
-        _ => format!("{}", case.status),
-    };
-    Outcome::new(
-        "Risk scorer",
-        &label,
-        1,
-        &format!("{result} in {} ms", reply.elapsed.as_millis()),
-    )
+    RiskRun {
+        reply,
+        conversations,
+        risk_score,
+    }
 }

@@ -11,15 +11,8 @@ use super::{Page, commands, root, shell_words};
 /// page that is missing as its title alone (`create-missing` in `docs/book.toml`); once a page
 /// has more than its title, it leaves this list (`planned_pages_are_not_written_yet` says so).
 pub const PLANNED: &[&str] = &[
-    "docs/src/platform/requirements.md",
-    "docs/src/platform/build-and-deploy.md",
-    "docs/src/platform/cargo-lambda.md",
-    "docs/src/web/install-the-client.md",
     "docs/src/web/identity-providers.md",
     "docs/src/reference/genesys-sandbox.md",
-    "LICENSE",
-    "SECURITY.md",
-    "CHANGELOG.md",
 ];
 
 /// Paths the documentation names that a command writes, not the repository holds.

@@ -115,82 +115,87 @@ enum Frame {
     Map(usize, Vec<Entry>, Option<(String, usize)>),
 }
 
+/// The tree under construction: open collections, anchors, and the document once closed.
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: Vec<(usize, Node)>,
+    pending_anchor: Vec<usize>,
+    root: Option<Node>,
+}
+
+fn error(line: usize, message: &str) -> YamlError {
+    YamlError {
+        line,
+        message: message.to_owned(),
+    }
+}
+
 /// Parses one YAML document. Anchors and aliases are resolved by copying the anchored node;
 /// tags are ignored; keys must be scalars and appear once per map.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
     let mut parser = Parser::new_from_str(text);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: Vec<(usize, Node)> = Vec::new();
-    let mut root: Option<Node> = None;
-    let mut pending_anchor: Vec<usize> = Vec::new();
+    let mut builder = Builder::default();
     while let Some(event) = parser.next_event() {
         let (event, span): (Event<'_>, Span) = event.map_err(|e| YamlError {
             line: e.marker().line(),
             message: e.info().to_owned(),
         })?;
-        let line = span.start.line();
+        if let Some(node) = builder.event(event, span.start.line())? {
+            builder.place(node)?;
+        }
+    }
+    builder
+        .root
+        .ok_or_else(|| error(1, "the file holds no YAML document"))
+}
+
+impl Builder {
+    /// Takes one event; returns the node it completes, if any.
+    fn event(&mut self, event: Event<'_>, line: usize) -> Result<Option<Node>, YamlError> {
         let node = match event {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing => continue,
-            Event::DocumentStart(_) => {
-                if root.is_some() {
-                    return Err(YamlError {
-                        line,
-                        message: "more than one YAML document".to_owned(),
-                    });
-                }
-                continue;
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {
+                return Ok(None);
             }
-            Event::DocumentEnd => continue,
+            Event::DocumentStart(_) if self.root.is_some() => {
+                return Err(error(line, "more than one YAML document"));
+            }
+            Event::DocumentStart(_) => return Ok(None),
             Event::SequenceStart(anchor, _) => {
-                pending_anchor.push(anchor);
-                stack.push(Frame::Seq(line, Vec::new()));
-                continue;
+                self.pending_anchor.push(anchor);
+                self.stack.push(Frame::Seq(line, Vec::new()));
+                return Ok(None);
             }
             Event::MappingStart(anchor, _) => {
-                pending_anchor.push(anchor);
-                stack.push(Frame::Map(line, Vec::new(), None));
-                continue;
+                self.pending_anchor.push(anchor);
+                self.stack.push(Frame::Map(line, Vec::new(), None));
+                return Ok(None);
             }
-            Event::SequenceEnd => {
-                let anchor = pending_anchor.pop().unwrap_or(0);
-                let Some(Frame::Seq(start, items)) = stack.pop() else {
-                    return Err(unbalanced(line));
+            Event::SequenceEnd | Event::MappingEnd => {
+                let anchor = self.pending_anchor.pop().unwrap_or(0);
+                let value = match self.stack.pop() {
+                    Some(Frame::Seq(start, items)) => (start, Value::Seq(items)),
+                    Some(Frame::Map(start, entries, _)) => (start, Value::Map(entries)),
+                    None => return Err(error(line, "unbalanced YAML events")),
                 };
-                remember(
-                    &mut anchors,
-                    anchor,
-                    Node {
-                        line: start,
-                        value: Value::Seq(items),
-                    },
-                )
-            }
-            Event::MappingEnd => {
-                let anchor = pending_anchor.pop().unwrap_or(0);
-                let Some(Frame::Map(start, entries, _)) = stack.pop() else {
-                    return Err(unbalanced(line));
+                let node = Node {
+                    line: value.0,
+                    value: value.1,
                 };
-                remember(
-                    &mut anchors,
-                    anchor,
-                    Node {
-                        line: start,
-                        value: Value::Map(entries),
-                    },
-                )
+                remember(&mut self.anchors, anchor, node)
             }
-            Event::Scalar(text, style, anchor, _) => remember(
-                &mut anchors,
-                anchor,
-                Node {
+            Event::Scalar(text, style, anchor, _) => {
+                let node = Node {
                     line,
                     value: Value::Scalar {
                         text: text.into_owned(),
                         quoted: style != ScalarStyle::Plain,
                     },
-                },
-            ),
-            Event::Alias(id) => anchors
+                };
+                remember(&mut self.anchors, anchor, node)
+            }
+            Event::Alias(id) => self
+                .anchors
                 .iter()
                 .rev()
                 .find(|(a, _)| *a == id)
@@ -198,27 +203,23 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                     line,
                     value: n.value.clone(),
                 })
-                .ok_or_else(|| YamlError {
-                    line,
-                    message: "alias to an unknown anchor".to_owned(),
-                })?,
+                .ok_or_else(|| error(line, "alias to an unknown anchor"))?,
         };
-        match stack.last_mut() {
-            None => root = Some(node),
+        Ok(Some(node))
+    }
+
+    /// Puts a finished node where it belongs: the root, a list item, a key or a value.
+    fn place(&mut self, node: Node) -> Result<(), YamlError> {
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
             Some(Frame::Seq(_, items)) => items.push(node),
             Some(Frame::Map(_, entries, key)) => match key.take() {
                 None => {
                     let Value::Scalar { text, .. } = node.value else {
-                        return Err(YamlError {
-                            line: node.line,
-                            message: "a map key must be a scalar".to_owned(),
-                        });
+                        return Err(error(node.line, "a map key must be a scalar"));
                     };
                     if entries.iter().any(|e| e.key == text) {
-                        return Err(YamlError {
-                            line: node.line,
-                            message: format!("duplicate key `{text}`"),
-                        });
+                        return Err(error(node.line, &format!("duplicate key `{text}`")));
                     }
                     *key = Some((text, node.line));
                 }
@@ -229,11 +230,8 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
                 }),
             },
         }
+        Ok(())
     }
-    root.ok_or(YamlError {
-        line: 1,
-        message: "the file holds no YAML document".to_owned(),
-    })
 }
 
 fn remember(anchors: &mut Vec<(usize, Node)>, anchor: usize, node: Node) -> Node {
@@ -241,13 +239,6 @@ fn remember(anchors: &mut Vec<(usize, Node)>, anchor: usize, node: Node) -> Node
         anchors.push((anchor, node.clone()));
     }
     node
-}
-
-fn unbalanced(line: usize) -> YamlError {
-    YamlError {
-        line,
-        message: "unbalanced YAML events".to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use genesys_as_code::generate::data_actions::ACTION_NAME;
-use genesys_as_code::lint::{LintConfig, Severity, lint};
+use genesys_as_code::lint::{Diagnostic, LintConfig, Severity, lint};
 use secure_initiation::api::ValidateSettings;
 use secure_initiation::attributes::Schema;
 
@@ -101,6 +101,21 @@ fn schema(path: Option<&PathBuf>) -> Result<Schema, String> {
     }
 }
 
+/// The diagnostics of the file the arguments name, or the message and exit code of why there
+/// are none.
+fn diagnostics(args: &Args) -> Result<Vec<Diagnostic>, String> {
+    let schema = schema(args.schema.as_ref()).map_err(|m| format!("error: {m}"))?;
+    let name = args.file.display().to_string();
+    let text =
+        std::fs::read_to_string(&args.file).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let config = LintConfig {
+        schema,
+        action_name: args.action.clone(),
+        deadline: args.deadline,
+    };
+    lint(&text, &args.substitutions, &config).map_err(|e| format!("{name}: {e}"))
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -109,33 +124,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let schema = match schema(args.schema.as_ref()) {
-        Ok(s) => s,
+    let diagnostics = match diagnostics(&args) {
+        Ok(d) => d,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("{message}");
             return ExitCode::from(2);
         }
     };
     let name = args.file.display().to_string();
-    let text = match std::fs::read_to_string(&args.file) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{name}: cannot read: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let config = LintConfig {
-        schema,
-        action_name: args.action,
-        deadline: args.deadline,
-    };
-    let diagnostics = match lint(&text, &args.substitutions, &config) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("{name}: {e}");
-            return ExitCode::from(2);
-        }
-    };
     let findings = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Finding)

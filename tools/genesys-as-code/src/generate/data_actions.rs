@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{input_contract, output_contract};
+use super::contracts::{input_contract, output_contract};
 use secure_initiation::attributes::Schema;
 
 /// The action's timeout (Genesys allows 1–60 s). Above the validate-session function's Lambda

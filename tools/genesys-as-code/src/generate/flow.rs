@@ -18,14 +18,18 @@
 //! interpreter: see [`substitution_names`].
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use secure_initiation::attributes::{AttributeType, Schema};
 
 use super::data_actions::{ACTION_NAME, DATA_ACTION_TIMEOUT_SECS};
 use crate::archy::expr::quote;
+use crate::archy::flow::{
+    Action, ActionKind, CallData, Case, Decision, Flow, Input, Operand, Output, QueueRef,
+    ReadAttribute, Settings, State, Switch, Timeout, Transfer, VarType, Variable, WriteAttribute,
+    to_yaml,
+};
 use crate::routing::{Condition, Op, Routing, RuleValue};
-
-use super::yaml_writer::{Y, emit, exp, lit, map, no_value, one, raw, s};
 
 /// Path of the generated flow, relative to the repository root.
 pub const FLOW_PATH: &str = "infra/genesys/flows/secure-inbound-message.yaml";
@@ -96,31 +100,6 @@ fn placeholder(name: &str) -> String {
     format!("{{{{{name}}}}}")
 }
 
-fn action(kind: &str, name: &str, mut body: Vec<(&str, Y)>) -> Y {
-    body.insert(0, ("name", s(name)));
-    one(kind, map(body))
-}
-
-fn actions(list: Vec<Y>) -> Y {
-    one("actions", Y::Seq(list))
-}
-
-fn transfer(name: &str, queue_substitution: &str) -> Y {
-    action(
-        "transferToAcd",
-        name,
-        vec![
-            (
-                "targetQueue",
-                one("lit", one("name", s(&placeholder(queue_substitution)))),
-            ),
-            ("priority", one("lit", raw("0"))),
-            ("preferredAgents", no_value()),
-            ("languageSkill", no_value()),
-        ],
-    )
-}
-
 /// The Architect expression of one routing condition, typed for the data action's string
 /// outputs: string equality for strings, booleans and integer equality (the canonical
 /// spelling is the contract), `ToInt(...)` for integer ranges.
@@ -148,273 +127,9 @@ pub fn condition_expression(c: &Condition) -> String {
     }
 }
 
-/// The flow's Archy YAML.
+/// The flow's Archy YAML: the typed flow of [`inbound_message_flow_model`], written by the
+/// flow serialiser under a header.
 pub fn inbound_message_flow(schema: &Schema, routing: &Routing) -> String {
-    let hash_key = schema.session_hash_key();
-    let hash_var = variable(hash_key);
-    let default_sub = routing.default_queue.substitution();
-
-    let mut variables = vec![
-        one(
-            "stringVariable",
-            map(vec![("name", s(&hash_var)), ("initialValue", no_value())]),
-        ),
-        one(
-            "booleanVariable",
-            map(vec![
-                ("name", s(&variable("valid"))),
-                ("initialValue", no_value()),
-            ]),
-        ),
-        one(
-            "stringVariable",
-            map(vec![
-                ("name", s(&variable("reason"))),
-                ("initialValue", no_value()),
-            ]),
-        ),
-    ];
-    for def in schema.exposed() {
-        variables.push(one(
-            "stringVariable",
-            map(vec![
-                ("name", s(&variable(def.key()))),
-                ("initialValue", no_value()),
-            ]),
-        ));
-    }
-
-    let mut success_outputs = vec![
-        ("valid".to_owned(), one("var", s(&variable("valid")))),
-        ("reason".to_owned(), one("var", s(&variable("reason")))),
-        ("participant_update".to_owned(), no_value()),
-    ];
-    for def in schema.exposed() {
-        success_outputs.push((def.key().to_owned(), one("var", s(&variable(def.key())))));
-    }
-    let failure_outputs = [
-        "errorCode",
-        "status",
-        "correlationId",
-        "entityId",
-        "entityName",
-        "userMessage",
-        "userParamsMessage",
-        "userParams.key",
-        "userParams.value",
-        "details.errorCode",
-        "details.fieldName",
-        "details.entityId",
-        "details.entityName",
-    ]
-    .iter()
-    .map(|k| ((*k).to_owned(), no_value()))
-    .collect();
-
-    let set_data = action(
-        "setParticipantData",
-        "Set the verified attributes",
-        vec![(
-            "attributes",
-            Y::Seq(
-                schema
-                    .exposed()
-                    .map(|def| {
-                        one(
-                            "attribute",
-                            map(vec![
-                                ("name", lit(def.key())),
-                                ("value", exp(&variable(def.key()))),
-                            ]),
-                        )
-                    })
-                    .collect(),
-            ),
-        )],
-    );
-    let cases: Vec<Y> = routing
-        .rules
-        .iter()
-        .map(|rule| {
-            let condition: Vec<String> = rule.when.iter().map(condition_expression).collect();
-            one(
-                "case",
-                map(vec![
-                    ("value", exp(&condition.join(" and "))),
-                    (
-                        "actions",
-                        Y::Seq(vec![transfer(
-                            &format!("Transfer: {}", rule.name),
-                            &rule.queue.substitution(),
-                        )]),
-                    ),
-                ]),
-            )
-        })
-        .collect();
-    let route = action(
-        "switch",
-        "Route on the verified attributes",
-        vec![(
-            "evaluate",
-            one(
-                "firstTrue",
-                map(vec![
-                    ("cases", Y::Seq(cases)),
-                    (
-                        "default",
-                        actions(vec![transfer("Transfer: no rule matched", &default_sub)]),
-                    ),
-                ]),
-            ),
-        )],
-    );
-    let valid = action(
-        "decision",
-        "Is the session valid?",
-        vec![
-            ("condition", exp(&variable("valid"))),
-            (
-                "outputs",
-                map(vec![
-                    ("yes", actions(vec![set_data, route])),
-                    (
-                        "no",
-                        actions(vec![transfer("Transfer: session not valid", &default_sub)]),
-                    ),
-                ]),
-            ),
-        ],
-    );
-    let call = action(
-        "callData",
-        "Validate the session",
-        vec![
-            (
-                "timeout",
-                one(
-                    "lit",
-                    one("seconds", raw(&DATA_ACTION_TIMEOUT_SECS.to_string())),
-                ),
-            ),
-            (
-                "category",
-                Y::Map(vec![(
-                    placeholder(INTEGRATION_CATEGORY),
-                    one(
-                        "dataAction",
-                        Y::Map(vec![(
-                            placeholder(DATA_ACTION_NAME),
-                            map(vec![
-                                (
-                                    "inputs",
-                                    map(vec![
-                                        ("sessionHash", exp(&hash_var)),
-                                        ("conversationId", exp("Message.ConversationId")),
-                                        ("participantId", no_value()),
-                                    ]),
-                                ),
-                                ("successOutputs", Y::Map(success_outputs)),
-                                ("failureOutputs", Y::Map(failure_outputs)),
-                            ]),
-                        )]),
-                    ),
-                )]),
-            ),
-            (
-                "outputs",
-                map(vec![
-                    ("success", actions(vec![valid])),
-                    (
-                        "failure",
-                        actions(vec![transfer("Transfer: validation failed", &default_sub)]),
-                    ),
-                    (
-                        "timeout",
-                        actions(vec![transfer(
-                            "Transfer: validation timed out",
-                            &default_sub,
-                        )]),
-                    ),
-                ]),
-            ),
-        ],
-    );
-    let state_actions = vec![
-        action(
-            "getParticipantData",
-            "Get the session hash",
-            vec![(
-                "attributes",
-                Y::Seq(vec![one(
-                    "attribute",
-                    map(vec![("name", lit(hash_key)), ("variable", s(&hash_var))]),
-                )]),
-            )],
-        ),
-        action(
-            "decision",
-            "Is there a session hash?",
-            vec![
-                ("condition", exp(&format!("IsNotSetOrEmpty({hash_var})"))),
-                (
-                    "outputs",
-                    map(vec![(
-                        "yes",
-                        actions(vec![transfer("Transfer: no session hash", &default_sub)]),
-                    )]),
-                ),
-            ],
-        ),
-        call,
-        action("disconnect", "Disconnect", vec![]),
-    ];
-
-    let flow = one(
-        "inboundShortMessage",
-        Y::Map(vec![
-            ("name".to_owned(), Y::Str(placeholder(FLOW_NAME))),
-            (
-                "description".to_owned(),
-                s(
-                    "Validates the session hash with validate-session, sets the verified attributes, then routes on them (generated by genesys-as-code).",
-                ),
-            ),
-            ("division".to_owned(), Y::Str(placeholder(DIVISION))),
-            (
-                "startUpRef".to_owned(),
-                Y::Str(format!("/inboundShortMessage/states/state[{STATE_REF}]")),
-            ),
-            (
-                "defaultLanguage".to_owned(),
-                Y::Str(placeholder(DEFAULT_LANGUAGE)),
-            ),
-            (
-                "supportedLanguages".to_owned(),
-                Y::Map(vec![(
-                    placeholder(DEFAULT_LANGUAGE),
-                    one("defaultLanguageSkill", no_value()),
-                )]),
-            ),
-            (
-                "settingsErrorHandling".to_owned(),
-                one("errorHandling", one("disconnect", one("none", raw("true")))),
-            ),
-            (
-                "states".to_owned(),
-                Y::Seq(vec![one(
-                    "state",
-                    map(vec![
-                        ("name", s("Secure initiation")),
-                        ("refId", s(STATE_REF)),
-                        ("variables", Y::Seq(variables)),
-                        ("actions", Y::Seq(state_actions)),
-                    ]),
-                )]),
-            ),
-        ]),
-    );
-
     let mut out = String::from(
         "# Generated from config/attributes.toml and config/routing.toml by\n\
          # `cargo run -p genesys-as-code --bin generate-artifacts`; do not edit by hand.\n\
@@ -424,8 +139,203 @@ pub fn inbound_message_flow(schema: &Schema, routing: &Routing) -> String {
          # Lint a flow of your own against the same rules:\n\
          #   cargo run -p genesys-as-code --bin lint-flow -- FLOW.yaml\n",
     );
-    emit(&flow, 0, &mut out);
+    out.push_str(&to_yaml(&inbound_message_flow_model(schema, routing)));
     out
+}
+
+/// The flow as typed values, with its `{{...}}` substitutions in place.
+pub fn inbound_message_flow_model(schema: &Schema, routing: &Routing) -> Flow {
+    let hash_var = variable(schema.session_hash_key());
+    let mut variables = vec![string_var(&hash_var)];
+    variables.push(Variable {
+        ty: VarType::Boolean,
+        ..string_var(&variable("valid"))
+    });
+    variables.push(string_var(&variable("reason")));
+    variables.extend(schema.exposed().map(|d| string_var(&variable(d.key()))));
+    let default_queue = routing.default_queue.substitution();
+    let actions = vec![
+        Action::new(
+            "Get the session hash",
+            ActionKind::GetParticipantData(vec![ReadAttribute {
+                key: Operand::Lit(schema.session_hash_key().to_owned()),
+                variable: hash_var.clone(),
+                line: 0,
+            }]),
+        ),
+        decision(
+            "Is there a session hash?",
+            &format!("IsNotSetOrEmpty({hash_var})"),
+            vec![transfer("Transfer: no session hash", &default_queue)],
+            vec![],
+        ),
+        validate_session(schema, routing, &hash_var),
+        Action::new("Disconnect", ActionKind::Disconnect),
+    ];
+    Flow {
+        kind: "inboundShortMessage".to_owned(),
+        name: Some(placeholder(FLOW_NAME)),
+        settings: Settings {
+            description: Some("Validates the session hash with validate-session, sets the verified attributes, then routes on them (generated by genesys-as-code).".to_owned()),
+            division: Some(placeholder(DIVISION)),
+            default_language: Some(placeholder(DEFAULT_LANGUAGE)),
+            supported_languages: vec![placeholder(DEFAULT_LANGUAGE)],
+            disconnect_on_error: true,
+        },
+        states: vec![State {
+            name: "Secure initiation".to_owned(),
+            ref_id: Some(STATE_REF.to_owned()),
+            variables,
+            actions,
+            ..State::default()
+        }],
+        ..Flow::default()
+    }
+}
+
+fn string_var(name: &str) -> Variable {
+    Variable {
+        name: name.to_owned(),
+        ty: VarType::String,
+        initial: Operand::NoValue,
+        line: 0,
+    }
+}
+
+fn transfer(name: &str, queue_substitution: &str) -> Action {
+    Action::new(
+        name,
+        ActionKind::TransferToAcd(Transfer {
+            queue: QueueRef::Name(placeholder(queue_substitution)),
+            priority: Operand::Lit("0".to_owned()),
+            preferred_agents: Operand::NoValue,
+            language_skill: Operand::NoValue,
+        }),
+    )
+}
+
+fn decision(name: &str, condition: &str, yes: Vec<Action>, no: Vec<Action>) -> Action {
+    let condition = Operand::exp(condition);
+    Action::new(name, ActionKind::Decision(Decision { condition, yes, no }))
+}
+
+fn output(name: &str, variable: Option<String>) -> Output {
+    Output {
+        name: name.to_owned(),
+        variable,
+        line: 0,
+    }
+}
+
+/// The Call Data Action of validate-session, by category and name, and what follows it.
+fn validate_session(schema: &Schema, routing: &Routing, hash_var: &str) -> Action {
+    let input = |name: &str, value: Operand| Input {
+        name: name.to_owned(),
+        value,
+        line: 0,
+    };
+    let mut success_outputs = vec![
+        output("valid", Some(variable("valid"))),
+        output("reason", Some(variable("reason"))),
+        output("participant_update", None),
+    ];
+    success_outputs.extend(
+        schema
+            .exposed()
+            .map(|d| output(d.key(), Some(variable(d.key())))),
+    );
+    let default_queue = routing.default_queue.substitution();
+    let valid = decision(
+        "Is the session valid?",
+        &variable("valid"),
+        vec![set_verified_attributes(schema), route(routing)],
+        vec![transfer("Transfer: session not valid", &default_queue)],
+    );
+    let call = CallData {
+        category: placeholder(INTEGRATION_CATEGORY),
+        action: placeholder(DATA_ACTION_NAME),
+        action_line: 0,
+        timeout: Some((
+            Timeout::Duration(Duration::from_secs(DATA_ACTION_TIMEOUT_SECS.into())),
+            0,
+        )),
+        inputs: vec![
+            input("sessionHash", Operand::exp(hash_var)),
+            input("conversationId", Operand::exp("Message.ConversationId")),
+            input("participantId", Operand::NoValue),
+        ],
+        success_outputs,
+        failure_outputs: FAILURE_OUTPUTS.iter().map(|k| output(k, None)).collect(),
+        success: Some(vec![valid]),
+        failure: Some(vec![transfer(
+            "Transfer: validation failed",
+            &default_queue,
+        )]),
+        on_timeout: Some(vec![transfer(
+            "Transfer: validation timed out",
+            &default_queue,
+        )]),
+    };
+    Action::new("Validate the session", ActionKind::CallData(Box::new(call)))
+}
+
+/// The failure outputs of a Call Data Action, none of them mapped.
+const FAILURE_OUTPUTS: &[&str] = &[
+    "errorCode",
+    "status",
+    "correlationId",
+    "entityId",
+    "entityName",
+    "userMessage",
+    "userParamsMessage",
+    "userParams.key",
+    "userParams.value",
+    "details.errorCode",
+    "details.fieldName",
+    "details.entityId",
+    "details.entityName",
+];
+
+fn set_verified_attributes(schema: &Schema) -> Action {
+    let writes = schema
+        .exposed()
+        .map(|def| WriteAttribute {
+            key: Operand::Lit(def.key().to_owned()),
+            value: Operand::exp(&variable(def.key())),
+            line: 0,
+        })
+        .collect();
+    Action::new(
+        "Set the verified attributes",
+        ActionKind::SetParticipantData(writes),
+    )
+}
+
+/// The routing rules, first match wins, then the default queue.
+fn route(routing: &Routing) -> Action {
+    let cases = routing
+        .rules
+        .iter()
+        .map(|rule| {
+            let condition: Vec<String> = rule.when.iter().map(condition_expression).collect();
+            Case {
+                value: Operand::exp(&condition.join(" and ")),
+                actions: vec![transfer(
+                    &format!("Transfer: {}", rule.name),
+                    &rule.queue.substitution(),
+                )],
+                line: 0,
+            }
+        })
+        .collect();
+    let default = vec![transfer(
+        "Transfer: no rule matched",
+        &routing.default_queue.substitution(),
+    )];
+    Action::new(
+        "Route on the verified attributes",
+        ActionKind::Switch(Switch { cases, default }),
+    )
 }
 
 #[cfg(test)]

@@ -1,341 +1,139 @@
-//! Reading actions, operands and durations out of the YAML tree, leniently: what is not
-//! understood becomes a note or an [`ActionKind::Other`].
+//! Reading a flow out of the YAML tree, leniently: what is not understood becomes a note (its
+//! actions: `read_action.rs`).
 
-use std::time::Duration;
+use super::super::template;
+use super::super::yaml::Node;
+use super::model::{FLOW_TYPES, Flow, FlowError, Settings, State, VarType, Variable};
+use super::read_action::{Reader, operand, text};
 
-use super::super::expr;
-use super::super::yaml::{Entry, Node, Value};
-use super::{
-    Action, ActionKind, CallData, Case, Note, Operand, QueueRef, ReadAttribute, Statement, Timeout,
-    VarType, Variable, WriteAttribute,
-};
-
-pub(super) struct Reader {
-    pub(super) notes: Vec<Note>,
-    pub(super) variables: Vec<Variable>,
+fn err(line: usize, message: impl Into<String>) -> FlowError {
+    FlowError {
+        line,
+        message: message.into(),
+    }
 }
 
-impl Reader {
-    pub(super) fn note(&mut self, line: usize, message: impl Into<String>) {
-        self.notes.push(Note {
-            line,
-            message: message.into(),
+/// Reads a flow from a YAML tree (placeholders already filled or stood in for).
+pub fn from_yaml(root: &Node) -> Result<Flow, FlowError> {
+    let Some(top) = root.as_map() else {
+        return Err(err(root.line, "the file is not a map"));
+    };
+    let Some(entry) = top.iter().find(|e| FLOW_TYPES.contains(&e.key.as_str())) else {
+        let keys: Vec<&str> = top.iter().map(|e| e.key.as_str()).collect();
+        return Err(err(
+            root.line,
+            format!(
+                "no flow with states here (top-level keys: {}; expected one of {})",
+                keys.join(", "),
+                FLOW_TYPES.join(", ")
+            ),
+        ));
+    };
+    let body = &entry.value;
+    let mut reader = Reader { notes: Vec::new() };
+    let variables = variables(body.get("variables"));
+    let states_node = body
+        .get("states")
+        .ok_or_else(|| err(entry.line, format!("`{}` has no `states`", entry.key)))?;
+    let mut states = states(&mut reader, states_node);
+    if states.is_empty() {
+        return Err(err(states_node.line, "`states` holds no state"));
+    }
+    if let Some(start) = body.get("startUpRef") {
+        start_first(&mut reader, start, &mut states);
+    }
+    Ok(Flow {
+        kind: entry.key.clone(),
+        line: entry.line,
+        name: text(body.get("name")),
+        settings: settings(body),
+        variables,
+        states,
+        notes: reader.notes,
+    })
+}
+
+fn settings(body: &Node) -> Settings {
+    let languages = body.get("supportedLanguages").and_then(Node::as_map);
+    Settings {
+        description: text(body.get("description")),
+        division: text(body.get("division")),
+        default_language: text(body.get("defaultLanguage")),
+        supported_languages: languages
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.key.clone())
+            .collect(),
+        disconnect_on_error: body
+            .get("settingsErrorHandling")
+            .and_then(|s| s.get("errorHandling"))
+            .and_then(|h| h.get("disconnect"))
+            .is_some(),
+    }
+}
+
+fn states(reader: &mut Reader, node: &Node) -> Vec<State> {
+    let mut states = Vec::new();
+    for item in node.as_seq().unwrap_or_default() {
+        let Some(state) = item.get("state") else {
+            reader.note(item.line, "a `states` item without `state`; skipped");
+            continue;
+        };
+        let variables = variables(state.get("variables"));
+        states.push(State {
+            name: text(state.get("name")).unwrap_or_else(|| "state".to_owned()),
+            ref_id: text(state.get("refId")),
+            line: state.line,
+            variables,
+            actions: reader.actions(state.get("actions")),
         });
     }
+    states
+}
 
-    pub(super) fn variables(&mut self, node: Option<&Node>) {
-        for item in node.and_then(Node::as_seq).unwrap_or_default() {
-            let Some(entry) = item.single_entry() else {
-                continue;
-            };
-            let ty = match entry.key.as_str() {
-                "stringVariable" => VarType::String,
-                "booleanVariable" => VarType::Boolean,
-                "integerVariable" => VarType::Integer,
-                _ => VarType::Other,
-            };
-            if let Some(name) = entry.value.get("name").and_then(Node::as_str) {
-                self.variables.push(Variable {
-                    name: name.to_owned(),
-                    ty,
-                    line: entry.line,
-                });
-            }
-        }
+/// Puts the state `startUpRef` names first.
+fn start_first(reader: &mut Reader, start_node: &Node, states: &mut [State]) {
+    let Some(start) = start_node.as_str() else {
+        return;
+    };
+    let wanted = start
+        .rsplit_once("state[")
+        .and_then(|(_, rest)| rest.strip_suffix(']'));
+    match states
+        .iter()
+        .position(|s| s.ref_id.as_deref() == wanted && wanted.is_some())
+    {
+        Some(i) => states.swap(0, i),
+        None => reader.note(
+            start_node.line,
+            format!(
+                "`startUpRef` `{}` names no state; the first state is taken as the start",
+                template::display(start)
+            ),
+        ),
     }
+}
 
-    pub(super) fn actions(&mut self, node: Option<&Node>) -> Vec<Action> {
-        let Some(node) = node else {
-            return Vec::new();
-        };
-        let Some(items) = node.as_seq() else {
-            self.note(node.line, "`actions` is not a list; skipped");
-            return Vec::new();
-        };
-        items.iter().filter_map(|item| self.action(item)).collect()
-    }
-
-    fn path(&mut self, node: Option<&Node>) -> Option<Vec<Action>> {
-        let node = node?;
-        Some(self.actions(node.get("actions")))
-    }
-
-    fn action(&mut self, item: &Node) -> Option<Action> {
+fn variables(node: Option<&Node>) -> Vec<Variable> {
+    let mut out = Vec::new();
+    for item in node.and_then(Node::as_seq).unwrap_or_default() {
         let Some(entry) = item.single_entry() else {
-            self.note(item.line, "an action must be a map with one key; skipped");
-            return None;
+            continue;
         };
-        let body = &entry.value;
-        let name = body
-            .get("name")
-            .and_then(Node::as_str)
-            .unwrap_or(&entry.key)
-            .to_owned();
-        let kind = match entry.key.as_str() {
-            "getParticipantData" => ActionKind::GetParticipantData(self.reads(body)),
-            "setParticipantData" => ActionKind::SetParticipantData(self.writes(body)),
-            "decision" => {
-                let outputs = body.get("outputs");
-                ActionKind::Decision {
-                    condition: operand(body.get("condition")),
-                    yes: self
-                        .path(outputs.and_then(|o| o.get("yes")))
-                        .unwrap_or_default(),
-                    no: self
-                        .path(outputs.and_then(|o| o.get("no")))
-                        .unwrap_or_default(),
-                }
-            }
-            "switch" => match body.get("evaluate").and_then(|e| e.get("firstTrue")) {
-                Some(first) => ActionKind::Switch {
-                    cases: self.cases(first.get("cases")),
-                    default: self.path(first.get("default")).unwrap_or_default(),
-                },
-                None => self.other(body),
-            },
-            "callData" => match self.call_data(body) {
-                Some(call) => ActionKind::CallData(Box::new(call)),
-                None => self.other(body),
-            },
-            "updateData" => ActionKind::UpdateData(self.statements(body)),
-            "transferToAcd" => ActionKind::TransferToAcd {
-                queue: queue_ref(body.get("targetQueue")),
-            },
-            "disconnect" => ActionKind::Disconnect,
-            _ => self.other(body),
+        let ty = match entry.key.as_str() {
+            "stringVariable" => VarType::String,
+            "booleanVariable" => VarType::Boolean,
+            "integerVariable" => VarType::Integer,
+            _ => VarType::Other,
         };
-        Some(Action {
-            kind_name: entry.key.clone(),
-            name,
-            line: entry.line,
-            kind,
-        })
-    }
-
-    fn reads(&mut self, body: &Node) -> Vec<ReadAttribute> {
-        let mut out = Vec::new();
-        for item in body
-            .get("attributes")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
-            let Some(attribute) = item.get("attribute") else {
-                continue;
-            };
-            match attribute.get("variable").and_then(Node::as_str) {
-                Some(variable) => out.push(ReadAttribute {
-                    key: operand(attribute.get("name")),
-                    variable: variable.to_owned(),
-                    line: attribute.line,
-                }),
-                None => self.note(attribute.line, "attribute without a `variable`; skipped"),
-            }
-        }
-        out
-    }
-
-    fn writes(&mut self, body: &Node) -> Vec<WriteAttribute> {
-        body.get("attributes")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|item| item.get("attribute"))
-            .map(|attribute| WriteAttribute {
-                key: operand(attribute.get("name")),
-                value: operand(attribute.get("value")),
-                line: attribute.line,
-            })
-            .collect()
-    }
-
-    fn cases(&mut self, node: Option<&Node>) -> Vec<Case> {
-        let mut out = Vec::new();
-        for item in node.and_then(Node::as_seq).unwrap_or_default() {
-            let Some(case) = item.get("case") else {
-                continue;
-            };
-            out.push(Case {
-                value: operand(case.get("value")),
-                actions: self.actions(case.get("actions")),
-                line: case.line,
+        if let Some(name) = entry.value.get("name").and_then(Node::as_str) {
+            out.push(Variable {
+                name: name.to_owned(),
+                ty,
+                initial: operand(entry.value.get("initialValue")),
+                line: entry.line,
             });
         }
-        out
     }
-
-    fn statements(&mut self, body: &Node) -> Vec<Statement> {
-        let mut out = Vec::new();
-        for item in body
-            .get("statements")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
-            let Some(entry) = item.single_entry() else {
-                continue;
-            };
-            let ty = match entry.key.as_str() {
-                "string" => VarType::String,
-                "boolean" => VarType::Boolean,
-                "integer" => VarType::Integer,
-                _ => VarType::Other,
-            };
-            if let Some(variable) = entry.value.get("variable").and_then(Node::as_str) {
-                out.push(Statement {
-                    ty,
-                    variable: variable.to_owned(),
-                    value: operand(entry.value.get("value")),
-                    line: entry.line,
-                });
-            }
-        }
-        out
-    }
-
-    fn call_data(&mut self, body: &Node) -> Option<CallData> {
-        let category_node = body.get("category")?;
-        let Some(category) = category_node.single_entry() else {
-            self.note(
-                category_node.line,
-                "`category` must name one integration; skipped",
-            );
-            return None;
-        };
-        let action = category.value.get("dataAction")?.single_entry()?;
-        let io = &action.value;
-        let inputs = io
-            .get("inputs")
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-            .iter()
-            .map(|e| (e.key.clone(), operand(Some(&e.value)), e.line))
-            .collect();
-        let success_outputs = io
-            .get("successOutputs")
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-            .iter()
-            .map(|e| {
-                let var = e.value.get("var").and_then(Node::as_str).map(str::to_owned);
-                (e.key.clone(), var, e.line)
-            })
-            .collect();
-        let outputs = body.get("outputs");
-        Some(CallData {
-            category: category.key.clone(),
-            action: action.key.clone(),
-            action_line: action.line,
-            timeout: body.get("timeout").map(|t| (timeout(t), t.line)),
-            inputs,
-            success_outputs,
-            success: self.path(outputs.and_then(|o| o.get("success"))),
-            failure: self.path(outputs.and_then(|o| o.get("failure"))),
-            on_timeout: self.path(outputs.and_then(|o| o.get("timeout"))),
-        })
-    }
-
-    /// An action this reader does not know: its nested `actions` lists (under any key), its
-    /// assignments and its expressions.
-    fn other(&mut self, body: &Node) -> ActionKind {
-        let mut branches = Vec::new();
-        let mut writes = Vec::new();
-        let mut expressions = Vec::new();
-        self.scan(body, &mut branches, &mut writes, &mut expressions);
-        ActionKind::Other {
-            branches,
-            writes,
-            expressions,
-        }
-    }
-
-    fn scan(
-        &mut self,
-        node: &Node,
-        branches: &mut Vec<Vec<Action>>,
-        writes: &mut Vec<String>,
-        expressions: &mut Vec<(Operand, usize)>,
-    ) {
-        match &node.value {
-            Value::Scalar { .. } => {}
-            Value::Seq(items) => {
-                for i in items {
-                    self.scan(i, branches, writes, expressions);
-                }
-            }
-            Value::Map(entries) => {
-                for Entry { key, line, value } in entries {
-                    match key.as_str() {
-                        "actions" => branches.push(self.actions(Some(value))),
-                        "var" | "variable" => {
-                            if let Some(v) = value.as_str() {
-                                writes.push(v.to_owned());
-                            }
-                        }
-                        "exp" => expressions.push((operand(Some(node)), *line)),
-                        _ => self.scan(value, branches, writes, expressions),
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Reads a `{lit: ..}` / `{exp: ..}` / `{noValue: true}` map.
-pub fn operand(node: Option<&Node>) -> Operand {
-    let Some(node) = node else {
-        return Operand::Other;
-    };
-    if let Some(lit) = node.get("lit").and_then(Node::as_str) {
-        return Operand::Lit(lit.to_owned());
-    }
-    if let Some(src) = node.get("exp").and_then(Node::as_str) {
-        return match expr::parse(src) {
-            Ok(e) => Operand::Exp(e, src.to_owned()),
-            Err(e) => Operand::BadExp(src.to_owned(), e.to_string()),
-        };
-    }
-    if node.get("noValue").is_some() {
-        return Operand::NoValue;
-    }
-    Operand::Other
-}
-
-fn queue_ref(node: Option<&Node>) -> QueueRef {
-    let Some(node) = node else {
-        return QueueRef::Unknown;
-    };
-    if let Some(name) = node
-        .get("lit")
-        .and_then(|l| l.get("name"))
-        .and_then(Node::as_str)
-    {
-        return QueueRef::Name(name.to_owned());
-    }
-    match operand(Some(node)) {
-        op @ (Operand::Exp(..) | Operand::BadExp(..)) => QueueRef::Exp(op),
-        _ => QueueRef::Unknown,
-    }
-}
-
-fn timeout(node: &Node) -> Timeout {
-    let Some(lit) = node.get("lit") else {
-        return Timeout::Unknown;
-    };
-    let Some(parts) = lit.as_map() else {
-        return Timeout::Unknown;
-    };
-    let mut total = Duration::ZERO;
-    for e in parts {
-        let Some(n) = e.value.as_str().and_then(|s| s.parse::<u64>().ok()) else {
-            return Timeout::Unknown;
-        };
-        let unit = match e.key.as_str() {
-            "milliseconds" => Duration::from_millis(n),
-            "seconds" => Duration::from_secs(n),
-            "minutes" => Duration::from_secs(n.saturating_mul(60)),
-            "hours" => Duration::from_secs(n.saturating_mul(3600)),
-            _ => return Timeout::Unknown,
-        };
-        total = total.saturating_add(unit);
-    }
-    Timeout::Duration(total)
+    out
 }

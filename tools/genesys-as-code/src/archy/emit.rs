@@ -1,11 +1,13 @@
-//! A small block-style YAML writer for the generated flow: maps keep their order, strings are
-//! quoted only where YAML needs it, and `Raw` values (numbers, booleans, `{{...}}` keys) are
-//! written as they are.
+//! A small block-style YAML writer, the flow serialiser's back end: maps keep their order,
+//! keys are written as they are (so a `{{...}}` placeholder can stand in key position, the way
+//! Genesys's blueprints write it), strings are quoted only where YAML needs it, and `Raw` values
+//! (numbers, booleans) are written as they are.
 
 use std::fmt::Write as _;
 
 /// A YAML value to write.
-pub(super) enum Y {
+#[derive(Debug)]
+pub(crate) enum Y {
     Map(Vec<(String, Y)>),
     Seq(Vec<Y>),
     /// A string, quoted when YAML needs it.
@@ -14,37 +16,16 @@ pub(super) enum Y {
     Raw(String),
 }
 
-pub(super) fn map(entries: Vec<(&str, Y)>) -> Y {
-    Y::Map(
-        entries
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-    )
+pub(crate) fn one(key: &str, value: Y) -> Y {
+    Y::Map(vec![(key.to_owned(), value)])
 }
 
-pub(super) fn one(key: &str, value: Y) -> Y {
-    map(vec![(key, value)])
-}
-
-pub(super) fn s(text: &str) -> Y {
-    Y::Str(text.to_owned())
-}
-
-pub(super) fn raw(text: &str) -> Y {
+pub(crate) fn raw(text: &str) -> Y {
     Y::Raw(text.to_owned())
 }
 
-pub(super) fn no_value() -> Y {
+pub(crate) fn no_value() -> Y {
     one("noValue", raw("true"))
-}
-
-pub(super) fn lit(text: &str) -> Y {
-    one("lit", s(text))
-}
-
-pub(super) fn exp(source: &str) -> Y {
-    one("exp", s(source))
 }
 
 fn plain_ok(text: &str) -> bool {
@@ -64,12 +45,16 @@ fn scalar(text: &str) -> String {
     if plain_ok(text) {
         text.to_owned()
     } else {
-        let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+            .replace('\t', "\\t");
         format!("\"{escaped}\"")
     }
 }
 
-pub(super) fn emit(y: &Y, indent: usize, out: &mut String) {
+pub(crate) fn emit(y: &Y, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match y {
         Y::Map(entries) => {
