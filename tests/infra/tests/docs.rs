@@ -3,7 +3,8 @@
 //! command takes (read from its clap definition or its parser), and the option tables list them
 //! all; every environment variable is a row of the variable table; every template parameter is
 //! declared by `infra/template.yaml`, and the parameters page lists each with its default; every
-//! link reaches a page and a heading; `sam deploy` deploys the built template. Each check is
+//! link reaches a page and a heading; `sam deploy` deploys the built template. A file of
+//! another repository is named as the text of a link to it, and is its own. Each check is
 //! shown to fail on a mutation of a real page.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -49,6 +50,18 @@ fn a_path_that_does_not_exist_is_caught() {
         "`shared/src/telemetry.rs`",
     );
     assert_caught(checks::paths(&pages), "shared/src/telemetry.rs");
+}
+
+#[test]
+fn a_path_of_another_repository_is_named_by_a_link_to_it() {
+    let path = "docs/src/platform/build-and-deploy.md";
+    let external = "samcli/lib/build/build_strategy.py";
+    let page = Page::parse(path, &std::fs::read_to_string(root().join(path)).unwrap());
+    assert!(page.foreign_spans.iter().any(|s| s == external));
+    let link =
+        format!("[`{external}`](https://github.com/aws/aws-sam-cli/blob/v1.170.0/{external})");
+    let pages = mutated(path, &link, &format!("`{external}`"));
+    assert_caught(checks::paths(&pages), external);
 }
 
 #[test]

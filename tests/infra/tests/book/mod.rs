@@ -44,7 +44,12 @@ pub struct Page {
     pub path: String,
     /// The Markdown as written.
     pub text: String,
+    /// Code spans that name something of this repository (or a tool's option, a variable).
     pub spans: Vec<String>,
+    /// Code spans that are the text of a link to another site: they name that site's file or
+    /// option (`[`samcli/lib/build/build_strategy.py`](https://github.com/aws/aws-sam-cli/…)`),
+    /// and the link says whose; the drift checks leave them to it.
+    pub foreign_spans: Vec<String>,
     pub blocks: Vec<Block>,
     /// Link and image destinations, as written.
     pub links: Vec<String>,
@@ -58,12 +63,14 @@ impl Page {
             path: path.to_owned(),
             text: text.to_owned(),
             spans: Vec::new(),
+            foreign_spans: Vec::new(),
             blocks: Vec::new(),
             links: Vec::new(),
             anchors: BTreeSet::new(),
         };
         let mut heading: Option<(String, Option<String>)> = None;
         let mut block: Option<Block> = None;
+        let mut foreign_link = false;
         let options = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
         for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
             let line = text[..range.start].lines().count() + 1;
@@ -106,9 +113,18 @@ impl Page {
                     if let Some((words, _)) = heading.as_mut() {
                         words.push_str(&c);
                     }
-                    page.spans.push(c.to_string());
+                    if foreign_link {
+                        page.foreign_spans.push(c.to_string());
+                    } else {
+                        page.spans.push(c.to_string());
+                    }
                 }
-                Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    foreign_link = dest_url.contains("://");
+                    page.links.push(dest_url.to_string());
+                }
+                Event::End(TagEnd::Link) => foreign_link = false,
+                Event::Start(Tag::Image { dest_url, .. }) => {
                     page.links.push(dest_url.to_string());
                 }
                 Event::Html(h) | Event::InlineHtml(h) => {
