@@ -106,6 +106,19 @@ fn an_option_lint_flow_does_not_take_is_caught_and_so_is_an_undocumented_one() {
 }
 
 #[test]
+fn an_option_no_tool_takes_is_caught() {
+    let pages = mutated(
+        "docs/src/platform/build-and-deploy.md",
+        "`--config-file` must then be",
+        "`--config` must then be",
+    );
+    assert_caught(
+        checks::flags(&pages, &Names::read()),
+        "no command takes `--config`",
+    );
+}
+
+#[test]
 fn every_variable_named_is_in_the_variable_table() {
     assert_none(checks::variables(&pages(), &Names::read()));
 }
