@@ -1,7 +1,8 @@
 //! The book (`docs/src/`) and the README cannot drift from the repository. Every path they
 //! name exists; every option they give `local`, `lint-flow` or `generate-artifacts` is one the
 //! command takes (read from its clap definition or its parser), and the option tables list them
-//! all; every environment variable is a row of the variable table; every template parameter is
+//! all; every environment variable is a row of the variable table or one the Lambda runtime
+//! sets (`*_SECRET_ID`, a family, matches at least one); every template parameter is
 //! declared by `infra/template.yaml`, and the parameters page lists each with its default; every
 //! link reaches a page and a heading; `sam deploy` deploys the built template. A file of
 //! another repository is named as the text of a link to it, and is its own. Each check is
@@ -134,6 +135,26 @@ fn a_variable_the_table_does_not_have_is_caught() {
         checks::variables(&pages, &Names::read()),
         "TICKET_TTL_SECONDS",
     );
+}
+
+#[test]
+fn a_lambda_runtime_variable_or_a_family_that_names_none_is_caught() {
+    let names = Names::read();
+    let pages = mutated(
+        "docs/src/platform/cargo-lambda.md",
+        "`AWS_LAMBDA_FUNCTION_VERSION`",
+        "`AWS_LAMBDA_FUNCTION_REVISION`",
+    );
+    assert_caught(
+        checks::variables(&pages, &names),
+        "AWS_LAMBDA_FUNCTION_REVISION",
+    );
+    let pages = mutated(
+        "docs/src/platform/cargo-lambda.md",
+        "`*_SECRET_ID`",
+        "`*_SECRET_ARN`",
+    );
+    assert_caught(checks::variables(&pages, &names), "*_SECRET_ARN");
 }
 
 #[test]

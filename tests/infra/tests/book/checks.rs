@@ -230,9 +230,15 @@ pub fn option_tables(pages: &[Page], names: &Names) -> Vec<String> {
     problems
 }
 
-/// Every environment variable named must be a row of the variable table or a standard
-/// variable the package or its tools read.
+/// Every environment variable named must be a row of the variable table, one the Lambda runtime
+/// sets, or a standard variable the package or its tools read. A name with `*` (`*_SECRET_ID`,
+/// `AWS_LAMBDA_FUNCTION_*`) names a family: it must match at least one of those.
 pub fn variables(pages: &[Page], names: &Names) -> Vec<String> {
+    let known = |name: &str| {
+        names.variables.contains(name)
+            || LAMBDA_RUNTIME_VARIABLES.contains(&name)
+            || OTHER_VARIABLES.contains(&name)
+    };
     let mut problems = Vec::new();
     for page in pages {
         let mut texts: Vec<&str> = page.spans.iter().map(String::as_str).collect();
@@ -244,7 +250,18 @@ pub fn variables(pages: &[Page], names: &Names) -> Vec<String> {
         );
         for text in texts {
             for word in screaming_words(text) {
-                if !names.variables.contains(&word) && !OTHER_VARIABLES.contains(&word.as_str()) {
+                let named = if word.contains('*') {
+                    names
+                        .variables
+                        .iter()
+                        .map(String::as_str)
+                        .chain(LAMBDA_RUNTIME_VARIABLES.iter().copied())
+                        .chain(OTHER_VARIABLES.iter().copied())
+                        .any(|name| glob_matches(&word, name))
+                } else {
+                    known(&word)
+                };
+                if !named {
                     problems.push(format!(
                         "{}: `{word}` is not in the variable table",
                         page.path
@@ -256,17 +273,41 @@ pub fn variables(pages: &[Page], names: &Names) -> Vec<String> {
     problems
 }
 
-/// Variables the package honours but does not define (AWS's, TLS's), the tools' and the
+/// What the Lambda runtime sets in every function's environment, reserved so that a function's
+/// configuration cannot set them: AWS Lambda Developer Guide, "Defined runtime environment
+/// variables" (`configuration-envvars.html`), and `AWS_LAMBDA_LOG_FORMAT` and
+/// `AWS_LAMBDA_LOG_LEVEL` from "Configuring advanced logging controls"
+/// (`monitoring-cloudwatchlogs-advanced.html`). `cargo lambda watch` sets four of them for a
+/// function it starts (cargo-lambda-watch's `watcher.rs`).
+const LAMBDA_RUNTIME_VARIABLES: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_LOG_FORMAT",
+    "AWS_LAMBDA_LOG_LEVEL",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Variables the package honours but does not define (the AWS SDK's, TLS's), the tools' and the
 /// scripts' own, and constants that look like variables.
 const OTHER_VARIABLES: &[&str] = &[
-    "AWS_REGION",
     "AWS_ENDPOINT_URL",
     "AWS_CA_BUNDLE",
     "SSL_CERT_FILE",
-    "AWS_LAMBDA_LOG_LEVEL",
-    "AWS_LAMBDA_RUNTIME_API",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
     "AWS_LC_SYS_NO_JITTER_ENTROPY",
     "GENESYSCLOUD_REGION",
     "GENESYSCLOUD_OAUTHCLIENT_ID",
@@ -279,16 +320,40 @@ const OTHER_VARIABLES: &[&str] = &[
     "CAPABILITY_IAM",
 ];
 
+/// Whether `name` matches `pattern`, where each `*` stands for any run of characters.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
 /// `TICKET_TTL_SECS`-shaped words: upper case, digits and at least one inner `_`, outside
-/// `<placeholders>`.
+/// `<placeholders>`; with a `*`, a family of them (`*_SECRET_ID`).
 fn screaming_words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '<' || c == '>'))
+    let word_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '<' | '>' | '*');
+    text.split(|c: char| !word_char(c))
         .filter(|w| !w.contains(['<', '>']))
         .filter(|w| {
-            w.starts_with(|c: char| c.is_ascii_uppercase())
-                && w.trim_matches('_').contains('_')
-                && w.chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            let name = w.trim_matches('*');
+            (name.starts_with(|c: char| c.is_ascii_uppercase())
+                || w.starts_with('*') && name.starts_with('_'))
+                && name.trim_matches('_').contains('_')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '*')
         })
         .map(str::to_owned)
         .collect()
