@@ -166,7 +166,7 @@ fn every_template_parameter_named_is_declared_and_listed_with_its_default() {
 fn a_parameter_the_template_does_not_declare_is_caught() {
     let names = Names::read();
     let pages = mutated(
-        "docs/src/platform/template.md",
+        "docs/src/reference/template-parameters.md",
         "`InitiationStrategy=initiation-api`",
         "`InitiationMode=initiation-api`",
     );
