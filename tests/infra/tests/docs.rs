@@ -1,12 +1,12 @@
-//! The book (`docs/src/`) and the README cannot drift from the repository. Every path they
-//! name exists; every option they give `local`, `lint-flow` or `generate-artifacts` is one the
-//! command takes (read from its clap definition or its parser), and the option tables list them
-//! all; every environment variable is a row of the variable table or one the Lambda runtime
-//! sets (`*_SECRET_ID`, a family, matches at least one); every template parameter is
-//! declared by `infra/template.yaml`, and the parameters page lists each with its default; every
-//! link reaches a page and a heading; `sam deploy` deploys the built template. A file of
-//! another repository is named as the text of a link to it, and is its own. Each check is
-//! shown to fail on a mutation of a real page.
+//! The book (`docs/src/`), the README and the web package's README cannot drift from the
+//! repository. Every path they name exists; every option they give `local`, `lint-flow` or
+//! `generate-artifacts` is one the command takes (read from its clap definition or its parser),
+//! and the option tables list them all; every environment variable is a row of the variable
+//! table or one the Lambda runtime sets (`*_SECRET_ID`, a family, matches at least one); every
+//! template parameter is declared by `infra/template.yaml`, and the parameters page lists each
+//! with its default; every link reaches a page and a heading; `sam deploy` deploys the built
+//! template. A file of another repository is named as the text of a link to it, and is its own.
+//! Each check is shown to fail on a mutation of a real page.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod book;
@@ -201,6 +201,12 @@ fn a_link_to_a_missing_page_or_heading_is_caught() {
         "http-api.md#refreshes",
     );
     assert_caught(checks::links(&pages), "has no heading `#refreshes`");
+    let pages = mutated(
+        "web/README.md",
+        "(../docs/src/web/index.md)",
+        "(../docs/src/web/start-here.md)",
+    );
+    assert_caught(checks::links(&pages), "no `docs/src/web/start-here.md`");
 }
 
 #[test]

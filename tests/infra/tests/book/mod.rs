@@ -166,9 +166,10 @@ fn html_ids(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// The README and every page of the book, parsed.
+/// The README, the web package's README (its links reach into the book) and every page of the
+/// book, parsed.
 pub fn pages() -> Vec<Page> {
-    let mut files = vec![root().join("README.md")];
+    let mut files = vec![root().join("README.md"), root().join("web/README.md")];
     collect_markdown(&root().join("docs/src"), &mut files);
     files
         .iter()
