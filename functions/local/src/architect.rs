@@ -118,10 +118,19 @@ impl InterpretedFlow {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The record of a conversation's run: the one the sandbox stored, or one this flow ran
-    /// (once) for a conversation Messenger did not start.
+    /// The record of a conversation's run: the one the sandbox stored (a conversation Messenger
+    /// started runs the flow on its own, after its first message: this waits for the record),
+    /// or one this flow ran (once) for a conversation Messenger did not start.
     pub(crate) async fn record_for(&self, stack: &Stack, conversation_id: &str) -> Option<FlowRun> {
         let conversation = stack.sandbox.conversation(conversation_id)?;
+        if conversation.messenger_session_id.is_some() {
+            let wait = std::time::Duration::from_secs(10);
+            return stack
+                .sandbox
+                .wait_for_flow(conversation_id, wait)
+                .await?
+                .inbound_flow;
+        }
         if let Some(run) = conversation.inbound_flow {
             return Some(run);
         }
