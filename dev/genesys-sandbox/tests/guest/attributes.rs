@@ -44,7 +44,7 @@ async fn starts_one_conversation_with_exactly_its_attributes(channel: Channel) {
         .is_ok()
     );
     assert_eq!(body["channel"]["messageId"], body["id"]);
-    let id = lab.conversation_of(&message_id(&echo)).await;
+    let id = lab.conversation_of(&echo).await;
     let conversation = lab.sandbox.conversation(&id).unwrap();
     assert!(
         conversation.inbound_flow.is_none(),
@@ -87,7 +87,7 @@ async fn later_messages_join_the_conversation_and_changed_attributes_are_merged_
         )
         .await
         .unwrap();
-    let id = lab.conversation_of(&message_id(&first)).await;
+    let id = lab.conversation_of(&first).await;
     lab.with_flow_record(&id).await;
 
     let plain = guest.say("two", None, Channel::InMessage).await.unwrap();
@@ -100,8 +100,8 @@ async fn later_messages_join_the_conversation_and_changed_attributes_are_merged_
         .await
         .unwrap();
 
-    assert_eq!(lab.conversation_of(&message_id(&plain)).await, id);
-    assert_eq!(lab.conversation_of(&message_id(&changed)).await, id);
+    assert_eq!(lab.conversation_of(&plain).await, id);
+    assert_eq!(lab.conversation_of(&changed).await, id);
     let conversation = lab.sandbox.conversation(&id).unwrap();
     assert_eq!(customer_data(&conversation), json!({"session_hash": "h2"}));
     assert_eq!(lab.flow.runs.load(Ordering::SeqCst), 1);
@@ -136,8 +136,8 @@ async fn first_messages_from_two_tabs_at_once_start_one_conversation_and_one_flo
         ),
     );
 
-    let first = lab.conversation_of(&message_id(&a.unwrap())).await;
-    let second = lab.conversation_of(&message_id(&b.unwrap())).await;
+    let first = lab.conversation_of(&a.unwrap()).await;
+    let second = lab.conversation_of(&b.unwrap()).await;
     assert_eq!(first, second);
     lab.with_flow_record(&first).await;
     assert_eq!(lab.sandbox.conversations().len(), 1);
@@ -181,7 +181,7 @@ async fn attributes_at_the_budget_start_a_conversation_and_one_byte_more_gets_40
         .say("just right", Some(exact.clone()), Channel::InMessage)
         .await
         .unwrap();
-    let id = lab.conversation_of(&message_id(&echo)).await;
+    let id = lab.conversation_of(&echo).await;
     let conversation = lab.with_flow_record(&id).await;
     assert_eq!(customer_data(&conversation), exact);
     assert_eq!(conversation.state, ConversationState::Connected);

@@ -40,8 +40,8 @@ async fn with_autostart_a_join_with_attributes_starts_one_conversation_and_a_sec
         body["events"],
         json!([{"eventType": "Presence", "presence": {"type": "Join"}}])
     );
-    let id = lab.conversation_of(&message_id(&first)).await;
-    assert_eq!(lab.conversation_of(&message_id(&second)).await, id);
+    let id = lab.conversation_of(&first).await;
+    assert_eq!(lab.conversation_of(&second).await, id);
     let conversation = lab.with_flow_record(&id).await;
     assert_eq!(
         customer_data(&conversation),

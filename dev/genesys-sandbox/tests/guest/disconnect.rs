@@ -35,15 +35,7 @@ fn assert_disconnect(frame: &Value, read_only: bool) {
 async fn two_tabs_in_a_conversation(lab: &Lab) -> (Guest, Guest, String) {
     let mut guest = lab.configured().await;
     let tab = lab.another_tab(&guest).await;
-    let echo = guest
-        .say(
-            "Where is my order?",
-            Some(json!({"session_hash": "h1"})),
-            Channel::InMessage,
-        )
-        .await
-        .unwrap();
-    let id = lab.conversation_of(&message_id(&echo)).await;
+    let (_, id) = lab.first_message(&mut guest).await;
     (guest, tab, id)
 }
 
@@ -69,7 +61,7 @@ async fn an_agents_disconnect_reaches_every_connection_and_the_next_message_star
         )
         .await
         .unwrap();
-    let second = lab.conversation_of(&message_id(&again)).await;
+    let second = lab.conversation_of(&again).await;
     assert_ne!(second, first);
     let conversation = lab.with_flow_record(&second).await;
     assert_eq!(customer_data(&conversation), json!({"session_hash": "h2"}));
@@ -148,7 +140,7 @@ async fn with_read_only_the_session_refuses_messages_until_a_new_one_is_configur
         ),
         (Some(true), Some(false))
     );
-    let second = lab.conversation_of(&message_id(&echo)).await;
+    let second = lab.conversation_of(&echo).await;
     assert_ne!(second, first);
     assert_eq!(
         customer_data(&lab.with_flow_record(&second).await),

@@ -10,7 +10,7 @@ use genesys_sandbox::{
     MessengerDeployment, Sandbox, SandboxConfig, SandboxState,
 };
 use serde_json::{Value, json};
-use test_support::guest::Guest;
+use test_support::guest::{Channel, Guest};
 use tokio::sync::Semaphore;
 
 /// The page a browser guest would come from.
@@ -65,33 +65,39 @@ impl Lab {
         tab
     }
 
-    /// The conversation a message belongs to, as a test tool finds it: the Platform API's
-    /// message details with a client-credentials token.
-    pub async fn conversation_of(&self, message_id: &str) -> String {
+    /// The conversation the message of an echo frame belongs to, as a test tool finds it: the
+    /// Platform API's message details with a client-credentials token.
+    pub async fn conversation_of(&self, echo: &Value) -> String {
         let http = reqwest::Client::new();
         let base = self.sandbox.base_url();
-        let token: Value = http
-            .post(format!("{base}/oauth/token"))
-            .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let details: Value = http
-            .get(format!(
+        let token = json(
+            http.post(format!("{base}/oauth/token"))
+                .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await;
+        let message_id = echo["body"]["id"].as_str().unwrap();
+        let details = json(
+            http.get(format!(
                 "{base}/api/v2/conversations/messages/{message_id}/details"
             ))
-            .bearer_auth(token["access_token"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .json()
+            .bearer_auth(token["access_token"].as_str().unwrap()),
+        )
+        .await;
+        details["conversationId"].as_str().unwrap().to_owned()
+    }
+
+    /// The customer writes "Where is my order?" with `session_hash` `h1`: the echo and the
+    /// conversation it started (or joined).
+    pub async fn first_message(&self, guest: &mut Guest) -> (Value, String) {
+        let attributes = Some(json!({"session_hash": "h1"}));
+        let echo = guest
+            .say("Where is my order?", attributes, Channel::InMessage)
             .await
             .unwrap();
-        details["conversationId"].as_str().unwrap().to_owned()
+        assert_eq!(echo["class"], "StructuredMessage", "{echo}");
+        let id = self.conversation_of(&echo).await;
+        (echo, id)
     }
 
     /// The conversation once its inbound flow's record is on it.
@@ -114,9 +120,9 @@ pub fn customer_data(conversation: &Conversation) -> Value {
     serde_json::to_value(&conversation.customer().unwrap().attributes).unwrap()
 }
 
-/// The id of the message an echo frame carries.
-pub fn message_id(echo: &Value) -> String {
-    echo["body"]["id"].as_str().unwrap().to_owned()
+/// A request's JSON answer.
+pub async fn json(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 /// An inbound flow that waits for the test's go, then records the participant data it saw.

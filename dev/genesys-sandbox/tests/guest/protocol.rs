@@ -14,15 +14,7 @@ async fn clear_sends_session_cleared_then_connection_closed_to_every_connection(
     let lab = lab().await;
     let mut guest = lab.configured().await;
     let mut tab = lab.another_tab(&guest).await;
-    let echo = guest
-        .say(
-            "hi",
-            Some(json!({"session_hash": "h1"})),
-            Channel::InMessage,
-        )
-        .await
-        .unwrap();
-    let id = lab.conversation_of(&message_id(&echo)).await;
+    let (_, id) = lab.first_message(&mut guest).await;
 
     guest.clear().await.unwrap();
 
@@ -203,15 +195,7 @@ async fn an_expired_session_gets_session_expired_then_4006_and_configures_anew()
 async fn a_reconnect_with_the_same_token_continues_the_conversation() {
     let lab = lab().await;
     let mut guest = lab.configured().await;
-    let echo = guest
-        .say(
-            "before",
-            Some(json!({"session_hash": "h1"})),
-            Channel::InMessage,
-        )
-        .await
-        .unwrap();
-    let id = lab.conversation_of(&message_id(&echo)).await;
+    let (_, id) = lab.first_message(&mut guest).await;
     let mut again = guest.reconnect(&lab.api, ORIGIN).await.unwrap();
     drop(guest);
 
@@ -221,7 +205,7 @@ async fn a_reconnect_with_the_same_token_continues_the_conversation() {
     );
     let later = again.say("after", None, Channel::InMessage).await.unwrap();
 
-    assert_eq!(lab.conversation_of(&message_id(&later)).await, id);
+    assert_eq!(lab.conversation_of(&later).await, id);
     assert_eq!(lab.sandbox.conversations().len(), 1);
     lab.with_flow_record(&id).await;
     assert_eq!(lab.sandbox.count_flow_runs(), 1, "a reconnect runs no flow");
@@ -231,11 +215,7 @@ async fn a_reconnect_with_the_same_token_continues_the_conversation() {
 async fn get_jwt_gives_the_bearer_of_the_guests_history_newest_first() {
     let lab = lab().await;
     let mut guest = lab.configured().await;
-    let echo = guest
-        .say("Where is my order?", None, Channel::InMessage)
-        .await
-        .unwrap();
-    let id = lab.conversation_of(&message_id(&echo)).await;
+    let (_, id) = lab.first_message(&mut guest).await;
     lab.sandbox
         .send_agent_message(&id, "How can I help?")
         .unwrap();

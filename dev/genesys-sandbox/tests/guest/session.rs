@@ -4,7 +4,7 @@
 
 use genesys_sandbox::MessengerDeployment;
 use serde_json::json;
-use test_support::guest::{Channel, Guest, GuestError};
+use test_support::guest::{Guest, GuestError};
 
 use crate::helpers::*;
 
@@ -37,15 +37,7 @@ async fn the_same_token_again_resumes_the_session_and_names_no_conversation() {
     })
     .await;
     let mut guest = lab.configured().await;
-    let echo = guest
-        .say(
-            "Where is my order?",
-            Some(json!({"session_hash": "h1"})),
-            Channel::InMessage,
-        )
-        .await
-        .unwrap();
-    let conversation_id = lab.conversation_of(&message_id(&echo)).await;
+    let (echo, conversation_id) = lab.first_message(&mut guest).await;
 
     let mut again = guest.reconnect(&lab.api, ORIGIN).await.unwrap();
     let reply = again.configure().await.unwrap();
