@@ -32,7 +32,7 @@ mod validate;
 pub use config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig};
 pub use conversation::{Conversation, ConversationState, Participant, SkillRequirement};
 pub use faults::{Fault, FaultKind};
-pub use flow::{FlowRun, FlowStep, InboundFlow, SetDatum};
+pub use flow::{FlowRun, FlowStep, SetDatum};
 pub use guests::{
     DEFAULT_DEPLOYMENT_ID, Disconnect, DisconnectType, GuestMessage, GuestSession, MessageRecord,
     MessengerDeployment, Presence, SessionEvent, WireChannel, WireEvent, WireMessage, WirePresence,
@@ -40,4 +40,4 @@ pub use guests::{
 };
 pub use record::RecordedRequest;
 pub use server::{Sandbox, SandboxError, guest_router, platform_router, router};
-pub use state::SandboxState;
+pub use state::{InboundFlow, SandboxState};

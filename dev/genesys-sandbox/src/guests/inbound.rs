@@ -20,9 +20,10 @@
 use std::collections::BTreeMap;
 
 use crate::conversation::{Conversation, NewConversation, new_conversation};
+use crate::guests::book::Book;
 use crate::guests::frames::{self, Kind};
 use crate::guests::session::{GuestError, Now, custom_data_bytes};
-use crate::guests::store::{Book, GuestStore};
+use crate::guests::store::GuestStore;
 use crate::guests::wire::{Presence, WireMessage};
 
 /// What a guest said: a text, or the autostart event.

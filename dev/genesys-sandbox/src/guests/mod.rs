@@ -13,6 +13,7 @@
 //! `WebMessagingClient.java` and `model/`). `docs/src/reference/genesys-sandbox.md` lists what
 //! is implemented and where each behaviour comes from.
 
+mod book;
 mod deployment;
 pub(crate) mod frames;
 mod inbound;
@@ -20,10 +21,10 @@ mod session;
 mod store;
 mod wire;
 
+pub use book::MessageRecord;
 pub use deployment::{DEFAULT_DEPLOYMENT_ID, Disconnect, DisconnectType, MessengerDeployment};
 pub(crate) use inbound::Said;
 pub(crate) use session::{GuestError, Now};
 pub use session::{GuestMessage, GuestSession, SessionEvent, custom_data_bytes};
-pub use store::MessageRecord;
 pub(crate) use store::{GuestStore, Outgoing};
 pub use wire::{Presence, WireChannel, WireEvent, WireMessage, WirePresence, WireRecipient};

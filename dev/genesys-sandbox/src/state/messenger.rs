@@ -1,17 +1,39 @@
 //! The sandbox's side of Messenger conversations: the inbound flow run when one starts, the
 //! conversations a guest starts, and the handles on the guest sessions' store that tests and
 //! admin routes use.
+//!
+//! The inbound message flow is a port: the sandbox knows nothing of Architect. Whoever embeds it
+//! (the local stack) installs an [`InboundFlow`] with [`SandboxState::set_inbound_flow`]; the
+//! sandbox calls it exactly once per Messenger conversation, after the first inbound message (or
+//! the autostart event) that started it was echoed, and stores the returned [`FlowRun`] on the
+//! conversation. A reconnect or a reload that resumes a running conversation starts no run, and
+//! neither do later messages.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
+
 use crate::conversation::Conversation;
-use crate::flow::InboundFlow;
+use crate::flow::FlowRun;
 use crate::guests::{
     GuestSession, GuestStore, MessageRecord, MessengerDeployment, Now, WireMessage,
 };
 use crate::state::SandboxState;
+
+/// Runs an inbound message flow for one conversation.
+pub trait InboundFlow: Send + Sync + fmt::Debug {
+    /// Runs the flow on `conversation_id` (a conversation of `sandbox`, already started). It may
+    /// read and write the conversation through `sandbox` (participant data, disconnect). Never
+    /// fails: what went wrong belongs in [`FlowRun::error`].
+    fn run<'a>(
+        &'a self,
+        sandbox: &'a SandboxState,
+        conversation_id: &'a str,
+    ) -> BoxFuture<'a, FlowRun>;
+}
 
 impl SandboxState {
     /// Installs the inbound message flow run when a Messenger conversation starts (replacing

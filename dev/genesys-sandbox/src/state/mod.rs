@@ -14,11 +14,12 @@ use uuid::Uuid;
 use crate::config::SandboxConfig;
 use crate::conversation::{Conversation, ConversationState, NewConversation, new_conversation};
 use crate::faults::{self, Fault, FaultKind};
-use crate::flow::InboundFlow;
 use crate::guests::{GuestStore, Now};
 use crate::record::RecordedRequest;
 
 mod messenger;
+
+pub use messenger::InboundFlow;
 
 /// Why a widget could not start with an initiation token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
