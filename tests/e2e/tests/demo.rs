@@ -366,3 +366,28 @@ async fn a_forged_or_missing_hash_reaches_the_default_queue_with_nothing_set() {
     let unknown = architect_run(&app, "5d1c9e2a-0000-4000-8000-000000000000").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_banner_prints_the_guest_api_url_and_a_guest_configures_a_session_there() {
+    let options = Options {
+        port: 0,
+        ..Options::default()
+    };
+    let app = spawn_app(options.clone()).await;
+
+    let banner = local::cli::banner(&app.running, &options);
+    let line = banner
+        .lines()
+        .find(|l| l.trim_start().starts_with("Guest API"))
+        .expect("a Guest API row");
+    let url = line.split_whitespace().last().unwrap();
+    let (api, query) = url.split_once('?').unwrap();
+    let mut guest = Guest::connect(api, DEV_WIDGET_ID, &app.running.base_url())
+        .await
+        .unwrap();
+    let reply = guest.configure().await.unwrap();
+
+    assert_eq!(api, format!("ws://{}/v1", app.running.addr));
+    assert_eq!(query, format!("deploymentId={DEV_WIDGET_ID}"));
+    assert_eq!(reply["body"]["newSession"], true);
+}
