@@ -31,6 +31,7 @@ use genesys_as_code::interpret::{self, FlowRuntime, Loaded};
 use genesys_as_code::routing::Routing;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use secure_initiation::api::{Handler as _, ValidateHandler};
+use tracing::Instrument as _;
 
 use crate::wiring::Stack;
 use secure_initiation::attributes::Schema;
@@ -374,16 +375,23 @@ impl HttpTransport for InProcess<'_> {
         let method =
             Method::from_bytes(request.method.as_bytes()).map_err(|_| "bad method".to_owned())?;
         let function = secure_initiation::telemetry::metrics::Function::ValidateSession;
+        let request_id = format!("architect-{}", self.conversation);
+        // The flow runs on its own (after the first message's echo), so its call gets the span
+        // every invocation's lines carry, as the stack's routes give one.
+        let cold_start = secure_initiation::telemetry::metrics::cold_start(function);
+        let span = tracing::info_span!("request", request_id = %request_id, cold_start);
         let served = self.validate.handle(ApiRequest {
             method,
             path: url.path().to_owned(),
             headers,
             body: Bytes::from(request.body),
             client_ip: None,
-            request_id: format!("architect-{}", self.conversation),
+            request_id,
             deadline_ms: None,
         });
-        let response = secure_initiation::telemetry::serve(function, served).await;
+        let response = secure_initiation::telemetry::serve(function, served)
+            .instrument(span)
+            .await;
         Ok(HttpResponse {
             status: response.status().as_u16(),
             body: response.body().to_vec(),
