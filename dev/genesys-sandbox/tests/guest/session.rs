@@ -104,3 +104,33 @@ async fn the_origin_header_is_accepted_and_recorded_and_the_token_is_never_serve
         "the session token stays in the frames"
     );
 }
+
+#[tokio::test]
+async fn message_details_want_a_token_and_answer_404_for_an_unknown_message() {
+    let lab = lab().await;
+    let base = lab.sandbox.base_url();
+    let url = format!("{base}/api/v2/conversations/messages/wm-tester-preflight-check/details");
+    let token = json(
+        reqwest::Client::new()
+            .post(format!("{base}/oauth/token"))
+            .basic_auth(
+                genesys_sandbox::DEFAULT_CLIENT_ID,
+                Some(genesys_sandbox::DEFAULT_CLIENT_SECRET),
+            )
+            .form(&[("grant_type", "client_credentials")]),
+    )
+    .await;
+
+    let anonymous = reqwest::get(&url).await.unwrap();
+    let unknown = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(unknown.status(), 404);
+    let body: serde_json::Value = unknown.json().await.unwrap();
+    assert_eq!(body["code"], "not.found", "what tools probe for: {body}");
+}
