@@ -54,8 +54,18 @@ log "web: type check, unit and package tests (declarations, builds, size) of the
 (cd web && npm run --silent typecheck && npm test && npm run --silent build)
 
 log "web: building the local stack"
-cargo build --quiet -p local
-export LOCAL_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/local"
+# The binary cargo says it built (a wrapper or a cargo config may put the target dir elsewhere
+# than CARGO_TARGET_DIR says), copied so that another build cannot swap it while the suites run.
+built="$(cargo build --quiet -p local --message-format=json-render-diagnostics | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "local":
+        print(m["executable"])')"
+bin_dir="$(mktemp -d)"
+trap 'rm -rf "$bin_dir"' EXIT
+cp "$built" "$bin_dir/local"
+export LOCAL_BIN="$bin_dir/local"
 
 log "sandbox: Guest API messages, message details and conversation shapes against the official SDK's models"
 "$sdk_venv/bin/python" dev/genesys-sandbox/sdk/check_shapes.py
