@@ -1,5 +1,6 @@
 //! The whole stack in one process on 127.0.0.1, on embedded defaults: the three functions'
-//! handlers, the Genesys sandbox under `/sandbox`, a development identity provider
+//! handlers, the Genesys sandbox (its Platform API under `/sandbox`, its Web Messaging Guest API
+//! at the root: `/v1`), a development identity provider
 //! (`/dev/login`, `/.well-known/jwks.json`), an in-memory store (or DynamoDB, for load tests
 //! against moto) and development secrets. No AWS or Genesys account needed. It also serves the
 //! browser demo page at `/` with its development-only helpers under `/dev` (see `demo.rs`).

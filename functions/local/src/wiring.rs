@@ -33,7 +33,8 @@ use crate::architect::{FlowOptions, InterpretedFlow};
 pub const GENESYS_SECRET: &str = "dev/genesys";
 /// Secret id of the data-action credential.
 pub const DATA_ACTION_SECRET: &str = "dev/data-action";
-/// Development routing: the sandbox accepts any well-formed ids.
+/// Development routing: the sandbox accepts any well-formed ids. Also the Messenger
+/// deployment's id, the one the Guest API accepts.
 pub const DEV_WIDGET_ID: &str = "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37";
 /// Development queue.
 pub const DEV_QUEUE_ID: &str = "3c9e7b12-0a4d-4f6e-8b2c-5d1e9f7a6c40";
@@ -80,8 +81,9 @@ pub struct Options {
     pub flow: FlowOptions,
     /// Print each metric line on stdout, as a function does for CloudWatch. Default on.
     pub print_metrics: bool,
-    /// The sandbox's Messenger deployment: custom-data budget (default 2048 bytes) and
-    /// autostart (default off).
+    /// The sandbox's Messenger deployment ([`DEV_WIDGET_ID`]): custom-data budget (default
+    /// 2048 bytes), autostart (default off), what a disconnect does (default `Send`) and whether
+    /// the guest may clear (default on); its `config.json` says so to guests.
     pub messenger: MessengerDeployment,
 }
 
@@ -139,6 +141,8 @@ pub struct Stack {
     pub(crate) flow: InterpretedFlow,
     /// The handlers' metrics (`GET /dev/metrics`).
     pub(crate) metrics: Arc<crate::metrics::LocalMetrics>,
+    /// The Guest API's URL, `ws://127.0.0.1:PORT/v1` (`GET /dev/stack`).
+    pub(crate) guest_api_url: String,
 }
 
 fn dev_session_key() -> Result<Vec<u8>, StackError> {
@@ -192,6 +196,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
     let secrets = dev_secrets(&user, &pass);
     let (idp, verifier) = identity(&base, &clock)?;
     let sandbox = SandboxState::new(&SandboxConfig {
+        messenger_deployment_id: DEV_WIDGET_ID.to_owned(),
         messenger: options.messenger,
         ..SandboxConfig::default()
     });
@@ -229,6 +234,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         memory: stores.memory,
         flow,
         metrics: Arc::new(crate::metrics::LocalMetrics::new(options.print_metrics)),
+        guest_api_url: format!("ws://{addr}/v1"),
     })
 }
 
