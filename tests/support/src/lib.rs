@@ -1,4 +1,5 @@
 //! Helpers shared by the test suites.
 
 pub mod moto;
+pub mod runtime_api;
 pub mod serial_proxy;
