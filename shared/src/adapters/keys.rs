@@ -29,6 +29,11 @@ pub(crate) fn idem_pk(key: &str) -> String {
     format!("idem#{key}")
 }
 
+/// `idembody#<key>`: a completed key's sealed body, which lives only as long as its ticket.
+pub(crate) fn idem_body_pk(key: &str) -> String {
+    format!("idembody#{key}")
+}
+
 /// One rate-limit hit's window: its counter's key and TTL, and the answer once the count is at
 /// its limit.
 pub(crate) struct RateWindow {

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use super::keys::{RateWindow, WindowCounter, idem_pk, session_pk};
 use crate::payload::GenesysId;
 use crate::ports::{
-    BindOutcome, Clock, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, RotateOutcome,
-    SessionRecord, SessionStatus, SessionStore, StoreError,
+    BindOutcome, Clock, IdempotencyBegin, IdempotencyClaim, IdempotencyCompletion,
+    IdempotencyStore, RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
 };
 use crate::session::SessionHash;
 
@@ -31,9 +31,17 @@ enum Item {
     },
     Idempotency {
         fingerprint: String,
-        response: Option<(u16, Vec<u8>)>,
+        response: Option<Remembered>,
         ttl: i64,
     },
+}
+
+/// A completed key's response: its body until `body_until`, then the status alone.
+#[derive(Debug, Clone)]
+struct Remembered {
+    status: u16,
+    body: Option<Vec<u8>>,
+    body_until: i64,
 }
 
 impl Item {
@@ -310,11 +318,8 @@ impl IdempotencyStore for MemoryStore {
                 ..
             }) => Ok(if stored != claim.fingerprint {
                 IdempotencyBegin::Mismatch
-            } else if let Some((status, body)) = response {
-                IdempotencyBegin::Completed {
-                    status: *status,
-                    body: body.clone(),
-                }
+            } else if let Some(remembered) = response {
+                replay(remembered, claim.now_secs)
             } else {
                 IdempotencyBegin::InProgress
             }),
@@ -331,18 +336,16 @@ impl IdempotencyStore for MemoryStore {
         }
     }
 
-    async fn complete(
-        &self,
-        key: &str,
-        status: u16,
-        sealed_body: &[u8],
-        keep_until: i64,
-    ) -> Result<(), StoreError> {
+    async fn complete(&self, completion: &IdempotencyCompletion<'_>) -> Result<(), StoreError> {
         let now = self.clock.now_secs();
-        match self.lock().live(&idem_pk(key), now) {
+        match self.lock().live(&idem_pk(completion.key), now) {
             Some(Item::Idempotency { response, ttl, .. }) if response.is_none() => {
-                *response = Some((status, sealed_body.to_vec()));
-                *ttl = keep_until;
+                *response = Some(Remembered {
+                    status: completion.status,
+                    body: Some(completion.sealed_body.to_vec()),
+                    body_until: completion.body_until,
+                });
+                *ttl = completion.spent_until.max(completion.body_until);
                 Ok(())
             }
             _ => Err(StoreError::Conflict),
@@ -357,5 +360,19 @@ impl IdempotencyStore for MemoryStore {
             items.map.remove(&pk);
         }
         Ok(())
+    }
+}
+
+/// A completed key's answer at `now`: its body while its ticket lives, dropped after.
+fn replay(remembered: &mut Remembered, now: i64) -> IdempotencyBegin {
+    if now > remembered.body_until {
+        remembered.body = None;
+    }
+    match &remembered.body {
+        Some(body) => IdempotencyBegin::Completed {
+            status: remembered.status,
+            body: body.clone(),
+        },
+        None => IdempotencyBegin::Spent,
     }
 }

@@ -13,6 +13,7 @@ pub use secrets::{
     DEFAULT_SECRETS_CACHE_TTL_SECS, SecretError, SecretFields, SecretSource, SecretString,
 };
 pub use store::{
-    BindOutcome, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, RateDecision, RateLimiter,
-    RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
+    BindOutcome, IdempotencyBegin, IdempotencyClaim, IdempotencyCompletion, IdempotencyStore,
+    RateDecision, RateLimiter, RotateOutcome, SessionRecord, SessionStatus, SessionStore,
+    StoreError,
 };

@@ -142,6 +142,26 @@ pub enum IdempotencyBegin {
     InProgress,
     /// The key was used with a different request.
     Mismatch,
+    /// Completed with the same request, but its ticket has ended and its body is gone: the key
+    /// is spent (a `409`) until its retention ends.
+    Spent,
+}
+
+/// What completing a claimed key stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdempotencyCompletion<'a> {
+    /// The record's key.
+    pub key: &'a str,
+    /// HTTP status of the response.
+    pub status: u16,
+    /// The response body, as sealed by the protocol.
+    pub sealed_body: &'a [u8],
+    /// Until when the body replays (Unix seconds): its ticket's end. The store drops the body
+    /// then.
+    pub body_until: i64,
+    /// Until when the key is remembered (Unix seconds), at least `body_until`: between the two
+    /// it answers [`IdempotencyBegin::Spent`].
+    pub spent_until: i64,
 }
 
 /// Why the store failed. Callers map these to 503.
@@ -227,14 +247,9 @@ pub trait IdempotencyStore: Send + Sync + Debug {
     /// past that is free again: its holder can no longer be running.
     async fn begin(&self, claim: &IdempotencyClaim<'_>) -> Result<IdempotencyBegin, StoreError>;
 
-    /// Stores the (sealed) response of a claimed key, kept until `keep_until` (Unix seconds).
-    async fn complete(
-        &self,
-        key: &str,
-        status: u16,
-        sealed_body: &[u8],
-        keep_until: i64,
-    ) -> Result<(), StoreError>;
+    /// Stores the (sealed) response of a claimed key: the body until `body_until`, the key
+    /// itself until `spent_until`.
+    async fn complete(&self, completion: &IdempotencyCompletion<'_>) -> Result<(), StoreError>;
 
     /// Releases a claimed key after a failure that created nothing, so a retry may proceed.
     async fn abandon(&self, key: &str) -> Result<(), StoreError>;
