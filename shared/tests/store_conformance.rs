@@ -5,6 +5,8 @@
 
 #[path = "store_conformance/cases.rs"]
 mod cases;
+#[path = "store_conformance/refresh.rs"]
+mod refresh;
 #[path = "store_conformance/security.rs"]
 mod security;
 
@@ -70,6 +72,7 @@ async fn dynamodb() -> Backend {
 /// Every case, whichever file holds it.
 mod cases_and_security {
     pub use super::cases::*;
+    pub use super::refresh::*;
     pub use super::security::*;
 }
 
@@ -107,8 +110,8 @@ conformance!(
     a_bound_session_past_its_expiry_still_answers_its_own_conversation,
     rotation_revokes_the_old_ticket_and_stores_the_new_one,
     rotation_by_another_subject_is_not_found_and_changes_nothing,
-    rotation_of_a_bound_ticket_is_not_active_and_stores_nothing,
-    rotation_of_a_revoked_ticket_is_not_active,
+    rotation_of_a_bound_ticket_is_used_and_stores_nothing,
+    rotation_of_a_revoked_ticket_is_replaced,
     rotation_of_an_unknown_hash_is_not_found,
     rotation_into_an_existing_hash_changes_neither,
     the_rate_limit_allows_exactly_n_per_window_then_limits,
@@ -130,6 +133,9 @@ conformance!(
     a_claim_whose_holder_vanished_is_free_after_its_deadline_and_not_before,
     a_spent_idempotency_key_answers_409_for_a_day_after_its_ticket_ended,
     a_spent_key_keeps_no_sealed_body_once_its_ticket_ended,
+    a_validation_that_binds_during_a_refresh_keeps_its_conversation,
+    a_ticket_replaced_under_initiation_api_never_binds_afterwards,
+    racing_refreshes_and_validations_never_end_a_validated_conversation,
 );
 
 /// DynamoDB only: the table never holds a raw session hash (only its digest), neither in a

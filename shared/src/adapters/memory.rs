@@ -223,8 +223,10 @@ impl SessionStore for MemoryStore {
             Some(Item::Session { .. }) | None => return Ok(RotateOutcome::NotFound),
             Some(_) => return Err(StoreError::Corrupt("not a session item".into())),
         };
-        if old.status != SessionStatus::Active {
-            return Ok(RotateOutcome::NotActive);
+        match old.status {
+            SessionStatus::Active => {}
+            SessionStatus::Bound => return Ok(RotateOutcome::Used),
+            SessionStatus::Revoked => return Ok(RotateOutcome::Replaced),
         }
         if new_exists {
             return Err(StoreError::Conflict);

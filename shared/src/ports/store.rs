@@ -96,8 +96,10 @@ pub enum RotateOutcome {
     Rotated,
     /// No such hash, or it belongs to another subject (indistinguishable on purpose).
     NotFound,
-    /// The old ticket is no longer active (bound, revoked).
-    NotActive,
+    /// The old ticket was bound by a validation: Messenger already sent it.
+    Used,
+    /// The old ticket was already replaced by another refresh.
+    Replaced,
 }
 
 /// Result of counting one initiation against a subject's limit.

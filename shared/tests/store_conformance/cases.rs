@@ -255,7 +255,7 @@ pub async fn rotation_revokes_the_old_ticket_and_stores_the_new_one(b: Backend) 
             NO_GRACE,
         )
         .await;
-    assert_eq!(again.unwrap(), RotateOutcome::NotActive);
+    assert_eq!(again.unwrap(), RotateOutcome::Replaced);
 }
 
 pub async fn rotation_by_another_subject_is_not_found_and_changes_nothing(b: Backend) {
@@ -274,7 +274,7 @@ pub async fn rotation_by_another_subject_is_not_found_and_changes_nothing(b: Bac
     assert_eq!(b.store.get_session(&new.session_hash).await.unwrap(), None);
 }
 
-pub async fn rotation_of_a_bound_ticket_is_not_active_and_stores_nothing(b: Backend) {
+pub async fn rotation_of_a_bound_ticket_is_used_and_stores_nothing(b: Backend) {
     let old = created(&b, "user-1").await;
     b.store
         .bind_session(&old.session_hash, &conv(CONV_A), NOW)
@@ -285,7 +285,7 @@ pub async fn rotation_of_a_bound_ticket_is_not_active_and_stores_nothing(b: Back
         .store
         .rotate_session(&old.session_hash, &old.subject_key, &new, NO_GRACE)
         .await;
-    assert_eq!(rotated.unwrap(), RotateOutcome::NotActive);
+    assert_eq!(rotated.unwrap(), RotateOutcome::Used);
     assert_eq!(b.store.get_session(&new.session_hash).await.unwrap(), None);
     let stored = b
         .store
@@ -296,7 +296,7 @@ pub async fn rotation_of_a_bound_ticket_is_not_active_and_stores_nothing(b: Back
     assert_eq!(stored.status, SessionStatus::Bound);
 }
 
-pub async fn rotation_of_a_revoked_ticket_is_not_active(b: Backend) {
+pub async fn rotation_of_a_revoked_ticket_is_replaced(b: Backend) {
     let old = created(&b, "user-1").await;
     let first = successor(&old);
     b.store
@@ -308,7 +308,7 @@ pub async fn rotation_of_a_revoked_ticket_is_not_active(b: Backend) {
         .store
         .rotate_session(&old.session_hash, &old.subject_key, &second, NO_GRACE)
         .await;
-    assert_eq!(rotated.unwrap(), RotateOutcome::NotActive);
+    assert_eq!(rotated.unwrap(), RotateOutcome::Replaced);
     assert_eq!(
         b.store.get_session(&second.session_hash).await.unwrap(),
         None

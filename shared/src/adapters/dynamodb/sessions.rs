@@ -249,8 +249,10 @@ impl DynamoStore {
         if old.subject_key != subject_key {
             return Ok(Some(RotateOutcome::NotFound));
         }
-        if old.status != SessionStatus::Active {
-            return Ok(Some(RotateOutcome::NotActive));
+        match old.status {
+            SessionStatus::Active => {}
+            SessionStatus::Bound => return Ok(Some(RotateOutcome::Used)),
+            SessionStatus::Revoked => return Ok(Some(RotateOutcome::Replaced)),
         }
         // The new ticket's hash exists already.
         if reasons
