@@ -18,7 +18,7 @@ use secure_initiation::http::{ApiRequest, ApiResponse, Cors};
 use secure_initiation::payload::{GenesysId, InitialMessage};
 use secure_initiation::ports::{
     BindOutcome, Clock, CreatedConversation, GatewayError, SecretString, SessionRecord,
-    SessionStatus, SessionStore,
+    SessionStatus,
 };
 use secure_initiation::session::{SessionKeys, SessionVerifier, StaticJwksSource, VerifierConfig};
 use serde_json::{Value, json};
