@@ -254,7 +254,7 @@ fn participant(c: &Conversation, p: &Participant) -> Value {
     v
 }
 
-fn authorized(state: &SandboxState, headers: &HeaderMap) -> bool {
+pub(crate) fn authorized(state: &SandboxState, headers: &HeaderMap) -> bool {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -265,7 +265,7 @@ fn authorized(state: &SandboxState, headers: &HeaderMap) -> bool {
 }
 
 /// Why a body was not read as JSON.
-enum BodyRejection {
+pub(crate) enum BodyRejection {
     NotJson,
     Malformed,
 }
@@ -283,7 +283,7 @@ impl IntoResponse for BodyRejection {
     }
 }
 
-fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, BodyRejection> {
+pub(crate) fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, BodyRejection> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -11,6 +11,7 @@
 //!   relative to that prefix.
 
 mod admin;
+mod analytics;
 mod api;
 mod config;
 mod conversation;

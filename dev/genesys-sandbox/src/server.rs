@@ -26,7 +26,7 @@ use crate::faults::FaultKind;
 use crate::messenger::routes as messenger_routes;
 use crate::record::{RecordedRequest, redact_body, redact_headers};
 use crate::state::SandboxState;
-use crate::{admin, api, oauth};
+use crate::{admin, analytics, api, oauth};
 
 /// The sandbox's routes over `state`, with paths relative to wherever the router is mounted.
 pub fn router(state: SandboxState) -> Router {
@@ -43,6 +43,10 @@ pub fn router(state: SandboxState) -> Router {
         .route(
             "/api/v2/conversations/messages/{conversation_id}/participants/{participant_id}/attributes",
             patch(api::patch_attributes),
+        )
+        .route(
+            "/api/v2/analytics/conversations/details/query",
+            post(analytics::details_query),
         )
         .merge(messenger_routes::platform_routes())
         .merge(admin::routes())

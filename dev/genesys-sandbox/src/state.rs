@@ -344,6 +344,9 @@ impl SandboxState {
             .find(|c| c.id == conversation_id)?;
         let was_connected = conversation.state == ConversationState::Connected;
         conversation.state = ConversationState::Disconnected;
+        if was_connected {
+            conversation.end_time = Some(now.clone());
+        }
         let conversation = conversation.clone();
         if was_connected && conversation.messenger_session_id.is_some() {
             let message = WireMessage::presence("Outbound", Presence::Disconnect, &now);

@@ -29,6 +29,11 @@ pub(crate) fn idem_pk(key: &str) -> String {
     format!("idem#{key}")
 }
 
+/// `pending#<subject_key>`: the subject's create whose answer is not recorded yet.
+pub(crate) fn pending_pk(subject_key: &str) -> String {
+    format!("pending#{subject_key}")
+}
+
 /// `idembody#<key>`: a completed key's sealed body, which lives only as long as its ticket.
 pub(crate) fn idem_body_pk(key: &str) -> String {
     format!("idembody#{key}")

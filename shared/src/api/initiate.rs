@@ -5,13 +5,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tokio::time::Instant;
 
 use super::common::{
     Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings, attribute_failure,
     within_limit,
 };
-use super::strategy::StrategyOutcome;
 use super::{Function, TicketResponse};
 use crate::attributes::{AttributeInputs, AttributeSet};
 use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse};
@@ -85,6 +83,7 @@ impl InitiateHandler {
         let subject_key = admitted.subject_key.as_str();
         let rate = self.ports.rate.as_ref();
         within_limit(rate, subject_key, self.settings.rate, now).await?;
+        self.reconcile(subject_key).await;
         let client_ip = req.client_ip.as_deref();
         let ctx = RiskContext {
             subject_key,
@@ -115,15 +114,10 @@ impl InitiateHandler {
         );
         self.ports.sessions.create_session(&record).await?;
 
-        let deadline = Instant::now() + self.settings.genesys_deadline;
         let message = admitted.body.initial_message();
-        let strategy = self.ports.strategy.as_ref();
-        let outcome = super::start_strategy(strategy, &attributes, message, deadline).await?;
-        if let StrategyOutcome::Conversation(created) = &outcome {
-            super::record_conversation(self.ports.sessions.as_ref(), &record, created).await;
-        }
+        let outcome = self.start(&record, &attributes, message, now).await?;
         tracing::info!(
-            strategy = strategy.kind().as_str(),
+            strategy = self.ports.strategy.kind().as_str(),
             risk_score,
             attributes = attributes.len(),
             "session issued"

@@ -8,6 +8,7 @@
 mod common;
 mod credential;
 mod initiate;
+mod pending;
 mod refresh;
 pub mod risk;
 pub mod strategy;

@@ -19,7 +19,7 @@ use super::common::{
     Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings, attribute_failure,
     within_limit,
 };
-use super::strategy::{StrategyKind, StrategyOutcome};
+use super::strategy::StrategyKind;
 use super::{Function, TicketResponse};
 use crate::attributes::{AttributeInputs, AttributeSet};
 use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse, NotRefreshable};
@@ -47,6 +47,7 @@ impl BrowserFlow for RefreshFlow {
         let limit_key = format!("refresh:{}", admitted.subject_key);
         let rate = handler.ports.rate.as_ref();
         within_limit(rate, &limit_key, handler.settings.rate, now).await?;
+        let reconciled = handler.reconcile(&admitted.subject_key).await;
 
         let old = handler.current(&admitted).await?;
         let rules = settings.ticket;
@@ -54,17 +55,12 @@ impl BrowserFlow for RefreshFlow {
         let hash = handler.edge.keys().mint();
         let attributes = handler.attributes(req, &admitted, &old, &hash, now).await?;
         let new = rules.successor(&old, refresh, hash, attributes.to_canonical_map(), now);
-        let previous = handler.previous_conversation(&old)?;
+        let previous = handler.previous_conversation(&old, reconciled.as_ref())?;
         handler.rotate(&old, &new, handler.grace_until(now)).await?;
         if let Some(conversation) = previous {
             handler.end_previous_conversation(&conversation).await?;
         }
-        let deadline = Instant::now() + settings.genesys_deadline;
-        let strategy = handler.ports.strategy.as_ref();
-        let outcome = super::start_strategy(strategy, &attributes, None, deadline).await?;
-        if let StrategyOutcome::Conversation(created) = &outcome {
-            super::record_conversation(handler.ports.sessions.as_ref(), &new, created).await;
-        }
+        let outcome = handler.start(&new, &attributes, None, now).await?;
         tracing::info!(refresh_count = new.refresh_count, "session refreshed");
         let schema = &handler.browser.schema;
         Ok(TicketResponse::for_ticket(schema, &new, &rules, outcome).into_response())
@@ -165,10 +161,17 @@ impl RefreshHandler {
     }
 
     /// With `initiation-api`, the conversation of the ticket being replaced, which the refresh
-    /// ends once the rotation committed; none with `messenger`. A ticket whose conversation is
-    /// not recorded is not rotated: the chain could then hold two.
-    fn previous_conversation(&self, old: &SessionRecord) -> Result<Option<GenesysId>, ApiError> {
-        if self.ports.strategy.kind() == StrategyKind::Messenger {
+    /// ends once the rotation committed; none with `messenger`, nor when this request has just
+    /// reconciled the ticket's create (its late conversation is ended already). A ticket whose
+    /// conversation is not recorded otherwise is not rotated: the chain could then hold two.
+    fn previous_conversation(
+        &self,
+        old: &SessionRecord,
+        reconciled: Option<&SessionHash>,
+    ) -> Result<Option<GenesysId>, ApiError> {
+        if self.ports.strategy.kind() == StrategyKind::Messenger
+            || reconciled == Some(&old.session_hash)
+        {
             return Ok(None);
         }
         match &old.initiated_conversation {

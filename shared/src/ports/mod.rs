@@ -14,6 +14,6 @@ pub use secrets::{
 };
 pub use store::{
     BindOutcome, IdempotencyBegin, IdempotencyClaim, IdempotencyCompletion, IdempotencyStore,
-    RateDecision, RateLimiter, RotateOutcome, SessionRecord, SessionStatus, SessionStore,
-    StoreError,
+    PendingCreate, RateDecision, RateLimiter, RotateOutcome, SessionRecord, SessionStatus,
+    SessionStore, StoreError,
 };

@@ -74,6 +74,21 @@ pub struct SessionRecord {
     pub initiated_conversation: Option<GenesysId>,
 }
 
+/// A Genesys create sent for a subject's chain whose answer has not been recorded yet: kept
+/// until the create answers, or until the chain's next refresh or initiation reconciles it
+/// (see `api::pending`). One per subject: a subject's chain creates one conversation at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCreate {
+    /// Keyed hash of the subject.
+    pub subject_key: String,
+    /// The session hash the create carries, sealed (the store never holds a raw hash).
+    pub sealed_hash: Vec<u8>,
+    /// When the create was sent (Unix seconds).
+    pub started_at: i64,
+    /// When the store may forget it (Unix seconds).
+    pub ttl: i64,
+}
+
 /// Result of binding a session hash to a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BindOutcome {
@@ -226,6 +241,19 @@ pub trait SessionStore: Send + Sync + Debug {
         &self,
         session_hash: &SessionHash,
         conversation_id: &GenesysId,
+    ) -> Result<(), StoreError>;
+
+    /// Remembers a create about to be sent (replacing the subject's earlier one).
+    async fn put_pending_create(&self, pending: &PendingCreate) -> Result<(), StoreError>;
+
+    /// The subject's pending create, if any (one past its `ttl` is absent).
+    async fn pending_create(&self, subject_key: &str) -> Result<Option<PendingCreate>, StoreError>;
+
+    /// Forgets the subject's pending create if it is still the one with `sealed_hash`.
+    async fn clear_pending_create(
+        &self,
+        subject_key: &str,
+        sealed_hash: &[u8],
     ) -> Result<(), StoreError>;
 }
 

@@ -7,11 +7,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 
-use super::keys::{RateWindow, WindowCounter, idem_pk, session_pk};
+mod idempotency;
+
+use super::keys::{RateWindow, WindowCounter, pending_pk, session_pk};
 use crate::payload::GenesysId;
 use crate::ports::{
-    BindOutcome, Clock, IdempotencyBegin, IdempotencyClaim, IdempotencyCompletion,
-    IdempotencyStore, RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
+    BindOutcome, Clock, PendingCreate, RotateOutcome, SessionRecord, SessionStatus, SessionStore,
+    StoreError,
 };
 use crate::session::SessionHash;
 
@@ -31,17 +33,10 @@ enum Item {
     },
     Idempotency {
         fingerprint: String,
-        response: Option<Remembered>,
+        response: Option<idempotency::Remembered>,
         ttl: i64,
     },
-}
-
-/// A completed key's response: its body until `body_until`, then the status alone.
-#[derive(Debug, Clone)]
-struct Remembered {
-    status: u16,
-    body: Option<Vec<u8>>,
-    body_until: i64,
+    Pending(PendingCreate),
 }
 
 impl Item {
@@ -49,6 +44,7 @@ impl Item {
         match self {
             Self::Session { record, .. } => record.ttl,
             Self::Rate { ttl, .. } | Self::Idempotency { ttl, .. } => *ttl,
+            Self::Pending(pending) => pending.ttl,
         }
     }
 }
@@ -260,6 +256,38 @@ impl SessionStore for MemoryStore {
             None => Err(StoreError::Corrupt("no such session".into())),
         }
     }
+
+    async fn put_pending_create(&self, pending: &PendingCreate) -> Result<(), StoreError> {
+        let now = self.clock.now_secs();
+        let item = Item::Pending(pending.clone());
+        self.lock().put(pending_pk(&pending.subject_key), item, now);
+        Ok(())
+    }
+
+    async fn pending_create(&self, subject_key: &str) -> Result<Option<PendingCreate>, StoreError> {
+        let now = self.clock.now_secs();
+        match self.lock().live(&pending_pk(subject_key), now) {
+            Some(Item::Pending(pending)) => Ok(Some(pending.clone())),
+            Some(_) => Err(StoreError::Corrupt("not a pending create".into())),
+            None => Ok(None),
+        }
+    }
+
+    async fn clear_pending_create(
+        &self,
+        subject_key: &str,
+        sealed_hash: &[u8],
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now_secs();
+        let pk = pending_pk(subject_key);
+        let mut items = self.lock();
+        if let Some(Item::Pending(pending)) = items.live(&pk, now)
+            && pending.sealed_hash == sealed_hash
+        {
+            items.map.remove(&pk);
+        }
+        Ok(())
+    }
 }
 
 /// Marks the live session at `session_hash` bound to `conversation_id`; the caller checked it.
@@ -305,76 +333,5 @@ impl WindowCounter for MemoryStore {
                 Ok(true)
             }
         }
-    }
-}
-
-#[async_trait]
-impl IdempotencyStore for MemoryStore {
-    async fn begin(&self, claim: &IdempotencyClaim<'_>) -> Result<IdempotencyBegin, StoreError> {
-        let pk = idem_pk(claim.key);
-        let mut items = self.lock();
-        match items.live(&pk, claim.now_secs) {
-            Some(Item::Idempotency {
-                fingerprint: stored,
-                response,
-                ..
-            }) => Ok(if stored != claim.fingerprint {
-                IdempotencyBegin::Mismatch
-            } else if let Some(remembered) = response {
-                replay(remembered, claim.now_secs)
-            } else {
-                IdempotencyBegin::InProgress
-            }),
-            Some(_) => Err(StoreError::Corrupt("not an idempotency item".into())),
-            None => {
-                let item = Item::Idempotency {
-                    fingerprint: claim.fingerprint.to_owned(),
-                    response: None,
-                    ttl: claim.until,
-                };
-                items.put(pk, item, claim.now_secs);
-                Ok(IdempotencyBegin::Started)
-            }
-        }
-    }
-
-    async fn complete(&self, completion: &IdempotencyCompletion<'_>) -> Result<(), StoreError> {
-        let now = self.clock.now_secs();
-        match self.lock().live(&idem_pk(completion.key), now) {
-            Some(Item::Idempotency { response, ttl, .. }) if response.is_none() => {
-                *response = Some(Remembered {
-                    status: completion.status,
-                    body: Some(completion.sealed_body.to_vec()),
-                    body_until: completion.body_until,
-                });
-                *ttl = completion.spent_until.max(completion.body_until);
-                Ok(())
-            }
-            _ => Err(StoreError::Conflict),
-        }
-    }
-
-    async fn abandon(&self, key: &str) -> Result<(), StoreError> {
-        let now = self.clock.now_secs();
-        let pk = idem_pk(key);
-        let mut items = self.lock();
-        if let Some(Item::Idempotency { response: None, .. }) = items.live(&pk, now) {
-            items.map.remove(&pk);
-        }
-        Ok(())
-    }
-}
-
-/// A completed key's answer at `now`: its body while its ticket lives, dropped after.
-fn replay(remembered: &mut Remembered, now: i64) -> IdempotencyBegin {
-    if now > remembered.body_until {
-        remembered.body = None;
-    }
-    match &remembered.body {
-        Some(body) => IdempotencyBegin::Completed {
-            status: remembered.status,
-            body: body.clone(),
-        },
-        None => IdempotencyBegin::Spent,
     }
 }
