@@ -10,6 +10,7 @@ use super::common::{
     Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings, attribute_failure,
     within_limit,
 };
+use super::ownership::{Ownership, vouched};
 use super::{Function, TicketResponse};
 use crate::attributes::{AttributeInputs, AttributeSet};
 use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse};
@@ -20,10 +21,12 @@ use crate::request::InitiationRequest;
 /// The initiate function: `POST /v1/initiations`.
 pub type InitiateHandler = BrowserHandler<InitiateFlow>;
 
-/// initiate's own part: the `Idempotency-Key` protocol around creating a ticket.
+/// initiate's own part: the `Idempotency-Key` protocol around creating a ticket, and the
+/// site's ownership check of the request fields that need it.
 #[derive(Debug, Clone)]
 pub struct InitiateFlow {
     idempotency: Idempotency,
+    ownership: Option<Ownership>,
 }
 
 #[async_trait]
@@ -69,8 +72,19 @@ impl InitiateHandler {
             browser.keys.clone(),
             browser.clock.clone(),
         )?;
-        let flow = InitiateFlow { idempotency };
+        let flow = InitiateFlow {
+            idempotency,
+            ownership: None,
+        };
         Ok(Self::with_flow(browser, ports, settings, flow))
+    }
+
+    /// With the site's ownership check: `verify = "ownership"` fields are set only once it
+    /// vouched for them (without one, they are not set; see [`super::ownership`]).
+    #[must_use]
+    pub fn with_ownership(mut self, ownership: Ownership) -> Self {
+        self.flow.ownership = Some(ownership);
+        self
     }
 
     /// Rate limit → risk → attributes → store → strategy.
@@ -94,15 +108,18 @@ impl InitiateHandler {
         let risk_score =
             super::risk::score(&self.settings.risk, self.ports.risk.as_ref(), &ctx).await?;
 
+        let ownership = self.flow.ownership.as_ref();
+        let subject = admitted.session.subject.as_str();
+        let schema = &self.browser.schema;
+        let fields = vouched(ownership, schema, subject, admitted.body.fields()).await?;
         let hash = self.edge.keys().mint();
         let inputs = AttributeInputs {
             claims: &admitted.session.claims,
-            request: admitted.body.fields(),
+            request: &fields,
             session_hash: hash.as_str(),
             client_ip,
             risk_score: Some(risk_score),
         };
-        let schema = &self.browser.schema;
         let attributes =
             AttributeSet::build(schema, &inputs).map_err(|e| attribute_failure(schema, &e))?;
         let ticket = self.settings.ticket;
