@@ -55,7 +55,7 @@ resource "genesyscloud_integration_action" "validate_session_web_services" {
           "type": "string"
         },
         "order_id": {
-          "description": "The order the customer asks about (the browser may request it; the pattern decides). (string, pattern `[0-9]{1,12}`, max 12 chars; empty when invalid)",
+          "description": "The order the customer asks about: requested by the browser, set only once the site's ownership check says the signed-in customer owns it. (string, pattern `[0-9]{1,12}`, max 12 chars; empty when invalid)",
           "type": "string"
         },
         "participant_update": {
@@ -179,7 +179,7 @@ resource "genesyscloud_integration_action" "validate_session_aws_lambda" {
           "type": "string"
         },
         "order_id": {
-          "description": "The order the customer asks about (the browser may request it; the pattern decides). (string, pattern `[0-9]{1,12}`, max 12 chars; empty when invalid)",
+          "description": "The order the customer asks about: requested by the browser, set only once the site's ownership check says the signed-in customer owns it. (string, pattern `[0-9]{1,12}`, max 12 chars; empty when invalid)",
           "type": "string"
         },
         "participant_update": {
