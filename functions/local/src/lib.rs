@@ -21,7 +21,6 @@ use std::sync::Arc;
 
 pub use architect::FlowOptions;
 pub use metrics::lines_in_process as metric_lines_in_process;
-pub use ownership::FIRST_FOREIGN_ORDER;
 pub use wiring::{DEV_WIDGET_ID, LocalOwnership, Options, StackError, Store};
 
 use genesys_sandbox::SandboxState;

@@ -207,6 +207,14 @@ impl AttributeDef {
     pub fn expose(&self) -> bool {
         self.expose
     }
+    /// Where its value comes from, for generated docs, with the check it passes:
+    /// `request field \`orderId\`, ownership-verified`.
+    pub fn describe_source(&self) -> String {
+        match self.verify {
+            Some(Verify::Ownership) => format!("{}, ownership-verified", self.source.describe()),
+            None => self.source.describe(),
+        }
+    }
     /// The check a request-sourced attribute passes before it is set, if any.
     pub fn verify(&self) -> Option<Verify> {
         self.verify

@@ -24,13 +24,16 @@ impl InitiateConfig {
 fn ownership<E: EnvSource + ?Sized>(
     r: &Reader<'_, E>,
 ) -> Result<Option<OwnershipConfig>, ConfigError> {
+    // Every row is checked, so a bad deadline or policy stops the cold start even before a
+    // URL is set.
+    let deadline = r.millis(&vars::OWNERSHIP_CHECK_DEADLINE_MS)?;
+    let policy = r.choice(&vars::OWNERSHIP_CHECK_FAIL_POLICY)?;
     let Some(url) = r.optional_url(&vars::OWNERSHIP_CHECK_URL)? else {
         return Ok(None);
     };
-    let policy = r.choice(&vars::OWNERSHIP_CHECK_FAIL_POLICY)?;
     Ok(Some(OwnershipConfig {
         url,
-        deadline: r.millis(&vars::OWNERSHIP_CHECK_DEADLINE_MS)?,
+        deadline,
         on_failure: OwnershipFailPolicy::parse(policy).unwrap_or_default(),
     }))
 }

@@ -60,6 +60,18 @@ async fn initiate(b: &Backend, key: &IdempotencyKey, subject_key: &str) -> (u16,
     (status, created.load(Ordering::SeqCst) == 1)
 }
 
+async fn scan(
+    moto: &test_support::moto::MotoServer,
+    table: &str,
+) -> aws_sdk_dynamodb::operation::scan::ScanOutput {
+    moto.dynamodb()
+        .scan()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap()
+}
+
 pub async fn a_spent_idempotency_key_answers_409_for_a_day_after_its_ticket_ended(b: Backend) {
     let subject = record("user-1").subject_key;
     let key = key("checkout-7f3a");
@@ -90,13 +102,7 @@ pub async fn a_spent_key_keeps_no_sealed_body_once_its_ticket_ended(b: Backend) 
     b.clock.set_ms((NOW + 61) * 1000);
     assert_eq!(initiate(&b, &key, &subject).await, (409, false));
     if let Some((moto, table)) = &b.moto {
-        let scan = moto
-            .dynamodb()
-            .scan()
-            .table_name(table)
-            .send()
-            .await
-            .unwrap();
+        let scan = scan(moto, table).await;
         let live_bodies = scan
             .items()
             .iter()
@@ -122,14 +128,8 @@ pub async fn a_status_changed_in_the_table_does_not_replay(b: Backend) {
     let key = key("checkout-tamper");
     assert_eq!(initiate(&b, &key, &subject).await, (201, true));
     let (moto, table) = b.moto.as_ref().unwrap();
-    let scan = moto
-        .dynamodb()
-        .scan()
-        .table_name(table)
-        .send()
+    let pk = scan(moto, table)
         .await
-        .unwrap();
-    let pk = scan
         .items()
         .iter()
         .filter_map(|item| item.get("pk")?.as_s().ok())

@@ -1,6 +1,6 @@
 //! The ownership check through real HTTP: initiate asks the site (here the local stack's
-//! development ownership service, `POST /dev/ownership`: a dev user owns every order id below
-//! 90000) whether the requested `orderId` is the signed-in customer's before it becomes the
+//! development ownership service, `POST /dev/ownership`: a dev user owns every order id that
+//! does not end in `0`) whether the requested `orderId` is the signed-in customer's before it becomes the
 //! `order_id` attribute Architect and agents see.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -42,7 +42,7 @@ async fn an_order_the_customer_does_not_own_is_refused_with_403_and_creates_noth
     let app = app(LocalOwnership::Dev).await;
     let token = app.login("olga").await;
     let response = app
-        .initiate_with(&token, &json!({"orderId": "90001"}), None)
+        .initiate_with(&token, &json!({"orderId": "88470"}), None)
         .await;
     let body = assert_problem(response, 403, "not-owned").await;
     assert_eq!(body["reason"], "not-owned");
@@ -51,7 +51,7 @@ async fn an_order_the_customer_does_not_own_is_refused_with_403_and_creates_noth
         "{body}"
     );
     assert!(
-        !body.to_string().contains("90001"),
+        !body.to_string().contains("88470"),
         "the value is not echoed: {body}"
     );
     let store: Value = app
@@ -75,7 +75,7 @@ async fn an_order_the_customer_owns_reaches_architect_as_order_id() {
 #[tokio::test]
 async fn without_a_check_the_order_id_is_not_set_and_its_key_stays_in_the_contract() {
     let app = app(LocalOwnership::Off).await;
-    let order_id = order_id_seen_by_architect(&app, "90001").await;
+    let order_id = order_id_seen_by_architect(&app, "88470").await;
     assert_eq!(
         order_id, "",
         "the key is there, empty: never the browser's word"
