@@ -269,7 +269,7 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Why a body was not read as JSON.
-enum BodyRejection {
+pub(crate) enum BodyRejection {
     NotJson,
     Malformed,
 }
@@ -287,7 +287,7 @@ impl IntoResponse for BodyRejection {
     }
 }
 
-fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, BodyRejection> {
+pub(crate) fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, BodyRejection> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -14,6 +14,7 @@
 //!   a custom endpoint (the local stack: `/sandbox` and `/`).
 
 mod admin;
+mod analytics;
 mod api;
 mod config;
 mod conversation;

@@ -26,7 +26,7 @@ use crate::faults::FaultKind;
 use crate::guest_api::{self, admin as guest_admin};
 use crate::record::{RecordedRequest, redact_body, redact_headers};
 use crate::state::SandboxState;
-use crate::{admin, api, oauth};
+use crate::{admin, analytics, api, oauth};
 
 /// Everything the sandbox serves over `state`: [`platform_router`] and [`guest_router`]
 /// together, paths relative to wherever it is mounted (its own listener mounts it at `/`).
@@ -49,6 +49,10 @@ pub fn platform_router(state: SandboxState) -> Router {
         .route(
             "/api/v2/conversations/messages/{id}/participants/{participant_id}/attributes",
             patch(api::patch_attributes),
+        )
+        .route(
+            "/api/v2/analytics/conversations/details/query",
+            post(analytics::details_query),
         )
         .merge(guest_admin::platform_routes())
         .merge(admin::routes())

@@ -3,7 +3,9 @@
 //! at the root: `/v1`), a development identity provider
 //! (`/dev/login`, `/.well-known/jwks.json`), an in-memory store (or DynamoDB, for load tests
 //! against moto) and development secrets. No AWS or Genesys account needed. It also serves the
-//! browser demo page at `/` with its development-only helpers under `/dev` (see `demo.rs`).
+//! browser demo page at `/` with its development-only helpers under `/dev` (see `demo.rs`),
+//! and a development ownership service (`POST /dev/ownership`, see `ownership.rs`) that
+//! initiate's ownership check asks by default.
 //!
 //! Tests start it in-process with [`spawn`] and talk to it over real HTTP.
 
@@ -11,6 +13,7 @@ mod architect;
 pub mod cli;
 mod demo;
 mod metrics;
+mod ownership;
 mod routes;
 mod wiring;
 
@@ -19,7 +22,7 @@ use std::sync::Arc;
 
 pub use architect::FlowOptions;
 pub use metrics::lines_in_process as metric_lines_in_process;
-pub use wiring::{DEV_WIDGET_ID, Options, StackError, Store};
+pub use wiring::{DEV_WIDGET_ID, LocalOwnership, Options, StackError, Store};
 
 use genesys_sandbox::SandboxState;
 use genesys_sandbox::idp::DevIdp;

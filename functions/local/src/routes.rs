@@ -38,6 +38,7 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .route("/dev/clock", post(advance_clock))
         .route("/dev/store", get(store_counts))
         .route("/dev/metrics", get(metric_totals))
+        .route("/dev/ownership", post(crate::ownership::check))
         .merge(crate::demo::routes())
         .with_state(stack)
         .nest("/sandbox", sandbox)

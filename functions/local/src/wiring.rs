@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use genesys_sandbox::idp::DevIdp;
 use genesys_sandbox::{MessengerDeployment, SandboxConfig, SandboxState};
-use secure_initiation::adapters::{DynamoStore, MemoryStore, StaticSecrets};
+use secure_initiation::adapters::{DynamoStore, HttpOwnershipCheck, MemoryStore, StaticSecrets};
+use secure_initiation::api::ownership::{
+    DEFAULT_OWNERSHIP_DEADLINE_MS, Ownership, OwnershipFailPolicy,
+};
 use secure_initiation::api::risk::RuleScorer;
 use secure_initiation::api::strategy::{
     InitiationApiStrategy, InitiationStrategy, MessengerStrategy, StrategyKind,
@@ -85,6 +88,20 @@ pub struct Options {
     /// 2048 bytes), autostart (default off), what a disconnect does (default `Send`) and whether
     /// the guest may clear (default on); its `config.json` says so to guests.
     pub messenger: MessengerDeployment,
+    /// initiate's ownership check. Default: the development ownership service.
+    pub ownership: LocalOwnership,
+}
+
+/// Which ownership check initiate asks.
+#[derive(Debug, Clone, Default)]
+pub enum LocalOwnership {
+    /// The stack's own `POST /dev/ownership` over HTTP, fail-closed, 500 ms.
+    #[default]
+    Dev,
+    /// Another check (tests: a slow or failing one).
+    Check(Ownership),
+    /// None configured: `verify = "ownership"` attributes are not set.
+    Off,
 }
 
 impl Default for Options {
@@ -105,6 +122,7 @@ impl Default for Options {
             flow: FlowOptions::default(),
             print_metrics: true,
             messenger: MessengerDeployment::default(),
+            ownership: LocalOwnership::Dev,
         }
     }
 }
@@ -213,6 +231,10 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         ]),
     };
     let (initiate, refresh) = browser_handlers(options, browser, &stores, &gateway)?;
+    let initiate = match ownership(&options.ownership, &base)? {
+        Some(check) => initiate.with_ownership(check),
+        None => initiate,
+    };
     let validate_ports = ValidatePorts {
         sessions: stores.sessions.clone(),
         gateway: Some(gateway),
@@ -264,6 +286,22 @@ fn browser_handlers(
     .map_err(build_err)?;
     let refresh = RefreshHandler::new(browser, ports, options.refresh);
     Ok((initiate, refresh))
+}
+
+/// The ownership check initiate asks, if any.
+fn ownership(option: &LocalOwnership, base: &str) -> Result<Option<Ownership>, StackError> {
+    Ok(match option {
+        LocalOwnership::Dev => {
+            let url = url::Url::parse(&format!("{base}/dev/ownership")).map_err(build_err)?;
+            let deadline = Duration::from_millis(DEFAULT_OWNERSHIP_DEADLINE_MS.unsigned_abs());
+            Some(Ownership {
+                check: Arc::new(HttpOwnershipCheck::new(url, deadline).map_err(build_err)?),
+                on_failure: OwnershipFailPolicy::Closed,
+            })
+        }
+        LocalOwnership::Check(check) => Some(check.clone()),
+        LocalOwnership::Off => None,
+    })
 }
 
 /// The sandbox's OAuth client and the data-action credential.

@@ -14,8 +14,10 @@ use aws_config::SdkConfig;
 use base64::Engine as _;
 
 use secure_initiation::adapters::{
-    AwsRoots, DynamoStore, HttpRiskScorer, SecretsManagerConfig, SecretsManagerSource,
+    AwsRoots, DynamoStore, HttpOwnershipCheck, HttpRiskScorer, SecretsManagerConfig,
+    SecretsManagerSource,
 };
+use secure_initiation::api::ownership::Ownership;
 use secure_initiation::api::risk::RuleScorer;
 use secure_initiation::api::strategy::{
     InitiationApiStrategy, InitiationStrategy, MessengerStrategy,
@@ -35,7 +37,8 @@ use secure_initiation::genesys::{
 };
 use secure_initiation::http::ApiError;
 use secure_initiation::ports::{
-    Clock, GenesysGateway, RiskError, RiskScorer, SecretError, SecretSource, SystemClock,
+    Clock, GenesysGateway, OwnershipError, RiskError, RiskScorer, SecretError, SecretSource,
+    SystemClock,
 };
 use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
 use secure_initiation::tls::TlsRootsError;
@@ -71,6 +74,9 @@ pub enum InitError {
     /// The risk scorer client.
     #[error("risk scorer: {0}")]
     Risk(#[from] RiskError),
+    /// The ownership check's client.
+    #[error("ownership check: {0}")]
+    Ownership(#[from] OwnershipError),
     /// The roots the AWS SDK's HTTPS client trusts.
     #[error("AWS TLS roots: {0}")]
     TlsRoots(#[from] TlsRootsError),
@@ -280,7 +286,14 @@ impl ColdStart for InitiateHandler {
     async fn build(env: &(impl EnvSource + ?Sized), sdk: SdkConfig) -> Result<Self, InitError> {
         let cfg = InitiateConfig::from_env(env)?;
         let (browser, ports, store) = browser_function(sdk, &cfg.browser).await?;
-        Ok(Self::new(browser, ports, store, cfg.settings)?)
+        let handler = Self::new(browser, ports, store, cfg.settings)?;
+        Ok(match &cfg.ownership {
+            Some(check) => handler.with_ownership(Ownership {
+                check: Arc::new(HttpOwnershipCheck::new(check.url.clone(), check.deadline)?),
+                on_failure: check.on_failure,
+            }),
+            None => handler,
+        })
     }
 }
 

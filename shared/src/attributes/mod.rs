@@ -10,9 +10,10 @@ mod value;
 
 pub use error::{AttributeError, SchemaError};
 pub use schema::{
-    AttributeDef, AttributeType, Computed, ContextField, DEFAULT_INITIAL_MESSAGE_MAX_CHARS,
-    DEFAULT_MAX_CUSTOM_DATA_BYTES, DEFAULT_SCHEMA_TOML, INITIAL_MESSAGE_FIELD, Limits, MAX_KEY_LEN,
-    RESERVED_KEYS, RiskField, Schema, Source, Visibility,
+    AttributeDef, AttributeType, CLAIMED_PREFIX, Computed, ContextField,
+    DEFAULT_INITIAL_MESSAGE_MAX_CHARS, DEFAULT_MAX_CUSTOM_DATA_BYTES, DEFAULT_SCHEMA_TOML,
+    INITIAL_MESSAGE_FIELD, Limits, MAX_KEY_LEN, RESERVED_KEYS, RiskField, Schema, Source, Verify,
+    Visibility,
 };
 pub use set::{AttributeInputs, AttributeSet};
 pub use value::{AttributeValue, canonical_integer, parse_canonical_integer};

@@ -139,7 +139,20 @@ pub struct AttributeDef {
     pub(crate) routing: bool,
     pub(crate) visibility: Visibility,
     pub(crate) expose: bool,
+    pub(crate) verify: Option<Verify>,
 }
+
+/// How the site vouches for a request-sourced attribute before it becomes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verify {
+    /// `verify = "ownership"`: the site's ownership check must say the value is the signed-in
+    /// subject's (`api::ownership`).
+    Ownership,
+}
+
+/// The prefix an unverified request-sourced attribute's key must carry, so that whoever reads
+/// it in Architect or on the agent's screen sees the browser's claim, not a fact.
+pub const CLAIMED_PREFIX: &str = "customer_claimed_";
 
 impl AttributeDef {
     /// The Genesys custom attribute key.
@@ -193,6 +206,18 @@ impl AttributeDef {
     /// Whether validate-session returns it to Architect.
     pub fn expose(&self) -> bool {
         self.expose
+    }
+    /// Where its value comes from, for generated docs, with the check it passes:
+    /// `request field \`orderId\`, ownership-verified`.
+    pub fn describe_source(&self) -> String {
+        match self.verify {
+            Some(Verify::Ownership) => format!("{}, ownership-verified", self.source.describe()),
+            None => self.source.describe(),
+        }
+    }
+    /// The check a request-sourced attribute passes before it is set, if any.
+    pub fn verify(&self) -> Option<Verify> {
+        self.verify
     }
 
     /// The largest canonical value this attribute can produce, in UTF-8 bytes.

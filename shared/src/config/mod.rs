@@ -174,6 +174,19 @@ pub struct InitiateConfig {
     pub browser: BrowserConfig,
     /// Rate limit, risk, tickets and the Genesys budget, as the handler applies them.
     pub settings: BrowserSettings,
+    /// The site's ownership check, if configured.
+    pub ownership: Option<OwnershipConfig>,
+}
+
+/// The site's ownership check (`OWNERSHIP_CHECK_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnershipConfig {
+    /// Its HTTPS endpoint.
+    pub url: Url,
+    /// How long it may take.
+    pub deadline: Duration,
+    /// What its failure means.
+    pub on_failure: crate::api::ownership::OwnershipFailPolicy,
 }
 
 /// The refresh-token function's configuration: the same kinds of settings as initiate's, with

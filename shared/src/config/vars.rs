@@ -4,6 +4,7 @@
 //! constants of the modules that use them, so each is written once.
 
 pub use crate::api::Function;
+use crate::api::ownership;
 use crate::api::{
     DEFAULT_INITIATE_RATE_LIMIT, DEFAULT_REFRESH_RATE_LIMIT, risk, strategy, validate,
 };
@@ -201,6 +202,14 @@ variables! {
         Kind::Integer { min: 10, max: 5000, default: risk::DEFAULT_SCORER_DEADLINE_MS, note: "" };
     RISK_FAIL_POLICY = "RISK_FAIL_POLICY", BROWSER,
         "`closed` (default: 503 when the scorer fails) or `open:<score>`", Kind::Optional;
+    OWNERSHIP_CHECK_URL = "OWNERSHIP_CHECK_URL", &[I],
+        "optional https URL of the site's ownership check; without it, `verify = \"ownership\"` attributes are not set",
+        Kind::Optional;
+    OWNERSHIP_CHECK_DEADLINE_MS = "OWNERSHIP_CHECK_DEADLINE_MS", &[I], "ownership check deadline",
+        Kind::Integer { min: 10, max: 5000, default: ownership::DEFAULT_OWNERSHIP_DEADLINE_MS, note: "" };
+    OWNERSHIP_CHECK_FAIL_POLICY = "OWNERSHIP_CHECK_FAIL_POLICY", &[I],
+        "what a failed ownership check means",
+        Kind::Choice { values: &["closed", "open"], default: "closed" };
     GENESYS_REGION = "GENESYS_REGION", ALL,
         "a Genesys Cloud region domain such as `mypurecloud.com` or `euw2.pure.cloud`",
         Kind::Optional;

@@ -2,5 +2,6 @@
 
 pub mod guest;
 pub mod moto;
+pub mod runtime_api;
 pub mod serial_proxy;
 pub mod tools;

@@ -335,6 +335,7 @@ impl SandboxState {
     }
 
     pub(crate) fn disconnect(&self, conversation_id: &str, by: &str) -> Option<Conversation> {
+        let now = Now::current();
         let mut data = self.data();
         let conversation = data
             .conversations
@@ -342,12 +343,15 @@ impl SandboxState {
             .find(|c| c.id == conversation_id)?;
         let was_connected = conversation.state == ConversationState::Connected;
         conversation.state = ConversationState::Disconnected;
+        if was_connected {
+            conversation.end_time = Some(now.text.clone());
+        }
         let conversation = conversation.clone();
         drop(data);
         if was_connected && conversation.messenger_session_id.is_some() {
             self.inner
                 .guests
-                .conversation_ended(conversation_id, by, &Now::current());
+                .conversation_ended(conversation_id, by, &now);
         }
         Some(conversation)
     }
