@@ -150,7 +150,7 @@ fn initiate_env() -> BTreeMap<String, String> {
             ("SESSION_TABLE", TABLE),
             ("SESSION_KEY_SECRET_ID", SESSION_KEY_SECRET),
             ("ALLOWED_ORIGINS", "https://shop.example"),
-            ("JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json"),
+            ("JWKS_URL", "https://127.0.0.1:9/.well-known/jwks.json"),
             ("JWT_ISSUER", "https://idp.example/"),
             ("JWT_AUDIENCE", "shop"),
         ]
