@@ -1,4 +1,5 @@
 //! Helpers shared by the test suites.
 
+pub mod https;
 pub mod moto;
 pub mod serial_proxy;
