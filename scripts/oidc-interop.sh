@@ -3,7 +3,9 @@
 # (tests/oidc-provider/provider.mjs), a user signed in with the authorization-code flow and
 # PKCE, its ID token and JWT access token sent to initiate on the local stack started with
 # JWKS_URL, JWT_ISSUER and JWT_AUDIENCE pointing at it (tests/oidc-provider/interop.test.mjs).
-# Installs what a fresh machine lacks.
+# Installs what a fresh machine lacks. oidc-provider 9 names Node.js 22 LTS as its supported
+# runtime and prints a warning on older ones; the suite passes on Node.js 20, the version web/
+# needs, so that stays the floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -127,12 +127,21 @@ function startStack(env) {
     });
     let out = '';
     let err = '';
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`local did not print its banner within 60 s: ${out}${err}`));
+    }, 60_000);
+    timer.unref();
     child.stderr.on('data', (d) => { err += d; });
+    child.on('error', (e) => reject(e));
     child.on('exit', (status) => reject(new Error(`local exited ${status}: ${err}`)));
     child.stdout.on('data', (d) => {
       out += d;
       const listening = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
-      if (listening && out.includes('\ntry:')) resolve({ child, base: listening[1], banner: out });
+      if (listening && out.includes('\ntry:')) {
+        clearTimeout(timer);
+        resolve({ child, base: listening[1], banner: out });
+      }
     });
   });
 }
@@ -154,6 +163,16 @@ async function validate(base, sessionHash) {
   });
   assert.equal(response.status, 200);
   return response.json();
+}
+
+/** Sends `token` to initiate (201) and the session hash to validate-session: Architect's view. */
+async function assertRoutedAs(base, token, account) {
+  const issued = await initiate(base, token);
+  assert.equal(issued.status, 201, JSON.stringify(issued.body));
+  const answer = await validate(base, issued.body.sessionHash);
+  assert.equal(answer.valid, true, JSON.stringify(answer));
+  assert.equal(answer.priority_tier, String(account.tier));
+  assert.equal(answer.geo_segment, account.geo);
 }
 
 before(async () => {
@@ -183,13 +202,7 @@ test('the ID token (RS256, no nbf) gets 201 and validate-session returns its tie
   assert.equal(payload.aud, CLIENT_ID);
   assert.equal(payload.nbf, undefined);
   assert.equal(payload.tier, ACCOUNTS.jane.tier);
-
-  const issued = await initiate(stack.base, idToken);
-  assert.equal(issued.status, 201, JSON.stringify(issued.body));
-  const answer = await validate(stack.base, issued.body.sessionHash);
-  assert.equal(answer.valid, true, JSON.stringify(answer));
-  assert.equal(answer.priority_tier, String(ACCOUNTS.jane.tier));
-  assert.equal(answer.geo_segment, ACCOUNTS.jane.geo);
+  await assertRoutedAs(stack.base, idToken, ACCOUNTS.jane);
 });
 
 test('the JWT access token (ES256, at+jwt, no nbf) gets 201 and validate-session returns its tier and segment', async () => {
@@ -200,13 +213,7 @@ test('the JWT access token (ES256, at+jwt, no nbf) gets 201 and validate-session
   assert.equal(payload.aud, RESOURCE);
   assert.equal(payload.client_id, CLIENT_ID);
   assert.equal(payload.nbf, undefined);
-
-  const issued = await initiate(stack.base, accessToken);
-  assert.equal(issued.status, 201, JSON.stringify(issued.body));
-  const answer = await validate(stack.base, issued.body.sessionHash);
-  assert.equal(answer.valid, true, JSON.stringify(answer));
-  assert.equal(answer.priority_tier, String(ACCOUNTS.omar.tier));
-  assert.equal(answer.geo_segment, ACCOUNTS.omar.geo);
+  await assertRoutedAs(stack.base, accessToken, ACCOUNTS.omar);
 });
 
 test('a token of the development provider is refused while the site\'s provider is in force', async () => {

@@ -23,7 +23,7 @@ export const REDIRECT_URI = 'http://127.0.0.1/callback';
 /** The users this provider knows, with the claims the site's schema routes on. */
 export const ACCOUNTS = {
   jane: { tier: 2, geo: 'emea' },
-  'omar': { tier: 3, geo: 'apac' },
+  omar: { tier: 3, geo: 'apac' },
 };
 
 function privateJwk(type, options, kid) {

@@ -215,19 +215,10 @@ fn map_jwt_error(error: jsonwebtoken::errors::Error) -> AuthError {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use url::Url;
-
     use super::*;
     use crate::ports::ManualClock;
     use crate::session::StaticJwksSource;
-
-    fn config() -> VerifierConfig {
-        VerifierConfig::new(
-            Url::parse("https://idp.example.com/.well-known/jwks.json").unwrap(),
-            "https://idp.example.com/",
-            "web-messaging",
-        )
-    }
+    use crate::session::policy::test_config as config;
 
     fn build(config: VerifierConfig) -> Result<SessionVerifier, VerifierConfigError> {
         SessionVerifier::new(

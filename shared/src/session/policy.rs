@@ -281,17 +281,24 @@ pub(crate) fn is_guid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }
 
+/// A configuration for the session module's unit tests.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn test_config() -> VerifierConfig {
+    VerifierConfig::new(
+        Url::parse("https://idp.example.com/.well-known/jwks.json").unwrap(),
+        "https://idp.example.com/",
+        "web-messaging",
+    )
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     fn config() -> VerifierConfig {
-        VerifierConfig::new(
-            Url::parse("https://idp.example.com/.well-known/jwks.json").unwrap(),
-            "https://idp.example.com/",
-            "web-messaging",
-        )
+        test_config()
     }
 
     const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";

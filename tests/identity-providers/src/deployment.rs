@@ -185,11 +185,7 @@ async fn seed(moto: &MotoServer) {
             json!({ "username": "architect", "password": DATA_ACTION_PASSWORD }),
         ),
     ] {
-        moto.secrets_manager()
-            .create_secret()
-            .name(id)
-            .secret_string(value.to_string())
-            .send()
+        moto.put_secret(id, &value.to_string())
             .await
             .expect("moto stores the secret");
     }

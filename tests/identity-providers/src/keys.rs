@@ -34,7 +34,9 @@ impl SigningKey {
     pub fn rsa(kid: &str) -> Self {
         let pair = RsaKeyPair::generate(KeySize::Rsa2048).expect("an RSA key");
         let pkcs8: Pkcs8V1Der<'_> = pair.as_der().expect("its PKCS#8");
-        let pem = pem("PRIVATE KEY", pkcs8.as_ref());
+        let pem = rcgen::KeyPair::try_from(pkcs8.as_ref())
+            .expect("rcgen takes the key")
+            .serialize_pem();
         let encoding = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("an RSA signing key");
         let cert_der = certificate(pkcs8.as_ref());
         Self::with(kid, Algorithm::RS256, encoding, cert_der)
@@ -127,15 +129,4 @@ fn certificate(pkcs8: &[u8]) -> Vec<u8> {
         .expect("a self-signed certificate")
         .der()
         .to_vec()
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    let body = STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for line in body.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(line));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
 }

@@ -123,11 +123,7 @@ impl Aws {
 
     async fn put_secret(&self, id: &str, value: serde_json::Value) {
         self.moto
-            .secrets_manager()
-            .create_secret()
-            .name(id)
-            .secret_string(value.to_string())
-            .send()
+            .put_secret(id, &value.to_string())
             .await
             .expect("moto stores the secret");
     }
