@@ -1,6 +1,7 @@
 //! What is still refused, through the production path: every token below gets `401` from a
-//! deployment configured as a real site would be (two issuers, two audiences), while a genuine
-//! token from the same provider passes. And the token size limit: over it a token is refused
+//! deployment configured as a real site would be (two issuers, two audiences), with the reason
+//! in the function's log (JSON, as deployed) and never in the body, while a genuine token from
+//! the same provider passes. And the token size limit: over it a token is refused
 //! before anything of it is parsed; raised, an Entra token with 200 group ids passes.
 #![allow(
     clippy::unwrap_used,
@@ -13,7 +14,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use identity_provider_tests::{Deployment, SigningKey, Site, key_set, now};
 use jsonwebtoken::{EncodingKey, Header};
+use secure_initiation::telemetry::{LogFormat, subscriber};
 use serde_json::{Map, Value, json};
+use test_support::logs::Capture;
 
 const ISSUER: &str = "https://idp.shop.example/";
 const LEGACY_ISSUER: &str = "idp.shop.example";
@@ -58,47 +61,69 @@ fn b64(value: &Value) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap())
 }
 
+/// The functions' log as deployed (JSON, INFO), captured for this test's thread: the handlers
+/// run on the test's current-thread runtime, so every line they log lands here.
+fn capture_logs() -> (Capture, tracing::subscriber::DefaultGuard) {
+    let logs = Capture::default();
+    let guard = tracing::subscriber::set_default(subscriber(
+        tracing::Level::INFO,
+        LogFormat::Json,
+        logs.clone(),
+    ));
+    (logs, guard)
+}
+
 #[tokio::test]
 async fn every_token_the_issue_lists_still_gets_401_and_a_genuine_one_passes() {
     let key = SigningKey::rsa("key-1");
     let keys = key_set(&[key.jwk(json!({"kid": key.kid(), "alg": "RS256", "use": "sig"}))]);
+    let (logs, _subscriber) = capture_logs();
     let deployment = Deployment::start(keys, &site()).await;
     let header = json!({"alg": "RS256", "kid": key.kid()});
     let signed = |claims: Value| key.sign(&header, &claims);
     let t = now();
     let public_jwk = key.jwk(json!({}));
-    let cases: Vec<(&str, String)> = vec![
+    // Each refusal: its name, the token, and the reason the log gives (the body never does).
+    let cases: Vec<(&str, String, &str)> = vec![
         (
             "nbf an hour in the future",
             signed(with(json!({"nbf": t + 3600}))),
+            "token is not valid yet",
         ),
         (
             "nbf written as a string",
             signed(with(json!({"nbf": (t - 10).to_string()}))),
+            "claim `nbf` is missing or has the wrong type",
         ),
         (
             "exp written as a string",
             signed(with(json!({"exp": (t + 600).to_string()}))),
+            "claim `exp` is missing or has the wrong type",
         ),
         (
             "aud and client_id both absent",
             signed(with(json!({"aud": null}))),
+            "token has neither `aud` nor `client_id`",
         ),
         (
             "a client_id that is not configured, no aud",
             signed(with(json!({"aud": null, "client_id": "another-app"}))),
+            "token audience (or client_id) is not one of the configured audiences",
         ),
         (
             "an aud that is not configured",
             signed(with(json!({"aud": "another-api"}))),
+            "token audience (or client_id) is not one of the configured audiences",
         ),
         (
             "a configured client_id beside a foreign aud",
             signed(with(json!({"aud": "another-api", "client_id": CLIENT}))),
+            "token audience (or client_id) is not one of the configured audiences",
         ),
         (
             "an issuer not in the list",
             signed(with(json!({"iss": "https://idp.shop.example"}))),
+            "token issuer is not one of the configured issuers",
         ),
         (
             "alg none",
@@ -107,6 +132,8 @@ async fn every_token_the_issue_lists_still_gets_401_and_a_genuine_one_passes() {
                 b64(&json!({"alg": "none"})),
                 b64(&with(json!({})))
             ),
+            // An unsigned token has an empty third part: refused before its header is read.
+            "token is malformed: empty part",
         ),
         (
             "HS256 signed with the public key",
@@ -119,17 +146,33 @@ async fn every_token_the_issue_lists_still_gets_401_and_a_genuine_one_passes() {
                 &EncodingKey::from_secret(public_jwk.to_string().as_bytes()),
             )
             .unwrap(),
+            "algorithm `HS256` is not allowed",
         ),
         (
             "signed by another key under the same kid",
             SigningKey::rsa("key-1").sign(&header, &with(json!({}))),
+            "signature does not verify",
         ),
-        ("expired", signed(with(json!({"exp": t - 3600})))),
+        (
+            "expired",
+            signed(with(json!({"exp": t - 3600}))),
+            "token has expired",
+        ),
     ];
-    for (name, token) in &cases {
+    for (name, token, reason) in &cases {
+        let mark = logs.mark();
         let (status, body) = deployment.initiate(token).await;
+        let logged = logs.since(mark);
         assert_eq!(status, 401, "{name}: {body}");
-        assert!(!body.to_string().contains(token.as_str()), "{name}");
+        assert!(
+            logged.contains("session token refused") && logged.contains(reason),
+            "{name}: the log gives the reason `{reason}`: {logged}"
+        );
+        let body = body.to_string();
+        assert!(
+            !body.contains(reason) && !body.contains(token.as_str()),
+            "{name}: {body}"
+        );
     }
     for claims in [
         with(json!({})),
@@ -175,8 +218,11 @@ async fn a_token_over_the_limit_is_refused_unparsed_and_passes_with_the_limit_ra
         token.len()
     );
 
+    let (logs, _subscriber) = capture_logs();
     let default = Deployment::start(keys.clone(), &site()).await;
     assert_eq!(default.initiate(&token).await.0, 401);
+    let limit = format!("token of {} bytes exceeds the limit of 8192", token.len());
+    assert!(logs.text().contains(&limit), "{}", logs.text());
     assert_eq!(
         default.jwks.hits(),
         0,
