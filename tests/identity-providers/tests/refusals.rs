@@ -1,8 +1,9 @@
 //! What is still refused, through the production path: every token below gets `401` from a
 //! deployment configured as a real site would be (two issuers, two audiences), with the reason
 //! in the function's log (JSON, as deployed) and never in the body, while a genuine token from
-//! the same provider passes. And the token size limit: over it a token is refused
-//! before anything of it is parsed; raised, an Entra token with 200 group ids passes.
+//! the same provider passes. A claim of the wrong shape is a typed refusal naming the attribute.
+//! And the token size limit: over it a token is refused before anything of it is parsed; raised,
+//! an Entra token with 200 group ids passes.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,7 +13,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use identity_provider_tests::{Deployment, SigningKey, Site, key_set, now};
+use identity_provider_tests::{Deployment, SigningKey, Site, key_set, now, schema_with_sources};
 use jsonwebtoken::{EncodingKey, Header};
 use secure_initiation::telemetry::{LogFormat, subscriber};
 use serde_json::{Map, Value, json};
@@ -234,4 +235,36 @@ async fn a_token_over_the_limit_is_refused_unparsed_and_passes_with_the_limit_ra
     assert_eq!(answer["valid"], true, "{answer}");
     assert_eq!(answer["priority_tier"], "2");
     println!("Entra token with 200 groups: {} bytes", token.len());
+}
+
+#[tokio::test]
+async fn a_claim_of_the_wrong_shape_is_a_typed_403_naming_the_attribute() {
+    let key = SigningKey::rsa("key-1");
+    let keys = key_set(&[key.jwk(json!({"kid": key.kid(), "use": "sig"}))]);
+    let mut site = site();
+    site.schema = schema_with_sources(r#"{ claim = "/shop/tier" }"#, r#"{ claim = "/shop/geo" }"#);
+    let deployment = Deployment::start(keys, &site).await;
+    let header = json!({"alg": "RS256", "kid": key.kid()});
+    for (shop, attribute) in [
+        (
+            json!({"tier": {"level": 2}, "geo": "emea"}),
+            "priority_tier",
+        ),
+        (json!({"tier": [2], "geo": "emea"}), "priority_tier"),
+        (json!({"tier": 2, "geo": ["emea"]}), "geo_segment"),
+    ] {
+        let token = key.sign(&header, &with(json!({ "shop": shop })));
+        let (status, problem) = deployment.initiate(&token).await;
+        assert_eq!(status, 403, "{shop}: {problem}");
+        assert_eq!(
+            problem["type"], "urn:secure-initiation:problem:session-context-refused",
+            "{problem}"
+        );
+        assert!(
+            problem["detail"].as_str().unwrap().contains(attribute),
+            "{shop}: {problem}"
+        );
+    }
+    let token = key.sign(&header, &with(json!({"shop": {"tier": 2, "geo": "emea"}})));
+    assert_eq!(deployment.initiate(&token).await.0, 201);
 }
