@@ -9,10 +9,14 @@ use clap::Parser;
 use genesys_sandbox::{Disconnect, DisconnectType, MessengerDeployment};
 use secure_initiation::api::strategy::StrategyKind;
 
-use crate::{DEV_WIDGET_ID, Options, Running};
+use crate::{DEV_WIDGET_ID, IdentityInForce, Options, Running};
 
 /// The whole stack on 127.0.0.1: the three functions, the Genesys sandbox, a development
 /// identity provider, an in-memory store and development secrets.
+///
+/// Set JWKS_URL, JWT_ISSUER and JWT_AUDIENCE (and any other JWT_* variable) to verify session
+/// tokens against your own identity provider exactly as a deployment does; an http:// JWKS_URL
+/// is accepted on a loopback host.
 #[derive(Debug, Parser)]
 #[command(name = "local", version)]
 pub struct Cli {
@@ -107,7 +111,7 @@ impl Cli {
     }
 }
 
-/// Where everything is, and a ready `curl`.
+/// Where everything is, which identity provider is in force, and a ready `curl`.
 pub fn banner(running: &Running, options: &Options) -> String {
     let base = running.base_url();
     let mut out = String::new();
@@ -116,15 +120,36 @@ pub fn banner(running: &Running, options: &Options) -> String {
         let _ = writeln!(out, "  {what:<19} {where_}");
     }
     let _ = writeln!(out, "\ntry:");
-    let _ = writeln!(
-        out,
-        "  TOKEN=$(curl -s '{base}/dev/login?sub=alice&tier=2&geo=na-east' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')"
-    );
+    if running.identity == IdentityInForce::Development {
+        let _ = writeln!(
+            out,
+            "  TOKEN=$(curl -s '{base}/dev/login?sub=alice&tier=2&geo=na-east' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  TOKEN=<a session token your identity provider issued>"
+        );
+    }
     let _ = writeln!(
         out,
         "  curl -s -X POST {base}/v1/initiations -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{{\"orderId\":\"88472\"}}'"
     );
     out
+}
+
+/// The identity provider row: which one, and how its tokens are had.
+fn identity_row(running: &Running) -> String {
+    let base = running.base_url();
+    match &running.identity {
+        IdentityInForce::Development => format!(
+            "development: GET {base}/dev/login?sub=alice&tier=2&geo=na-east   (JWKS_URL, JWT_ISSUER, JWT_AUDIENCE select your own)"
+        ),
+        IdentityInForce::Site { issuers, jwks_url } => format!(
+            "{}, keys from {jwks_url}   (from JWKS_URL and JWT_*; /dev/login tokens are refused)",
+            issuers.join(", ")
+        ),
+    }
 }
 
 /// The banner's table: what, and where.
@@ -138,16 +163,13 @@ fn rows(running: &Running, options: &Options) -> [(&'static str, String); 13] {
     let [guest_api, messenger] = messenger_rows(running, &options.messenger);
     [
         ("strategy", options.strategy.as_str().to_owned()),
+        ("identity provider", identity_row(running)),
         ("demo page", format!("{base}/")),
         ("initiate", format!("POST {base}/v1/initiations")),
         ("refresh", format!("POST {base}/v1/initiations/refresh")),
         (
             "validate-session",
             format!("POST {base}/v1/session-validations   (Basic {user}:{pass})"),
-        ),
-        (
-            "dev identity",
-            format!("GET  {base}/dev/login?sub=alice&tier=2&geo=na-east"),
         ),
         (
             "Genesys sandbox",

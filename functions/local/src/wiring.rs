@@ -1,7 +1,8 @@
 //! Builds the stack from [`Options`]: the same handlers the Lambda functions run, wired to the
-//! sandbox, the development identity provider, an in-memory (or moto-backed) store and
-//! development secrets.
+//! sandbox, the identity provider in force (`identity.rs`), an in-memory (or moto-backed) store
+//! and development secrets.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,9 +29,10 @@ use secure_initiation::ports::{
     Clock, GenesysGateway, IdempotencyStore, OffsetClock, RateLimiter, RiskScorer, SecretSource,
     SessionStore,
 };
-use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
+use secure_initiation::session::SessionKeys;
 
 use crate::architect::{FlowOptions, InterpretedFlow};
+use crate::identity::IdentityInForce;
 
 /// Secret id of the sandbox's client credentials.
 pub const GENESYS_SECRET: &str = "dev/genesys";
@@ -90,6 +92,10 @@ pub struct Options {
     pub messenger: MessengerDeployment,
     /// initiate's ownership check. Default: the development ownership service.
     pub ownership: LocalOwnership,
+    /// `JWKS_URL` and `JWT_*` variables (see [`crate::identity_env`]): with `JWKS_URL`,
+    /// `JWT_ISSUER` or `JWT_AUDIENCE`, the site's own identity provider, verified exactly as a
+    /// deployment verifies it; without, the development provider. Default: none set.
+    pub identity: BTreeMap<String, String>,
 }
 
 /// Which ownership check initiate asks.
@@ -123,6 +129,7 @@ impl Default for Options {
             print_metrics: true,
             messenger: MessengerDeployment::default(),
             ownership: LocalOwnership::Dev,
+            identity: BTreeMap::new(),
         }
     }
 }
@@ -138,7 +145,7 @@ pub enum StackError {
     Build(String),
 }
 
-fn build_err(e: impl std::fmt::Display) -> StackError {
+pub(crate) fn build_err(e: impl std::fmt::Display) -> StackError {
     StackError::Build(e.to_string())
 }
 
@@ -149,6 +156,8 @@ pub struct Stack {
     pub(crate) refresh: RefreshHandler,
     pub(crate) validate: ValidateHandler,
     pub(crate) idp: Arc<DevIdp>,
+    /// The identity provider whose tokens the handlers accept.
+    pub(crate) identity: IdentityInForce,
     pub(crate) sandbox: SandboxState,
     pub(crate) clock: OffsetClock,
     pub(crate) credential: (String, String),
@@ -212,7 +221,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
 
     let (user, pass) = options.data_action_credential.clone();
     let secrets = dev_secrets(&user, &pass);
-    let (idp, verifier) = identity(&base, &clock)?;
+    let (idp, verifier, identity) = crate::identity::identity(&base, &clock, &options.identity)?;
     let sandbox = SandboxState::new(&SandboxConfig {
         messenger_deployment_id: DEV_WIDGET_ID.to_owned(),
         messenger: options.messenger,
@@ -249,6 +258,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         refresh,
         validate: ValidateHandler::new(schema, shared_clock, validate_ports, validate_settings),
         idp,
+        identity,
         sandbox,
         clock,
         credential: (user, pass),
@@ -320,29 +330,6 @@ fn dev_secrets(user: &str, pass: &str) -> Arc<dyn SecretSource> {
                 &[("username", user), ("password", pass)],
             ),
     )
-}
-
-/// The development identity provider and a verifier of its tokens (through its JWKS over HTTP,
-/// as a function would fetch a real one). The provider signs with the stack's clock, so
-/// `iat`/`exp` stay in step with the verifier after `/dev/clock` moves it.
-fn identity(
-    base: &str,
-    clock: &OffsetClock,
-) -> Result<(Arc<DevIdp>, Arc<SessionVerifier>), StackError> {
-    let idp_clock = clock.clone();
-    let idp = Arc::new(
-        DevIdp::with_defaults()
-            .map_err(build_err)?
-            .with_clock(Arc::new(move || idp_clock.now_secs())),
-    );
-    let jwks_url = url::Url::parse(&format!("{base}/.well-known/jwks.json")).map_err(build_err)?;
-    let verifier = SessionVerifier::new(
-        VerifierConfig::new(jwks_url, idp.issuer(), idp.audience()),
-        Arc::new(HttpJwksSource::new(Duration::from_secs(2)).map_err(build_err)?),
-        Arc::new(clock.clone()),
-    )
-    .map_err(build_err)?;
-    Ok((idp, Arc::new(verifier)))
 }
 
 /// The Genesys client, pointed at the sandbox under `/sandbox`.

@@ -80,7 +80,7 @@ async fn seed(store: &MemoryStore, clock: &dyn Clock) {
 
 fn browser(clock: Arc<dyn Clock>) -> Browser {
     let var = |name: &str| std::env::var(name).unwrap();
-    let jwks = serde_json::from_str(&var(JWKS)).unwrap();
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&var(JWKS)).unwrap();
     let config = VerifierConfig::new(
         "https://idp.example.com/jwks".parse().unwrap(),
         var(ISSUER),

@@ -1,5 +1,6 @@
 //! The typed, Participant-scoped attribute schema and the values built from it.
 
+mod claim;
 mod definition;
 mod error;
 mod load;
@@ -8,6 +9,7 @@ mod set;
 mod source;
 mod value;
 
+pub use claim::ClaimSource;
 pub use error::{AttributeError, SchemaError};
 pub use schema::{
     AttributeDef, AttributeType, CLAIMED_PREFIX, Computed, ContextField,

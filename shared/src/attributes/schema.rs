@@ -7,6 +7,7 @@ use std::fmt;
 
 use regex_lite::Regex;
 
+use super::claim::ClaimSource;
 use super::value::{AttributeValue, canonical_integer};
 
 /// The schema shipped with the package (`config/attributes.toml`), compiled into every binary.
@@ -95,8 +96,8 @@ pub enum RiskField {
 /// and only within the attribute's rules.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// A claim of the verified session JWT.
-    Claim(String),
+    /// A claim of the verified session JWT (see [`ClaimSource`] for how it is named).
+    Claim(ClaimSource),
     /// A field of the browser's JSON request body (camelCase name).
     Request(String),
     /// Computed by the backend.
@@ -113,7 +114,7 @@ impl Source {
     /// Short description for generated docs: `claim \`tier\``.
     pub fn describe(&self) -> String {
         match self {
-            Self::Claim(c) => format!("verified claim `{c}`"),
+            Self::Claim(c) => c.describe(),
             Self::Request(f) => format!("request field `{f}`"),
             Self::Computed(Computed::SessionHash) => "computed `session_hash`".to_owned(),
             Self::Context(ContextField::ClientIp) => "request context `client_ip`".to_owned(),

@@ -5,11 +5,12 @@
 //! - [`vars`]: one row per variable (the single source for parsing, the README table and the
 //!   template tests);
 //! - `reader`: reads a variable by its row;
-//! - `browser`: what initiate and refresh-token share (identity provider, CORS, strategy,
-//!   tickets, risk);
+//! - `browser`: what initiate and refresh-token share (CORS, strategy, tickets, risk);
+//! - `identity`: the identity provider (`JWKS_URL`, `JWT_*`), which the local stack reads too;
 //! - `initiate`, `refresh`, `validate`: each function's assembly.
 
 mod browser;
+mod identity;
 mod initiate;
 mod reader;
 mod refresh;
@@ -18,10 +19,11 @@ pub mod vars;
 
 use std::time::Duration;
 
-use jsonwebtoken::Algorithm;
 use url::Url;
 
 pub use crate::env::{EnvSource, ProcessEnv};
+pub use crate::session::VerifierConfig;
+pub use identity::{JwksTransport, verifier_config};
 pub use vars::{Function, Kind, VARIABLES, Variable};
 
 use crate::api::risk::RiskPolicy;
@@ -68,21 +70,6 @@ impl ConfigError {
             | Self::NotOfKind { variable, .. } => variable,
         }
     }
-}
-
-/// Identity-provider settings for verifying session tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JwtConfig {
-    /// Where the identity provider publishes its signing keys.
-    pub jwks_url: Url,
-    /// Expected issuer.
-    pub issuer: String,
-    /// Expected audience.
-    pub audience: String,
-    /// Allowed algorithms.
-    pub algorithms: Vec<Algorithm>,
-    /// Leeway in seconds.
-    pub leeway_secs: u64,
 }
 
 /// Genesys Cloud connection settings.
@@ -155,8 +142,8 @@ pub struct BrowserConfig {
     pub session_key_secret_id: String,
     /// CORS allow-list.
     pub cors: Cors,
-    /// Session token verification.
-    pub jwt: JwtConfig,
+    /// Session token verification (the identity provider).
+    pub jwt: VerifierConfig,
     /// The initiation strategy and, for `initiation-api`, its Genesys settings.
     pub strategy: StrategyConfig,
     /// Ticket lifetime, maximum chain age and refresh count.
