@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Tests of web/ and of the Messenger side of the Genesys sandbox: the reference client's type
 # check, unit tests (node, fake fetch and Messenger), package checks (declarations, builds,
-# size), the sandbox's Platform API shapes against Genesys's official Python SDK, then the
-# stand-in and the whole lifecycle in headless Chromium (Debian's package, driven by
-# playwright-core) against the local stack. Installs what a fresh machine lacks.
+# size), the sandbox's Platform API shapes against Genesys's official Python SDK (a guest played
+# over the Guest API's WebSocket), then the stand-in and the whole lifecycle in headless Chromium
+# (Debian's package, driven by playwright-core) against the local stack. Installs what a fresh
+# machine lacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,13 +33,18 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 
 # The official Genesys Platform SDK, pinned, in a virtual environment of its own (its
-# dependencies must not move the versions other tools pin).
+# dependencies must not move the versions other tools pin), with a WebSocket client for the
+# guest side of the shape check.
 GENESYS_SDK_VERSION=269.0.0
+WEBSOCKETS_VERSION=17.4
 sdk_venv="${XDG_CACHE_HOME:-$HOME/.cache}/secure-initiation/genesys-sdk-$GENESYS_SDK_VERSION"
-if ! "$sdk_venv/bin/python" -c 'import PureCloudPlatformClientV2' >/dev/null 2>&1; then
-  log "installing the Genesys Platform SDK for Python $GENESYS_SDK_VERSION"
+sdk_ready="from importlib.metadata import version as v
+assert v('purecloudplatformclientv2') == '$GENESYS_SDK_VERSION' and v('websockets') == '$WEBSOCKETS_VERSION'"
+if ! "$sdk_venv/bin/python" -c "$sdk_ready" >/dev/null 2>&1; then
+  log "installing the Genesys Platform SDK for Python $GENESYS_SDK_VERSION and websockets $WEBSOCKETS_VERSION"
   python3 -m venv "$sdk_venv"
-  "$sdk_venv/bin/python" -m pip install --quiet --disable-pip-version-check "purecloudplatformclientv2==$GENESYS_SDK_VERSION"
+  "$sdk_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "purecloudplatformclientv2==$GENESYS_SDK_VERSION" "websockets==$WEBSOCKETS_VERSION"
 fi
 
 log "web: dependencies (npm ci)"
@@ -48,10 +54,20 @@ log "web: type check, unit and package tests (declarations, builds, size) of the
 (cd web && npm run --silent typecheck && npm test && npm run --silent build)
 
 log "web: building the local stack"
-cargo build --quiet -p local
-export LOCAL_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/local"
+# The binary cargo says it built (a wrapper or a cargo config may put the target dir elsewhere
+# than CARGO_TARGET_DIR says), copied so that another build cannot swap it while the suites run.
+built="$(cargo build --quiet -p local --message-format=json-render-diagnostics | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "local":
+        print(m["executable"])')"
+bin_dir="$(mktemp -d)"
+trap 'rm -rf "$bin_dir"' EXIT
+cp "$built" "$bin_dir/local"
+export LOCAL_BIN="$bin_dir/local"
 
-log "sandbox: Messenger and conversation shapes against the official SDK's models"
+log "sandbox: Guest API messages, message details and conversation shapes against the official SDK's models"
 "$sdk_venv/bin/python" dev/genesys-sandbox/sdk/check_shapes.py
 
 log "web: the Messenger stand-in and the whole lifecycle in headless Chromium"

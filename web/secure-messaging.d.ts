@@ -21,6 +21,13 @@ export function createSecureMessaging(options: SecureMessagingOptions): {
      * Starts the secure chat: gets (or reuses, refreshing if needed) a ticket and hands it to
      * the widget. With Messenger, a conversation that already runs (restored after a reload)
      * or a ticket already handed over is not initiated again: Messenger is only opened.
+     *
+     * With Messenger, `Messenger.open` is commanded only after `Database.set` resolved. A new
+     * Messenger session is configured when Messenger first opens, and a deployment with
+     * autostart sends its `Join` right after that session's answer: so the `Join` carries the
+     * session hash. On such a deployment let Messenger open only through `start()` (keep its
+     * launcher hidden until then): a session the customer opened first starts the
+     * conversation without the hash, which Architect routes to the default queue.
      * @param {object} [request] What the page asks about, e.g. `{orderId: '88472'}`.
      * @returns {Promise<StartResult>}
      */
@@ -47,7 +54,8 @@ export function retryAfterMs(header: string | null, nowMs: number): number | nul
  * client hands exactly that ticket to the widget:
  * - `messenger` strategy: once Messenger's Database plugin is ready,
  *   `Genesys("command", "Database.set", {messaging: {customAttributes}})` with the returned
- *   `customAttributes` (only the opaque session hash), then `Messenger.open`. Messenger sends
+ *   `customAttributes` (only the opaque session hash), then, once Messenger holds them,
+ *   `Messenger.open` (which starts Messenger's session, and with autostart its `Join`). Messenger sends
  *   the attributes with the customer's first message, which may come minutes later, so the
  *   client keeps the ticket fresh until Messenger reports that the conversation started
  *   (`Conversations.started`, or the first inbound message): shortly before each ticket

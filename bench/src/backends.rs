@@ -1,18 +1,20 @@
 //! The backends every function reaches, all on loopback: DynamoDB and Secrets Manager on moto
-//! (behind the counting proxy), the Genesys sandbox, and the development identity provider
-//! serving its JWKS. Also the configuration each function is deployed with.
+//! (behind the counting proxy), the Genesys sandbox, and the development identity provider's
+//! JWKS served over HTTPS (a deployed function fetches a JWKS over HTTPS only), its throw-away
+//! certificate named in `SSL_CERT_FILE`. Also the configuration each function is deployed with.
 
 use std::sync::Arc;
 
 use aws_lc_rs::rand::SecureRandom as _;
 use base64::Engine as _;
-use genesys_sandbox::idp::{self, DevIdp};
+use genesys_sandbox::idp::DevIdp;
 use genesys_sandbox::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox, SandboxConfig};
 use secure_initiation::adapters::DynamoStore;
 use secure_initiation::adapters::dynamodb::PARTITION_KEY;
 use secure_initiation::ports::{Clock as _, SessionRecord, SessionStore, SystemClock};
 use secure_initiation::session::SessionHash;
 use serde_json::json;
+use test_support::https::HttpsJson;
 use test_support::moto::MotoServer;
 
 use crate::error::BenchError;
@@ -72,6 +74,8 @@ pub struct Backends {
     pub sandbox: Sandbox,
     /// The identity provider.
     pub idp: Arc<DevIdp>,
+    /// Its JWKS, over HTTPS.
+    jwks: HttpsJson,
     endpoints: Endpoints,
     data_action_password: String,
 }
@@ -122,11 +126,14 @@ impl Backends {
             .map_err(BenchError::Listen)?;
         let sandbox = Sandbox::start(SandboxConfig::default()).await?;
         let idp = Arc::new(DevIdp::with_defaults()?);
-        let idp_addr = idp::spawn(idp.clone()).await.map_err(BenchError::Listen)?;
+        let jwks = HttpsJson::start(idp.jwks_json().to_string())
+            .await
+            .map_err(|e| setup("JWKS endpoint", &e))?;
         let endpoints = Endpoints {
             aws: proxy.url().to_owned(),
             genesys: sandbox.base_url().to_owned(),
-            jwks_url: format!("http://{idp_addr}/.well-known/jwks.json"),
+            jwks_url: jwks.url("/.well-known/jwks.json"),
+            jwks_ca_file: jwks.ca_file().display().to_string(),
             issuer: idp.issuer().to_owned(),
             audience: idp.audience().to_owned(),
         };
@@ -135,6 +142,7 @@ impl Backends {
             proxy,
             sandbox,
             idp,
+            jwks,
             endpoints,
             data_action_password: password,
         })
@@ -198,7 +206,7 @@ impl Backends {
         Calls {
             secret_reads: aws.of(GET_SECRET_VALUE),
             token_requests: u64::try_from(self.sandbox.count_token_requests()).unwrap_or(u64::MAX),
-            jwks_fetches: self.idp.jwks_fetch_count(),
+            jwks_fetches: self.jwks.hits(),
             dynamodb: aws.with_prefix(DYNAMODB_PREFIX),
         }
     }
@@ -226,8 +234,10 @@ pub struct Endpoints {
     pub aws: String,
     /// The Genesys sandbox (API and login).
     pub genesys: String,
-    /// The identity provider's JWKS.
+    /// The identity provider's JWKS (HTTPS).
     pub jwks_url: String,
+    /// The certificate that JWKS endpoint presents (`SSL_CERT_FILE`).
+    pub jwks_ca_file: String,
     /// Its issuer.
     pub issuer: String,
     /// Its audience.
@@ -258,6 +268,7 @@ impl Endpoints {
             ("SESSION_KEY_SECRET_ID", SESSION_KEY_SECRET.to_owned()),
             ("ALLOWED_ORIGINS", ORIGIN.to_owned()),
             ("JWKS_URL", self.jwks_url.clone()),
+            ("SSL_CERT_FILE", self.jwks_ca_file.clone()),
             ("JWT_ISSUER", self.issuer.clone()),
             ("JWT_AUDIENCE", self.audience.clone()),
             // The guide's ceiling: the run validates each hash a minute or two after initiate.
@@ -297,7 +308,8 @@ mod tests {
         Endpoints {
             aws: "http://127.0.0.1:1".to_owned(),
             genesys: "http://127.0.0.1:2".to_owned(),
-            jwks_url: "http://127.0.0.1:3/.well-known/jwks.json".to_owned(),
+            jwks_url: "https://127.0.0.1:3/.well-known/jwks.json".to_owned(),
+            jwks_ca_file: "/tmp/jwks-ca.pem".to_owned(),
             issuer: "https://idp.dev.invalid/".to_owned(),
             audience: "aud".to_owned(),
         }
@@ -309,10 +321,11 @@ mod tests {
             .collect()
     }
 
-    /// Every variable set is one the function reads (or the SDK's endpoint).
+    /// Every variable set is one the function reads (or the SDK's endpoint, or the roots of
+    /// the JWKS client).
     fn only_known(list: &[(&'static str, String)], function: Function) {
         for (name, _) in list {
-            if *name == "AWS_ENDPOINT_URL" {
+            if *name == "AWS_ENDPOINT_URL" || *name == "SSL_CERT_FILE" {
                 continue;
             }
             assert!(

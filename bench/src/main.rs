@@ -14,7 +14,6 @@ mod process;
 mod procfs;
 mod proxy;
 mod report;
-mod runtime_api;
 mod suite;
 
 use std::path::PathBuf;

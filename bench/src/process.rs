@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -14,7 +14,7 @@ use tokio::process::{Child, Command};
 
 use crate::error::BenchError;
 use crate::procfs::{self, ProcSample};
-use crate::runtime_api::{Finished, Outcome, RuntimeApi, Ticket};
+use test_support::runtime_api::{Finished, Outcome, RuntimeApi, Ticket};
 
 /// Longest wait for one invocation, cold start included.
 const ANSWER_LIMIT: Duration = Duration::from_secs(60);
@@ -30,6 +30,8 @@ pub struct FunctionProcess {
     child: Child,
     pid: u32,
     api: RuntimeApi,
+    /// The process as sampled when its first response arrived.
+    first_response: Arc<OnceLock<ProcSample>>,
     spawned: Instant,
     logs: Arc<Mutex<VecDeque<String>>>,
 }
@@ -105,7 +107,13 @@ impl FunctionProcess {
             source,
         })?;
         let pid = child.id().unwrap_or_default();
-        api.attach(pid);
+        let first_response = Arc::new(OnceLock::new());
+        let sample = first_response.clone();
+        api.on_first_response(move || {
+            if let Some(s) = procfs::sample(pid) {
+                let _ = sample.set(s);
+            }
+        });
         let logs = Arc::new(Mutex::new(VecDeque::new()));
         if let Some(out) = child.stdout.take() {
             drain(out, logs.clone());
@@ -119,6 +127,7 @@ impl FunctionProcess {
                 child,
                 pid,
                 api,
+                first_response,
                 spawned,
                 logs,
             },
@@ -131,10 +140,10 @@ impl FunctionProcess {
         let finished = self.wait(ticket).await?;
         let answer = self.accept(finished.outcome)?;
         let first_next = self.api.first_next().unwrap_or(finished.at);
-        let sample = self
-            .api
-            .first_response_sample()
-            .ok_or_else(|| self.failure("its first response came before it could be sampled"))?;
+        let sample =
+            self.first_response.get().cloned().ok_or_else(|| {
+                self.failure("its first response came before it could be sampled")
+            })?;
         Ok(ColdStart {
             init: first_next.saturating_duration_since(self.spawned),
             total: finished.at.saturating_duration_since(self.spawned),

@@ -11,15 +11,22 @@
 //!   aborts between claim and completion leaves the key free again once it could no longer be
 //!   running, never a day of `409 still in progress`.
 //! - **What is remembered is sealed** (AES-256-GCM under a key derived from the session-hash
-//!   secret, bound to the record's key) and **lives as long as the ticket it holds**: a copy of
-//!   the table holds no session hash or Genesys token that works, and nothing outlives its
-//!   ticket.
+//!   secret, bound to the record's key and the HTTP status) and **the body lives as long as the
+//!   ticket it holds**: a copy of the table holds no session hash or Genesys token that works,
+//!   nothing readable outlives its ticket, and someone able to write to the table cannot turn a
+//!   remembered `201` into a `504` (the status is part of what the seal authenticates).
+//! - **A spent key stays spent**: once the body is dropped, the key itself (its fingerprint
+//!   and status, nothing of the response) is kept for [`SPENT_KEY_RETENTION_SECS`] (a day)
+//!   and answers `409`. Forgetting it with the ticket would let a client's retry a minute later
+//!   create a second ticket — with `initiation-api`, a second live conversation. A day covers
+//!   every retry policy we know of (they give up within minutes) while a key's record still
+//!   ends; a client that wants another ticket sends a new key.
 //! - **A replay returns the first `201` only while its ticket is still usable** (unbound,
 //!   unrefreshed, unexpired). Once the ticket was used by a conversation, replaced by a
 //!   refresh or has expired, the same key answers `409`: the client already has what it needs,
 //!   or must start again with a new key. A remembered `504` (a Genesys create whose outcome is
 //!   unknown) replays as the same `504` for one ticket lifetime, so a retry cannot create a
-//!   second conversation.
+//!   second conversation, and then the key is spent like any other.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -28,7 +35,8 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::http::{ApiError, ApiResponse, bytes_response};
 use crate::ports::{
-    Clock, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, SessionStatus, SessionStore,
+    Clock, IdempotencyBegin, IdempotencyClaim, IdempotencyCompletion, IdempotencyStore,
+    SessionStatus, SessionStore,
 };
 use crate::session::{Sealer, SessionHash, SessionKeys};
 use crate::telemetry::metrics::Replayed;
@@ -39,6 +47,9 @@ pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 /// How long a claim lives when the request carries no deadline (seconds): above the functions'
 /// 15 s Lambda timeout.
 pub const DEFAULT_CLAIM_SECS: i64 = 30;
+
+/// How long a key stays spent after its remembered body was dropped (seconds): a day.
+pub const SPENT_KEY_RETENTION_SECS: i64 = 86_400;
 
 /// A checked `Idempotency-Key` header: 1 to 255 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +74,16 @@ impl IdempotencyKey {
         }
         Ok(Some(Self(key.to_owned())))
     }
+}
+
+/// Why a spent key is refused.
+const SPENT: &str = "the ticket this Idempotency-Key created was already used, replaced or has expired; start again with a new key";
+
+/// What the seal of a remembered response authenticates besides its body: the record's key
+/// (sealed bytes open only where they were written) and the HTTP status (a status changed in
+/// the table no longer opens).
+fn sealed_context(record: &str, status: u16) -> Vec<u8> {
+    format!("{record}#{status}").into_bytes()
 }
 
 /// What a creation hands back to be remembered.
@@ -158,6 +179,10 @@ impl Idempotency {
                     "this Idempotency-Key was used with a different request",
                 ));
             }
+            IdempotencyBegin::Spent => {
+                tracing::info!("spent idempotency key");
+                return Err(ApiError::IdempotencyConflict(SPENT));
+            }
         }
         let result = create().await;
         self.remember(&record, &result, now + keyed.ticket_ttl_secs)
@@ -187,18 +212,21 @@ impl Idempotency {
                 return;
             }
         };
-        let sealed = match self.sealer.seal(record.as_bytes(), &body) {
+        let sealed = match self.sealer.seal(&sealed_context(record, status), &body) {
             Ok(sealed) => sealed,
             Err(e) => {
                 tracing::error!(error = %e, "idempotency record not sealed");
                 return;
             }
         };
-        if let Err(e) = self
-            .store
-            .complete(record, status, &sealed, keep_until)
-            .await
-        {
+        let completion = IdempotencyCompletion {
+            key: record,
+            status,
+            sealed_body: &sealed,
+            body_until: keep_until,
+            spent_until: keep_until + SPENT_KEY_RETENTION_SECS,
+        };
+        if let Err(e) = self.store.complete(&completion).await {
             tracing::warn!(error = %e, "idempotency record not completed");
         }
     }
@@ -211,14 +239,15 @@ impl Idempotency {
         sealed: &[u8],
         now: i64,
     ) -> Result<ApiResponse, ApiError> {
-        let body = self.sealer.open(record.as_bytes(), sealed).map_err(|e| {
-            ApiError::Internal(format!("idempotency record could not be opened: {e}"))
-        })?;
+        let body = self
+            .sealer
+            .open(&sealed_context(record, status), sealed)
+            .map_err(|e| {
+                ApiError::Internal(format!("idempotency record could not be opened: {e}"))
+            })?;
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_success() && !self.ticket_usable(&body, now).await? {
-            return Err(ApiError::IdempotencyConflict(
-                "the ticket this Idempotency-Key created was already used, replaced or has expired; start again with a new key",
-            ));
+            return Err(ApiError::IdempotencyConflict(SPENT));
         }
         tracing::info!(status = status.as_u16(), "idempotent replay");
         let mut replay = bytes_response(status, body);

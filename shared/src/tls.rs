@@ -168,6 +168,17 @@ pub fn http_client_builder() -> Result<reqwest::ClientBuilder, TlsRootsError> {
         .client_builder()
 }
 
+/// A client for one of the site's own endpoints (the risk scorer, the ownership check): this
+/// process's roots, every request cut at `deadline`, no redirect followed.
+pub fn site_client(
+    deadline: std::time::Duration,
+) -> Result<reqwest::Client, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(http_client_builder()?
+        .timeout(deadline)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

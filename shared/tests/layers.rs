@@ -110,7 +110,7 @@ const BENCH: &[Folder] = &[(
     "",
     &[
         &["error", "procfs", "events", "proxy"],
-        &["runtime_api", "backends"],
+        &["backends"],
         &["process"],
         &["measure"],
         &["suite"],

@@ -21,8 +21,7 @@ fn err(attr: &str) -> SchemaError {
     with(attr).expect_err("the schema must be refused")
 }
 
-const BASE: &str =
-    "entity = \"participant\"\ntype = \"string\"\nsource = { request = \"x\" }\nmax_len = 10";
+const BASE: &str = "entity = \"participant\"\ntype = \"string\"\nsource = { request = \"x\" }\nverify = \"ownership\"\nmax_len = 10";
 
 #[test]
 fn the_shipped_schema_loads() {
@@ -279,4 +278,54 @@ fn malformed_toml_is_a_syntax_error() {
         Schema::from_toml("[surprise]\n"),
         Err(SchemaError::Syntax { .. })
     ));
+}
+
+const CLAIM: &str = "entity = \"participant\"\ntype = \"string\"\nsource = { request = \"orderRef\" }\nmax_len = 10";
+
+#[test]
+fn an_unverified_request_field_under_a_name_that_reads_as_a_fact_is_refused() {
+    let e = err(&format!("key = \"order_ref\"\n{CLAIM}"));
+    assert!(
+        matches!(&e, SchemaError::Contradiction { key, rule: "verify", detail }
+            if key == "order_ref" && detail.contains("customer_claimed_")),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_unverified_request_field_loads_under_a_name_that_reads_as_the_customer_s_claim() {
+    let schema = with(&format!("key = \"customer_claimed_order_ref\"\n{CLAIM}")).unwrap();
+    let claimed = schema.attribute_for_request_field("orderRef").unwrap();
+    assert_eq!(claimed.key(), "customer_claimed_order_ref");
+    assert_eq!(claimed.verify(), None);
+}
+
+#[test]
+fn only_a_request_field_is_verified_and_ownership_is_the_one_check() {
+    let on_a_claim = err(
+        "key = \"tier\"\nentity = \"participant\"\ntype = \"string\"\nsource = { claim = \"t\" }\nverify = \"ownership\"\nmax_len = 3",
+    );
+    assert!(matches!(
+        on_a_claim,
+        SchemaError::Contradiction { rule: "verify", .. }
+    ));
+    let unknown = err(&format!(
+        "key = \"order_ref\"\n{}",
+        BASE.replace("ownership", "signature")
+    ));
+    assert!(
+        matches!(&unknown, SchemaError::Contradiction { rule: "verify", detail, .. } if detail.contains("signature")),
+        "{unknown}"
+    );
+}
+
+#[test]
+fn the_shipped_order_id_is_verified_by_ownership() {
+    let schema = Schema::default_schema().unwrap();
+    let order = schema.attribute_for_request_field("orderId").unwrap();
+    assert_eq!(order.key(), "order_id");
+    assert_eq!(
+        order.verify(),
+        Some(secure_initiation::attributes::Verify::Ownership)
+    );
 }

@@ -109,7 +109,7 @@ async fn a_token_for_another_audience_is_rejected() {
 async fn a_token_without_a_required_claim_is_rejected() {
     let f = Fixture::start().await;
     let v = f.verifier();
-    for claim in ["exp", "iss", "aud", "sub", "nbf"] {
+    for claim in ["exp", "iss", "sub"] {
         let token = f.token(json!({ claim: null }), Algorithm::ES256);
         let err = refused(&v, &token).await;
         assert!(
@@ -117,15 +117,24 @@ async fn a_token_without_a_required_claim_is_rejected() {
             "{claim}: {err:?}"
         );
     }
+    let no_audience = f.token(json!({ "aud": null }), Algorithm::ES256);
+    assert!(matches!(
+        refused(&v, &no_audience).await,
+        AuthError::NoAudience
+    ));
 }
 
 #[tokio::test]
-async fn a_missing_nbf_is_accepted_when_configured_optional() {
+async fn a_token_without_nbf_is_accepted_unless_nbf_is_required() {
     let f = Fixture::start().await;
-    let mut config = f.config();
-    config.require_nbf = false;
     let token = f.token(json!({ "nbf": null }), Algorithm::ES256);
-    assert!(f.verifier_with(config).verify(&token).await.is_ok());
+    assert!(f.verifier().verify(&token).await.is_ok());
+    let mut config = f.config();
+    config.require_nbf = true;
+    let err = refused(&f.verifier_with(config.clone()), &token).await;
+    assert!(matches!(&err, AuthError::MissingClaim { claim } if claim == "nbf"));
+    let with_nbf = f.token(json!({ "nbf": f.now() - 5 }), Algorithm::ES256);
+    assert!(f.verifier_with(config).verify(&with_nbf).await.is_ok());
 }
 
 #[tokio::test]

@@ -76,6 +76,7 @@ const NOT_SIZED: &[(&str, &str)] = &[
     ("tests/infra", "test code"),
     ("tests/hardening", "test code"),
     ("tests/architect", "test code"),
+    ("tests/identity-providers", "test code"),
 ];
 
 #[test]

@@ -5,6 +5,10 @@
 
 #[path = "store_conformance/cases.rs"]
 mod cases;
+#[path = "store_conformance/refresh.rs"]
+mod refresh;
+#[path = "store_conformance/security.rs"]
+mod security;
 
 use std::sync::Arc;
 
@@ -65,13 +69,20 @@ async fn dynamodb() -> Backend {
     }
 }
 
+/// Every case, whichever file holds it.
+mod cases_and_security {
+    pub use super::cases::*;
+    pub use super::refresh::*;
+    pub use super::security::*;
+}
+
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         mod memory {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
-                    super::cases::$case(super::memory().await).await;
+                    super::cases_and_security::$case(super::memory().await).await;
                 }
             )*
         }
@@ -79,7 +90,7 @@ macro_rules! conformance {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
-                    super::cases::$case(super::dynamodb().await).await;
+                    super::cases_and_security::$case(super::dynamodb().await).await;
                 }
             )*
         }
@@ -99,8 +110,8 @@ conformance!(
     a_bound_session_past_its_expiry_still_answers_its_own_conversation,
     rotation_revokes_the_old_ticket_and_stores_the_new_one,
     rotation_by_another_subject_is_not_found_and_changes_nothing,
-    rotation_of_a_bound_ticket_is_not_active_and_stores_nothing,
-    rotation_of_a_revoked_ticket_is_not_active,
+    rotation_of_a_bound_ticket_is_used_and_stores_nothing,
+    rotation_of_a_revoked_ticket_is_replaced,
     rotation_of_an_unknown_hash_is_not_found,
     rotation_into_an_existing_hash_changes_neither,
     the_rate_limit_allows_exactly_n_per_window_then_limits,
@@ -112,7 +123,7 @@ conformance!(
     an_idempotency_key_still_running_answers_in_progress,
     an_abandoned_idempotency_key_can_be_claimed_again,
     abandoning_a_completed_key_keeps_its_response,
-    an_expired_idempotency_key_can_be_claimed_again,
+    a_completed_key_is_spent_after_its_body_and_free_after_its_retention,
     completing_an_unclaimed_key_conflicts,
     concurrent_binds_of_one_hash_bind_exactly_one_conversation,
     concurrent_hits_allow_exactly_the_limit,
@@ -120,6 +131,11 @@ conformance!(
     a_replaced_ticket_answers_revoked_after_its_grace_or_once_its_successor_bound,
     the_conversation_a_strategy_created_is_recorded_on_its_ticket,
     a_claim_whose_holder_vanished_is_free_after_its_deadline_and_not_before,
+    a_spent_idempotency_key_answers_409_for_a_day_after_its_ticket_ended,
+    a_spent_key_keeps_no_sealed_body_once_its_ticket_ended,
+    a_validation_that_binds_during_a_refresh_keeps_its_conversation,
+    a_ticket_replaced_under_initiation_api_never_binds_afterwards,
+    racing_refreshes_and_validations_never_end_a_validated_conversation,
 );
 
 /// DynamoDB only: the table never holds a raw session hash (only its digest), neither in a
@@ -187,9 +203,13 @@ async fn the_dynamodb_table_never_holds_a_raw_session_hash() {
         .await
         .unwrap();
     let items = scan.items();
-    assert_eq!(items.len(), 2, "the session and the idempotency record");
+    assert_eq!(
+        items.len(),
+        3,
+        "the session, the idempotency record and its sealed body"
+    );
     let dump = format!("{items:?}");
-    assert!(dump.contains("session#") && dump.contains("idem#"));
+    assert!(dump.contains("session#") && dump.contains("idem#") && dump.contains("idembody#"));
     assert!(!dump.contains(record.session_hash.as_str()));
     assert!(!dump.contains(token));
     for item in items {
@@ -198,6 +218,11 @@ async fn the_dynamodb_table_never_holds_a_raw_session_hash() {
             assert!(!sealed.windows(token.len()).any(|w| w == token.as_bytes()));
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_forged_in_the_dynamodb_table_does_not_replay() {
+    security::a_status_changed_in_the_table_does_not_replay(dynamodb().await).await;
 }
 
 /// The idempotency protocol over a backend, with the suite's keys.

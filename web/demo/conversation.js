@@ -1,8 +1,11 @@
-// What Genesys received and what the inbound flow's data action answered. A Messenger
-// conversation is read from the sandbox when Messenger reports it started or restored it after
-// a reload (the flow ran when its first message arrived, and its record is on the
-// conversation); a conversation the backend
-// created (initiation-api) is validated through the local stack's "Architect" route.
+// What Genesys received and what the inbound flow's data action answered. Messenger never tells
+// the page a conversation id (the Guest API tells the guest none), so the page finds a Messenger
+// conversation as a test tool does: by the id of a message Messenger published
+// (`MessagingService.messagesReceived`, or the history `MessagingService.restored` carries),
+// through the sandbox's admin twin of the Platform API's message details, then reads the
+// conversation once the inbound flow, which runs on its own after the first message, left its
+// record on it. A conversation the backend created (initiation-api) is validated through the
+// local stack's "Architect" route.
 // Dispatches `conversation` events: `{kind, conversation, output, status, sessionHash}` where
 // `kind` is `genuine`, `tampered` or `replayed`; the hash stays in the page's memory only.
 import { $, el, getJson, postJson, table, verdict } from './dom.js';
@@ -12,7 +15,14 @@ export function mountConversation({ bus, emit }) {
   /** What the next conversation is: a genuine chat or a forging attempt. */
   let expecting = 'genuine';
 
-  const read = (id) => getJson(`/sandbox/_sandbox/conversations/${encodeURIComponent(id)}`);
+  /** A conversation started and its first inbound message is awaited. */
+  let starting = false;
+
+  /** The conversation, once the inbound flow's record is on it (the sandbox waits for it). */
+  const read = (id) => getJson(`/sandbox/_sandbox/conversations/${encodeURIComponent(id)}/flow`);
+  /** The conversation a message belongs to. */
+  const conversationOf = async (messageId) =>
+    (await getJson(`/sandbox/_sandbox/messages/${encodeURIComponent(messageId)}`)).conversationId;
 
   /** The data action's answer recorded by the inbound flow. */
   const flowAnswer = (conversation) => {
@@ -42,10 +52,20 @@ export function mountConversation({ bus, emit }) {
     emit('conversation', { kind, conversation, flowRun, output: answer.output, status: answer.status, path: answer.path, sessionHash, key });
   }
 
+  const fail = (e) => emit('note', { text: `Error: ${e.message}`, type: 'error' });
+  const inbound = (data) => data?.messages?.find((m) => m.direction === 'Inbound');
   bus.addEventListener('messenger', ({ detail: { name, data } }) => {
-    // A reload restores a running conversation: show it as it was validated (no flow run).
-    if ((name === 'Conversations.started' || name === 'MessagingService.restored') && data.conversationId) {
-      show(data.conversationId).catch((e) => emit('note', { text: `Error: ${e.message}`, type: 'error' }));
+    if (name === 'Conversations.started') {
+      starting = true;
+      if (expecting === 'genuine') waiting();
+    }
+    // The started conversation's first inbound message, or a reload's restored conversation
+    // (shown as it was validated: no flow run).
+    const first = (name === 'MessagingService.messagesReceived' && starting) || name === 'MessagingService.restored';
+    const message = first && inbound(data);
+    if (message) {
+      starting = false;
+      conversationOf(message.id).then((id) => show(id)).catch(fail);
     }
   });
 
@@ -56,6 +76,13 @@ export function mountConversation({ bus, emit }) {
       expecting = kind;
     },
   };
+}
+
+function waiting() {
+  const target = $('validation');
+  target.replaceChildren(el('p', {}, 'The inbound flow runs on its own, after the first message…'));
+  target.className = 'result';
+  target.dataset.state = 'waiting';
 }
 
 function customer(conversation) {

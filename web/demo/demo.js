@@ -33,7 +33,7 @@ const session = { token: '', profile: null };
 let clockOffsetMs = 0;
 const now = () => Date.now() + clockOffsetMs;
 
-const messenger = installMessenger(stack.messenger.deploymentId, emit);
+const messenger = installMessenger(stack.deploymentId, emit);
 
 const chat = createSecureMessaging({
   getSessionToken: async ({ renew }) => {

@@ -1,8 +1,8 @@
 // DEVELOPMENT STAND-IN for Genesys Messenger's script. It is not Genesys code and is served
 // only by the local stack (`/dev/genesys-stand-in.js`), so the demo page and the browser tests
-// can drive the lifecycle a page must survive without Genesys Cloud. It talks to the Genesys
-// sandbox's guest sessions (`/sandbox/_sandbox/messenger/...`, see
-// dev/genesys-sandbox/src/messenger/routes.rs).
+// can drive the lifecycle a page must survive without Genesys Cloud. It speaks the Web Messaging
+// Guest API, the WebSocket protocol real Messenger speaks, to the Genesys sandbox the local
+// stack serves at its root (`ws://…/v1`, see docs/src/reference/genesys-sandbox.md).
 //
 // Like the real script it takes over the `Genesys` command queue that Messenger's snippet
 // created, keeps its own session in the browser and speaks Messenger's names:
@@ -17,27 +17,44 @@
 // Conversations.ready/started, MessagingService.ready/started/messagesReceived/
 // conversationDisconnected/conversationCleared/restored/error.
 //
-// Behaviour, from Genesys's Messenger SDK docs and its transport SDK (CustomAttributesStore,
-// MessagingClientImpl):
+// Behaviour, from Genesys's Messenger SDK docs and its transport SDK
+// (MyPureCloud/genesys-messenger-transport-mobile-sdk, transport/src/commonMain/kotlin/com/
+// genesys/cloud/messenger/transport/: core/MessagingClientImpl.kt,
+// core/CustomAttributesStoreImpl.kt, shyrka/send/*.kt, util/Urls.kt):
+// - the deployment's configuration comes from `/webdeployments/v1/deployments/{id}/config.json`;
 // - a command sent before its plugin is ready waits for it; subscribing to a `*.ready` event
 //   that was already published calls the subscriber again;
-// - Database.set merges shallowly, refuses values that are not strings and refuses attributes
-//   whose keys plus values exceed the session's maxCustomDataBytes (UTF-8 bytes), leaving them
-//   unchanged;
-// - Messenger.open and Messenger.close only show and hide the window. The conversation starts
-//   with the customer's first message, carrying the attributes held at that moment, or on open
-//   when the deployment has autostart on and the session has no conversation;
-// - attributes travel with a message only when they changed since they were last sent;
-// - the session survives a reload: its token lives in localStorage, as Messenger keeps its own.
-//   That record holds the token and whether the window was open, nothing else: the attributes
-//   (the session hash) stay in memory.
-// Where the docs are silent the stand-in chose, and says so below: the `conversationId` it adds
-// to Conversations.started, MessagingService.started, MessagingService.restored and the end
-// events (real Messenger sends no data there; pages must not rely on it); the order on load
-// (MessagingService.restored, when there is something to restore, before the ready events);
-// MessagingService.error for a refused Database.set; after a conversation ends the held
-// attributes are sent again with the next first message (the transport SDK marks them pending
-// when a session closes).
+// - the session token (a UUID) is Messenger's own, kept in localStorage with whether the window
+//   was open, nothing else; it travels only inside WebSocket frames, never in a URL;
+// - Database.set merges shallowly and refuses values that are not strings. The attributes are
+//   held in memory and sent with the next message only while pending (changed since last sent);
+//   the inbound echo marks them sent; an error marks them pending again; a closed session leaves
+//   them pending (CustomAttributesStoreImpl). Over the session's maxCustomDataBytes (UTF-8 bytes
+//   of keys plus values) Database.set is refused with error 4013 and leaves them unchanged;
+//   before the session says its budget, nothing is refused, and attributes found over it when
+//   the SessionResponse arrives are dropped with that error (the SDK's `maxCustomDataBytes`
+//   setter);
+// - the autostart `Presence` `Join` is sent once, right after a SessionResponse with
+//   `newSession: true` when the deployment has autostart on (`handleSessionResponse`), with the
+//   attributes pending then;
+// - the guest never learns a conversation id: nothing published here carries one.
+// Where the sources are silent the stand-in chose, and says so here:
+// - like Messenger for the web, it configures a new session when it first needs one (the first
+//   Messenger.open, sendMessage, startConversation), and at load only to resume a session its
+//   record names; so a page that calls Database.set before opening Messenger has the attributes
+//   on the autostart Join;
+// - a conversation is running from the first inbound echo until a `Disconnect` or a clear;
+//   Conversations.started and MessagingService.started fire on that first echo, and
+//   MessagingService.messagesReceived carries every text and the autostart Join's echo (a page
+//   can look its conversation up by that message's id through the sandbox's routes);
+// - after a reload it asks the guest's history (`getJwt`, then
+//   GET /api/v2/webmessaging/messages) and publishes MessagingService.restored with it, before
+//   the ready events, when the latest conversation still runs;
+// - a read-only session (the `ReadOnly` disconnect type) is left for a new one with
+//   closeSession and configureSession `startNew` (MessagingClientConversationDisconnectTest)
+//   when the customer writes again;
+// - MessagingService.error carries `{errorCode, message}` for a refused Database.set and for
+//   the server's errors that no command awaits.
 (function () {
   'use strict';
 
@@ -45,7 +62,8 @@
   var queued = (previous && previous.q) || [];
   var config = (previous && previous.c) || {};
   var deploymentId = config.deploymentId;
-  var api = (config.sandboxUrl || '/sandbox') + '/_sandbox/messenger';
+  // `environment: 'development'`: the page's own origin serves the Guest API (the local stack).
+  var wsBase = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host;
   var storageKey = '_genesys.messenger.stand-in:' + deploymentId;
 
   var listeners = {};
@@ -56,12 +74,17 @@
   var attributes = {};
   var pending = false;
   var version = 0;
-  var maxCustomDataBytes = 0;
-  var autostart = false;
-  var conversation = null; // {id, state}
-  var opened = false;
+  var maxCustomDataBytes = -1; // unset until a SessionResponse says it
+  var deployment = { autostart: false };
   var token = null;
+  var socket = null;
+  var session = null; // a promise of the configured session, while the connection holds one
+  var running = false;
+  var readOnly = false;
+  var opened = false;
   var panel = null;
+  var requests = {};
+  var clearing = null;
 
   // ----- publish / subscribe -----
 
@@ -101,32 +124,170 @@
   }
 
   function saveRecord() {
-    localStorage.setItem(storageKey, JSON.stringify({ token: token, open: opened }));
+    if (token) localStorage.setItem(storageKey, JSON.stringify({ token: token, open: opened }));
   }
 
-  function newToken() {
-    return crypto.randomUUID();
-  }
+  // ----- the Guest API -----
 
-  // ----- the sandbox -----
-
-  function post(path, body) {
-    return fetch(api + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      cache: 'no-store',
-    }).then(function (response) {
-      return response.json().catch(function () { return null; }).then(function (json) {
-        if (!response.ok) {
-          var error = new Error((json && json.message) || 'the sandbox answered ' + response.status);
-          error.status = response.status;
-          error.code = json && json.code;
-          throw error;
-        }
-        return json;
-      });
+  function connect(startNew) {
+    return new Promise(function (resolve, reject) {
+      var ws = new WebSocket(wsBase + '/v1?deploymentId=' + encodeURIComponent(deploymentId) + '&application=genesys-stand-in');
+      socket = ws;
+      ws.onopen = function () {
+        request({ action: 'configureSession', deploymentId: deploymentId, startNew: !!startNew }).then(configured, reject).then(resolve, reject);
+      };
+      ws.onmessage = function (event) { onFrame(JSON.parse(event.data)); };
+      ws.onclose = function () {
+        if (socket !== ws) return;
+        socket = null;
+        session = null;
+        Object.keys(requests).forEach(function (id) { requests[id].reject(new Error('the connection closed')); });
+        requests = {};
+        reject(new Error('the connection closed'));
+      };
     });
+  }
+
+  function configured(frame) {
+    var body = frame.body;
+    readOnly = body.readOnly;
+    setBudget(body.maxCustomDataBytes);
+    saveRecord();
+    if (body.newSession && !body.readOnly && deployment.autostart) {
+      send({ type: 'Event', events: [{ eventType: 'Presence', presence: { type: 'Join' } }] }).catch(function () {});
+    }
+    return body;
+  }
+
+  function ensureSession() {
+    if (!session) {
+      token = token || crypto.randomUUID();
+      session = connect(false);
+      session.catch(function () { session = null; });
+    }
+    return session;
+  }
+
+  function request(frame) {
+    var id = crypto.randomUUID();
+    frame.token = token;
+    frame.tracingId = id;
+    return new Promise(function (resolve, reject) {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return reject(new Error('Messenger is not connected'));
+      requests[id] = { resolve: resolve, reject: reject };
+      socket.send(JSON.stringify(frame));
+    });
+  }
+
+  function fail(frame) {
+    var body = frame.body || {};
+    var error = new Error(typeof body === 'string' ? body : body.errorMessage || 'the Guest API answered ' + frame.code);
+    error.code = typeof body === 'string' ? frame.code : body.errorCode || frame.code;
+    return error;
+  }
+
+  function onFrame(frame) {
+    var waiter = frame.tracingId && requests[frame.tracingId];
+    if (waiter) delete requests[frame.tracingId];
+    if (frame.code !== 200) {
+      var error = fail(frame);
+      if (error.code === 4013) attributes = {};
+      if (waiter) waiter.reject(error);
+      else if (clearing && frame.code === 403) clearing.reject(error);
+      else publish('MessagingService.error', { errorCode: error.code, message: error.message });
+      return;
+    }
+    if (frame.class === 'StructuredMessage' && frame.type === 'message') onMessage(frame.body);
+    else if (frame.class === 'SessionClearedEvent') cleared();
+    else if (frame.class === 'SessionExpiredEvent') expired();
+    if (waiter) waiter.resolve(frame);
+  }
+
+  // What travels beside a message: the attributes, only while pending.
+  function send(message) {
+    var sentVersion = version;
+    var withAttributes = pending;
+    if (pending) message.channel = { metadata: { customAttributes: Object.assign({}, attributes) } };
+    return request({ action: 'onMessage', message: message }).then(function (frame) {
+      if (withAttributes && version === sentVersion) pending = false;
+      return frame.body;
+    }, function (error) {
+      if (withAttributes && error.code !== 4013) pending = true;
+      throw error;
+    });
+  }
+
+  function onMessage(message) {
+    var presence = message.type === 'Event' && message.events && message.events[0] && message.events[0].presence;
+    if (message.direction === 'Inbound') {
+      if (!running) {
+        running = true;
+        status('The conversation started.');
+        publish('Conversations.started', {});
+        publish('MessagingService.started', {});
+      }
+    } else if (presence && presence.type === 'Disconnect') {
+      return disconnected(message.metadata && message.metadata.readOnly === 'true');
+    }
+    if (message.type === 'Text' || (presence && presence.type === 'Join')) {
+      showMessage(message);
+      publish('MessagingService.messagesReceived', { messages: [message] });
+    }
+  }
+
+  function disconnected(nowReadOnly) {
+    readOnly = readOnly || nowReadOnly;
+    if (!running) return;
+    running = false;
+    status('The agent ended the conversation. Your next message starts a new one.');
+    publish('MessagingService.conversationDisconnected', {});
+  }
+
+  function cleared() {
+    // The session ends with the conversation (the server closes this connection next): the
+    // next one is configured afresh, and the held attributes travel again (the SDK's
+    // onSessionClosed leaves them pending).
+    socket = null;
+    session = null;
+    running = false;
+    readOnly = false;
+    pending = Object.keys(attributes).length > 0;
+    localStorage.removeItem(storageKey);
+    status('Conversation cleared. Your next message starts a new one.');
+    publish('MessagingService.conversationCleared', {});
+    if (clearing) clearing.resolve();
+  }
+
+  function expired() {
+    var old = socket;
+    socket = null;
+    session = null;
+    if (old) old.close();
+    running = false;
+    pending = Object.keys(attributes).length > 0;
+    localStorage.removeItem(storageKey);
+    publish('MessagingService.error', { errorCode: 4006, message: 'the session expired' });
+  }
+
+  function setBudget(bytes) {
+    maxCustomDataBytes = typeof bytes === 'number' ? bytes : -1;
+    var bytes = byteLength(attributes);
+    if (maxCustomDataBytes >= 0 && bytes > maxCustomDataBytes) {
+      attributes = {};
+      pending = false;
+      refused(bytes);
+    }
+  }
+
+  // A read-only session: close it everywhere, then configure a new one (same token).
+  function leaveReadOnly() {
+    return request({ action: 'closeSession', closeAllConnections: true }).then(function () {
+      return request({ action: 'configureSession', deploymentId: deploymentId, startNew: true });
+    }).then(configured);
+  }
+
+  function writable() {
+    return ensureSession().then(function () { return readOnly ? leaveReadOnly() : undefined; });
   }
 
   function byteLength(map) {
@@ -141,112 +302,35 @@
       Object.keys(value).every(function (k) { return typeof value[k] === 'string'; });
   }
 
-  // What travels beside an inbound message: the attributes, only when they changed.
-  function channel() {
-    return pending ? { metadata: { customAttributes: Object.assign({}, attributes) } } : undefined;
+  function refused(bytes) {
+    var message = 'custom attributes of ' + bytes + ' bytes exceed maxCustomDataBytes (' + maxCustomDataBytes + ')';
+    publish('MessagingService.error', { errorCode: 4013, message: message });
+    return new Error(message);
   }
 
-  function send(message) {
-    var sentVersion = version;
-    var withAttributes = pending;
-    message.channel = channel();
-    return post('/messages', { token: token, message: message }).then(function (reply) {
-      if (withAttributes && version === sentVersion) pending = false;
-      if (reply.newConversation) {
-        conversation = { id: reply.conversationId, state: 'connected' };
-        status('Conversation ' + short(conversation.id) + ' started.');
-        publish('Conversations.started', { conversationId: conversation.id });
-        publish('MessagingService.started', { conversationId: conversation.id });
-      }
-      showMessage(reply.message);
-      publish('MessagingService.messagesReceived', { messages: [reply.message] });
-      return reply;
-    });
-  }
-
-  function ended(kind) {
-    if (!conversation) return;
-    var id = conversation.id;
-    // The next first message carries the held attributes again (a new conversation needs them).
-    pending = Object.keys(attributes).length > 0;
-    if (kind === 'cleared') {
-      conversation = null;
-      status('Conversation ' + short(id) + ' cleared. Your next message starts a new one.');
-      publish('MessagingService.conversationCleared', { conversationId: id });
-    } else {
-      if (conversation.state === 'disconnected') return;
-      conversation.state = 'disconnected';
-      status('Conversation ' + short(id) + ' ended by the agent. Your next message starts a new one.');
-      publish('MessagingService.conversationDisconnected', { conversationId: id });
-    }
-  }
-
-  // The server's pushes (agent messages, disconnects, clears from another tab), read from a
-  // server-sent event stream over fetch (the session token stays out of the URL).
-  function listen(retry) {
-    fetch(api + '/events', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: token }),
-      cache: 'no-store',
+  // After a reload: the latest conversation's messages (newest first), if it still runs.
+  function restore() {
+    return request({ action: 'getJwt' }).then(function (frame) {
+      return fetch('/api/v2/webmessaging/messages?pageSize=25', {
+        headers: { authorization: 'Bearer ' + frame.body.jwt },
+        cache: 'no-store',
+      });
     }).then(function (response) {
-      if (!response.ok || !response.body) throw new Error('event stream refused: ' + response.status);
-      var reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      var buffer = '';
-      function pump() {
-        return reader.read().then(function (chunk) {
-          if (chunk.done) return;
-          buffer += chunk.value;
-          var end;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            onEvent(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
-          }
-          return pump();
-        });
-      }
-      return pump();
-    }).then(function () {
-      if (retry) listen(false);
-    }, function (error) {
-      if (retry) listen(false);
-      else console.warn('stand-in: the event stream closed', error);
+      if (!response.ok) throw new Error('no history: ' + response.status);
+      return response.json();
+    }).then(function (history) {
+      var messages = history.entities;
+      var latest = messages[0];
+      var ended = latest && latest.type === 'Event' && latest.events[0].presence.type === 'Disconnect';
+      if (!messages.length || ended || readOnly) return;
+      running = true;
+      status('Conversation restored after the reload.');
+      messages.slice().reverse().forEach(showMessage);
+      publish('MessagingService.restored', { messages: messages });
     });
-  }
-
-  function onEvent(block) {
-    var name = '';
-    var data = '';
-    block.split('\n').forEach(function (line) {
-      if (line.indexOf('event:') === 0) name = line.slice(6).trim();
-      else if (line.indexOf('data:') === 0) data += line.slice(5).trim();
-    });
-    if (!name) return;
-    var body = JSON.parse(data);
-    if (name === 'session') {
-      var server = body.conversation;
-      if (conversation && server && server.id === conversation.id && server.state === 'disconnected') {
-        ended('disconnected');
-      }
-      return;
-    }
-    // {conversationId, message}: a push about another (older) conversation changes nothing here.
-    if (!conversation || body.conversationId !== conversation.id) return;
-    var message = body.message;
-    var presence = message.type === 'Event' && message.events && message.events[0] && message.events[0].presence;
-    if (presence && presence.type === 'Disconnect') ended('disconnected');
-    else if (presence && presence.type === 'Clear') ended('cleared');
-    else if (message.type === 'Text') {
-      showMessage(message);
-      publish('MessagingService.messagesReceived', { messages: [message] });
-    }
   }
 
   // ----- the window (a small panel with a message box) -----
-
-  function short(id) {
-    return id.slice(0, 8) + '…';
-  }
 
   function ensurePanel() {
     if (panel) return panel;
@@ -290,14 +374,14 @@
     ensurePanel().querySelector('.messages').append(item);
   }
 
+  // Opening configures a new session the first time (see the header): the autostart Join, if
+  // any, leaves then, with the attributes Database.set gave before.
   function open() {
     if (opened) return Promise.reject(new Error('Messenger is already open'));
     opened = true;
-    saveRecord();
     ensurePanel().hidden = false;
     publish('Messenger.opened', {});
-    if (autostart && !conversation) return startConversation().then(function () {});
-    return Promise.resolve();
+    return ensureSession().then(function () { saveRecord(); });
   }
 
   function close() {
@@ -307,13 +391,6 @@
     ensurePanel().hidden = true;
     publish('Messenger.closed', {});
     return Promise.resolve();
-  }
-
-  function startConversation() {
-    if (conversation && conversation.state === 'connected') {
-      return Promise.resolve({ conversationId: conversation.id });
-    }
-    return send({ type: 'Event', events: [{ eventType: 'Presence', presence: { type: 'Join' } }] });
   }
 
   // ----- commands -----
@@ -326,11 +403,7 @@
       }
       var merged = Object.assign({}, attributes, update);
       var bytes = byteLength(merged);
-      if (bytes > maxCustomDataBytes) {
-        var message = 'custom attributes of ' + bytes + ' bytes exceed maxCustomDataBytes (' + maxCustomDataBytes + ')';
-        publish('MessagingService.error', { errorCode: 4013, message: message });
-        return Promise.reject(new Error(message));
-      }
+      if (maxCustomDataBytes >= 0 && bytes > maxCustomDataBytes) return Promise.reject(refused(bytes));
       var changed = Object.keys(update).some(function (k) { return attributes[k] !== update[k]; });
       attributes = merged;
       if (changed) {
@@ -355,18 +428,28 @@
       if (typeof text !== 'string' || !text.trim()) {
         return Promise.reject(new Error('sendMessage needs {message: "non-empty text"}'));
       }
-      return send({ type: 'Text', text: text });
+      return writable().then(function () { return send({ type: 'Text', text: text }); });
     },
-    'MessagingService.startConversation': startConversation,
-    'MessagingService.clearConversation': function () {
-      if (!conversation) return Promise.reject(new Error('there is no conversation to clear'));
-      var id = conversation.id;
-      return post('/messages', {
-        token: token,
-        message: { type: 'Event', events: [{ eventType: 'Presence', presence: { type: 'Clear' } }] },
-      }).then(function () {
-        if (conversation && conversation.id === id) ended('cleared');
+    // A `Presence` `Join`, as the Java SDK's sendPresenceEventJoin: the server honours it only
+    // when the deployment has autostart on.
+    'MessagingService.startConversation': function () {
+      return writable().then(function () {
+        if (running) return null;
+        return send({ type: 'Event', events: [{ eventType: 'Presence', presence: { type: 'Join' } }] });
       });
+    },
+    'MessagingService.clearConversation': function () {
+      if (!session) return Promise.reject(new Error('there is no conversation to clear'));
+      return session.then(function () {
+        return new Promise(function (resolve, reject) {
+          clearing = { resolve: resolve, reject: reject };
+          socket.send(JSON.stringify({
+            action: 'onMessage',
+            token: token,
+            message: { type: 'Event', events: [{ eventType: 'Presence', presence: { type: 'Clear' } }] },
+          }));
+        });
+      }).finally(function () { clearing = null; });
     },
   };
 
@@ -411,37 +494,28 @@
   window.Genesys = Genesys;
   queued.forEach(function (args) { Genesys.apply(null, Array.prototype.slice.call(args)); });
 
-  // ----- start-up: deployment configuration, then the session, then the plugins -----
+  // ----- start-up: the deployment's configuration, a stored session resumed, then the plugins -----
 
   var record = loadRecord();
-  token = record ? record.token : newToken();
-  fetch(api + '/deployments/' + encodeURIComponent(deploymentId) + '/config', { cache: 'no-store' })
+  fetch('/webdeployments/v1/deployments/' + encodeURIComponent(deploymentId) + '/config.json', { cache: 'no-store' })
     .then(function (response) {
       if (!response.ok) throw new Error('no deployment configuration: ' + response.status);
       return response.json();
     })
-    .then(function (deployment) {
-      autostart = !!deployment.messenger.apps.conversations.autoStart.enabled;
-      return post('/sessions', { deploymentId: deploymentId, token: token });
+    .then(function (configuration) {
+      deployment.autostart = !!configuration.messenger.apps.conversations.autoStart.enabled;
+      if (!record) return;
+      token = record.token;
+      return ensureSession().then(restore).catch(function (error) {
+        console.warn('stand-in: the stored session could not be resumed', error);
+      });
     })
-    .then(function (session) {
-      maxCustomDataBytes = session.maxCustomDataBytes;
-      saveRecord();
-      var server = session.conversation;
-      if (server && server.state === 'connected') {
-        conversation = { id: server.id, state: 'connected' };
-        status('Conversation ' + short(server.id) + ' restored after the reload.');
-        publish('MessagingService.restored', { conversationId: server.id });
-      }
-      listen(true);
+    .then(function () {
       setReady('Database');
       setReady('Conversations');
       setReady('MessagingService');
       setReady('Messenger');
-      if (record && record.open) {
-        opened = false;
-        open();
-      }
+      if (record && record.open) open().catch(function () {});
     })
     .catch(function (error) {
       console.error('stand-in: Messenger could not start', error);

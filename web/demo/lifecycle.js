@@ -58,8 +58,8 @@ export function mountLifecycle({ bus }) {
       default:
     }
   });
-  bus.addEventListener('messenger', ({ detail: { name, data } }) => {
-    if (name === 'Conversations.started' && !forging) set('sent', 'done', `conversation ${data.conversationId?.slice(0, 8) ?? ''}… started with it`);
+  bus.addEventListener('messenger', ({ detail: { name } }) => {
+    if (name === 'Conversations.started' && !forging) set('sent', 'done', 'the conversation started with it');
   });
   bus.addEventListener('conversation', ({ detail: { kind, output, status } }) => {
     if (kind !== 'genuine') return;

@@ -24,7 +24,7 @@ const CLIENT = {
 const MESSENGER = {
   'Messenger.opened': () => 'Messenger opened.',
   'Messenger.closed': () => 'Messenger closed.',
-  'Conversations.started': (d) => `Messenger: conversation ${d.conversationId?.slice(0, 8) ?? ''}… started with the first message.`,
+  'Conversations.started': () => 'Messenger: the conversation started.',
   'MessagingService.messagesReceived': (d) =>
     (d.messages ?? []).filter((m) => m.type === 'Text').map((m) => `Messenger: ${m.direction === 'Inbound' ? 'you' : 'agent'}: “${m.text}”`).join(' ') || null,
   'MessagingService.conversationDisconnected': () => 'Messenger: the agent ended the conversation.',

@@ -1,27 +1,30 @@
 #!/usr/bin/env python3
 """Holds the sandbox to Genesys's official Platform SDK (PyPI `purecloudplatformclientv2`).
 
-Starts the local stack (`LOCAL_BIN`, else target/debug/local), plays a Messenger guest against
-the sandbox, then reads what the sandbox serves in Platform API shapes through the SDK itself:
-the guest's history (`GET /api/v2/webmessaging/messages` -> `WebMessagingMessageEntityList`),
-the message conversation (`GET /api/v2/conversations/messages/{id}` -> `MessageConversation`)
-and its disconnect (`PATCH` -> `Conversation`), plus the messages the guest's event stream
-pushes (`WebMessagingMessage`). The SDK's deserialiser refuses values outside its enums; on top
-of that every key the sandbox sends must be a field of the model (the SDK would silently drop
-an unknown one). Exits 1 on the first mismatch, naming it.
+Starts the local stack (`LOCAL_BIN`, else target/debug/local), plays a Web Messaging guest over
+the sandbox's Guest API (a WebSocket, with the `websockets` client), then reads what the sandbox
+serves in Platform API shapes through the SDK itself: the message details a tool finds the
+conversation with (`GET /api/v2/conversations/messages/{messageId}/details` -> `MessageData`),
+the guest's history (`GET /api/v2/webmessaging/messages` with the `getJwt` bearer ->
+`WebMessagingMessageEntityList`), the message conversation (`GET
+/api/v2/conversations/messages/{id}` -> `MessageConversation`) and its disconnect (`PATCH` ->
+`Conversation`), plus the bodies of the `StructuredMessage` frames the guest receives (the echo,
+an agent's text, the disconnect), which are `WebMessagingMessage`s. The SDK's deserialiser
+refuses values outside its enums; on top of that every key the sandbox sends must be a field of
+the model (the SDK would silently drop an unknown one). Exits 1 on the first mismatch, naming it.
 """
 
 import json
 import os
 import subprocess
 import sys
-import threading
 import urllib.request
 import uuid
 from datetime import datetime
 from importlib.metadata import version
 
 import PureCloudPlatformClientV2 as sdk
+from websockets.sync.client import connect
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 CLIENT_ID, CLIENT_SECRET = "sandbox-client", "sandbox-secret"  # the sandbox's dev defaults
@@ -83,24 +86,28 @@ def deserialize(value, type_name):
     return sdk.ApiClient()._ApiClient__deserialize(value, type_name)  # noqa: SLF001
 
 
-def listen(events_url, token, count, pushes, ready):
-    """Collects the first `count` `message` events of the guest's stream into `pushes`."""
-    request = urllib.request.Request(
-        events_url, data=json.dumps({"token": token}).encode(), method="POST", headers={"content-type": "application/json"}
-    )
-    event = ""
-    with urllib.request.urlopen(request, timeout=10) as stream:
-        for raw in stream:
-            line = raw.decode().rstrip("\n")
-            if line.startswith("event:"):
-                event = line[6:].strip()
-            elif line.startswith("data:"):
-                if event == "session":
-                    ready.set()
-                elif event == "message":
-                    pushes.append(json.loads(line[5:]))
-                    if len(pushes) == count:
-                        return
+class Guest:
+    """A guest on the Guest API: requests carry the token and a tracing id; frames read while
+    waiting for an answer are kept for `pushed`."""
+
+    def __init__(self, ws, deployment):
+        self.ws = ws
+        self.token = str(uuid.uuid4())
+        self.deployment = deployment
+        self.unread = []
+
+    def request(self, frame):
+        frame = {**frame, "token": self.token, "tracingId": str(uuid.uuid4())}
+        self.ws.send(json.dumps(frame))
+        while True:
+            answer = json.loads(self.ws.recv(timeout=10))
+            if answer.get("tracingId") == frame["tracingId"]:
+                assert answer["code"] == 200, f"{frame['action']} answered {answer}"
+                return answer
+            self.unread.append(answer)
+
+    def pushed(self):
+        return self.unread.pop(0) if self.unread else json.loads(self.ws.recv(timeout=10))
 
 
 def main():
@@ -111,73 +118,79 @@ def main():
         pass
     stack, base = start_stack()
     try:
-        sandbox = f"{base}/sandbox"
-        deployment = call("GET", f"{base}/dev/stack")["messenger"]["deploymentId"]
-        token = str(uuid.uuid4())
-        call("POST", f"{sandbox}/_sandbox/messenger/sessions", {"deploymentId": deployment, "token": token})
-        started = call(
-            "POST",
-            f"{sandbox}/_sandbox/messenger/messages",
-            {"token": token, "message": {"type": "Text", "text": "Where is my order?",
-                                          "channel": {"metadata": {"customAttributes": {"session_hash": "x" * 43}}}}},
-        )
-        conversation_id = started["conversationId"]
-        check(started["message"], "WebMessagingMessage", "inbound message")
-        deserialize(started["message"], "WebMessagingMessage")
-        # The guest listens; an agent writes, then ends the conversation through the Platform API.
-        pushes, ready = [], threading.Event()
-        listener = threading.Thread(target=listen, args=(f"{sandbox}/_sandbox/messenger/events", token, 2, pushes, ready))
-        listener.start()
-        assert ready.wait(10), "the event stream opened"
-        call("POST", f"{sandbox}/_sandbox/conversations/{conversation_id}/messages", {"text": "How can I help?"})
-
-        # The guest's history, through the SDK. The route takes no OAuth token (the SDK sends
-        # none): Genesys wants the guest's JWT, the sandbox its session token, as the bearer.
-        guest = sdk.ApiClient(host=sandbox, header_name="Authorization", header_value=f"Bearer {token}")
-        history = sdk.WebMessagingApi(guest).get_webmessaging_messages(page_size=25, page_number=1)
-        assert isinstance(history, sdk.WebMessagingMessageEntityList)
-        assert [m.text for m in history.entities] == ["How can I help?", "Where is my order?"], history.entities
-        assert [m.direction for m in history.entities] == ["Outbound", "Inbound"]
-        check(call("GET", f"{sandbox}/api/v2/webmessaging/messages", token=token), "WebMessagingMessageEntityList", "history")
-
-        # The conversation and its disconnect, through the SDK with the client-credentials grant.
-        platform = sdk.ApiClient(host=sandbox).get_client_credentials_token(CLIENT_ID, CLIENT_SECRET)
-        conversations = sdk.ConversationsApi(platform)
-        read = conversations.get_conversations_message(conversation_id)
-        assert isinstance(read, sdk.MessageConversation) and read.id == conversation_id
-        customer = next(p for p in read.participants if p.purpose == "customer")
-        assert customer.attributes == {"session_hash": "x" * 43} and customer.state == "connected"
-        bearer = platform.access_token
-        check(call("GET", f"{sandbox}/api/v2/conversations/messages/{conversation_id}", token=bearer),
-              "MessageConversation", "GET conversation")
-        body = sdk.Conversation()
-        body.state = "disconnected"
-        ended = conversations.patch_conversations_message(conversation_id, body)
-        assert isinstance(ended, sdk.Conversation) and ended.state == "disconnected"
-        assert all(m.state == "disconnected" for p in ended.participants for m in p.messages)
-        check(call("PATCH", f"{sandbox}/api/v2/conversations/messages/{conversation_id}", {"state": "disconnected"}, bearer),
-              "Conversation", "PATCH conversation")
-
-        # What the stream pushed: the agent's text, then the disconnect, each a WebMessagingMessage.
-        listener.join(10)
-        assert len(pushes) == 2, pushes
-        for i, push in enumerate(pushes):
-            assert push["conversationId"] == conversation_id
-            check(push["message"], "WebMessagingMessage", f"push {i}")
-        text, disconnect = (deserialize(p["message"], "WebMessagingMessage") for p in pushes)
-        assert text.text == "How can I help?" and text.direction == "Outbound"
-        assert disconnect.type == "Event" and disconnect.events[0].presence.type == "Disconnect"
-        last = sdk.WebMessagingApi(guest).get_webmessaging_messages(page_size=1).entities[0]
-        assert last.events[0].presence.type == "Disconnect", "the history ends with it"
-        print(
-            f"sandbox shapes match the official SDK models (purecloudplatformclientv2 {version('purecloudplatformclientv2')}): "
-            "WebMessagingMessageEntityList, WebMessagingMessage (inbound, outbound, pushed, presence), "
-            "MessageConversation, Conversation"
-        )
+        info = call("GET", f"{base}/dev/stack")
+        url = f"{info['guestApiUrl']}?deploymentId={info['deploymentId']}&application=check-shapes"
+        with connect(url, origin=base) as ws:
+            play(base, Guest(ws, info["deploymentId"]))
     except AssertionError as mismatch:
         sys.exit(f"sandbox/SDK mismatch: {mismatch}")
     finally:
         stack.terminate()
+
+
+def play(base, guest):
+    """The guest's conversation, and every shape read on the way."""
+    sandbox = f"{base}/sandbox"
+    guest.request({"action": "configureSession", "deploymentId": guest.deployment})
+    attributes = {"session_hash": "x" * 43}
+    echo = guest.request({"action": "onMessage", "message": {
+        "type": "Text", "text": "Where is my order?", "channel": {"metadata": {"customAttributes": attributes}}}})
+    check(echo["body"], "WebMessagingMessage", "inbound echo")
+    deserialize(echo["body"], "WebMessagingMessage")
+
+    # A tool finds the conversation by the message's id, through the SDK.
+    platform = sdk.ApiClient(host=sandbox).get_client_credentials_token(CLIENT_ID, CLIENT_SECRET)
+    conversations = sdk.ConversationsApi(platform)
+    bearer = platform.access_token
+    details = conversations.get_conversations_message_details(echo["body"]["id"])
+    assert isinstance(details, sdk.MessageData) and details.direction == "inbound", details
+    conversation_id = details.conversation_id
+    check(call("GET", f"{sandbox}/api/v2/conversations/messages/{echo['body']['id']}/details", token=bearer),
+          "MessageData", "message details")
+
+    # An agent writes, then ends the conversation through the Platform API; the guest hears both.
+    call("POST", f"{sandbox}/_sandbox/conversations/{conversation_id}/messages", {"text": "How can I help?"})
+    agent = guest.pushed()
+
+    # The guest's history, through the SDK, with the bearer `getJwt` gave.
+    jwt = guest.request({"action": "getJwt"})["body"]["jwt"]
+    history_client = sdk.ApiClient(host=base, header_name="Authorization", header_value=f"Bearer {jwt}")
+    history = sdk.WebMessagingApi(history_client).get_webmessaging_messages(page_size=25, page_number=1)
+    assert isinstance(history, sdk.WebMessagingMessageEntityList)
+    assert [m.text for m in history.entities] == ["How can I help?", "Where is my order?"], history.entities
+    assert [m.direction for m in history.entities] == ["Outbound", "Inbound"]
+    check(call("GET", f"{base}/api/v2/webmessaging/messages", token=jwt), "WebMessagingMessageEntityList", "history")
+
+    # The conversation and its disconnect, through the SDK with the client-credentials grant.
+    read = conversations.get_conversations_message(conversation_id)
+    assert isinstance(read, sdk.MessageConversation) and read.id == conversation_id
+    customer = next(p for p in read.participants if p.purpose == "customer")
+    assert customer.attributes == attributes and customer.state == "connected"
+    check(call("GET", f"{sandbox}/api/v2/conversations/messages/{conversation_id}", token=bearer),
+          "MessageConversation", "GET conversation")
+    body = sdk.Conversation()
+    body.state = "disconnected"
+    ended = conversations.patch_conversations_message(conversation_id, body)
+    assert isinstance(ended, sdk.Conversation) and ended.state == "disconnected"
+    assert all(m.state == "disconnected" for p in ended.participants for m in p.messages)
+    check(call("PATCH", f"{sandbox}/api/v2/conversations/messages/{conversation_id}", {"state": "disconnected"}, bearer),
+          "Conversation", "PATCH conversation")
+    disconnect = guest.pushed()
+
+    # What the guest received: the agent's text, then the disconnect, each a WebMessagingMessage.
+    for name, frame in (("agent text", agent), ("disconnect", disconnect)):
+        assert frame["type"] == "message" and frame["class"] == "StructuredMessage", frame
+        check(frame["body"], "WebMessagingMessage", name)
+    text, ended_event = (deserialize(f["body"], "WebMessagingMessage") for f in (agent, disconnect))
+    assert text.text == "How can I help?" and text.direction == "Outbound"
+    assert ended_event.type == "Event" and ended_event.events[0].presence.type == "Disconnect"
+    last = sdk.WebMessagingApi(history_client).get_webmessaging_messages(page_size=1).entities[0]
+    assert last.events[0].presence.type == "Disconnect", "the history ends with it"
+    print(
+        f"sandbox shapes match the official SDK models (purecloudplatformclientv2 {version('purecloudplatformclientv2')}): "
+        "MessageData, WebMessagingMessageEntityList, WebMessagingMessage (echoed, pushed, presence), "
+        "MessageConversation, Conversation"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 //! Admin routes under `/_sandbox` (JSON), so a browser demo or another process can read what the
 //! sandbox received and steer it: request log, conversations (and ending them the way an agent
 //! or a flow does), faults, tokens, credentials, and a widget's start with an initiation token.
-//! Messenger's guest sessions have their own routes (`messenger_routes.rs`).
+//! Messenger's guest sessions have their own admin routes (`guest_api/admin.rs`).
 //! They are never recorded nor faulted.
 
 use axum::extract::{Path, State};

@@ -254,18 +254,22 @@ fn participant(c: &Conversation, p: &Participant) -> Value {
     v
 }
 
-fn authorized(state: &SandboxState, headers: &HeaderMap) -> bool {
-    let token = headers
+pub(crate) fn authorized(state: &SandboxState, headers: &HeaderMap) -> bool {
+    bearer(headers).is_some_and(|t| state.token_is_valid(t))
+}
+
+/// The `Authorization: Bearer` token, if any.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    token.is_some_and(|t| state.token_is_valid(t))
+        .map(|(_, token)| token.trim())
 }
 
 /// Why a body was not read as JSON.
-enum BodyRejection {
+pub(crate) enum BodyRejection {
     NotJson,
     Malformed,
 }
@@ -283,7 +287,7 @@ impl IntoResponse for BodyRejection {
     }
 }
 
-fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, BodyRejection> {
+pub(crate) fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, BodyRejection> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

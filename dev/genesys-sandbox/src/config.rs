@@ -4,7 +4,7 @@ use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::messenger::MessengerDeployment;
+use crate::guests::{DEFAULT_DEPLOYMENT_ID, MessengerDeployment};
 
 /// The OAuth client id the sandbox accepts unless configured otherwise (dev defaults, not secret).
 pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
@@ -29,7 +29,9 @@ pub struct SandboxConfig {
     pub initiation_token_lifetime: Duration,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
-    /// The Messenger deployment (custom-data budget, autostart).
+    /// The Messenger deployment's id: the Guest API (`/v1?deploymentId=`) refuses any other.
+    pub messenger_deployment_id: String,
+    /// The Messenger deployment's settings (custom-data budget, autostart, disconnect, clear).
     pub messenger: MessengerDeployment,
 }
 
@@ -42,6 +44,7 @@ impl Default for SandboxConfig {
             token_lifetime: Duration::from_secs(86_400),
             initiation_token_lifetime: Duration::from_secs(300),
             max_body_bytes: 64 * 1024,
+            messenger_deployment_id: DEFAULT_DEPLOYMENT_ID.to_owned(),
             messenger: MessengerDeployment::default(),
         }
     }
@@ -56,6 +59,7 @@ impl fmt::Debug for SandboxConfig {
             .field("token_lifetime", &self.token_lifetime)
             .field("initiation_token_lifetime", &self.initiation_token_lifetime)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("messenger_deployment_id", &self.messenger_deployment_id)
             .field("messenger", &self.messenger)
             .finish()
     }

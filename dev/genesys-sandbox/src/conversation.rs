@@ -54,6 +54,9 @@ pub struct Conversation {
     pub participants: Vec<Participant>,
     /// `connected` until an agent, a flow or an API call disconnects it, then `disconnected`.
     pub state: ConversationState,
+    /// RFC 3339 time it was disconnected (Analytics' `conversationEnd`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
     /// The Messenger guest session it belongs to (its public id), when Messenger started it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messenger_session_id: Option<String>,
@@ -131,6 +134,7 @@ pub(crate) fn new_conversation(new: NewConversation) -> Conversation {
         state: ConversationState::Connected,
         messenger_session_id: None,
         inbound_flow: None,
+        end_time: None,
     }
 }
 

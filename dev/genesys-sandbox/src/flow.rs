@@ -1,32 +1,11 @@
-//! The inbound message flow port: what Genesys runs once when a Messenger conversation starts.
-//!
-//! The sandbox knows nothing of Architect. Whoever embeds it (the local stack) installs an
-//! [`InboundFlow`] with [`crate::SandboxState::set_inbound_flow`]; the sandbox calls it exactly
-//! once per Messenger conversation, when the first inbound message (or the autostart event)
-//! starts it, and stores the returned [`FlowRun`] on the conversation. A reload that restores an
-//! active conversation starts no run, and neither do later messages. The record is deliberately
-//! generic (named steps with JSON detail), so a stand-in flow and an interpreter of a real
-//! Architect flow can both fill it.
+//! What one run of the inbound message flow did: the record a [`crate::InboundFlow`] returns
+//! and the sandbox stores on the conversation. It is deliberately generic (named steps with JSON
+//! detail), so a stand-in flow and an interpreter of a real Architect flow can both fill it.
+//! (The port itself is beside the state that runs it, `state/messenger.rs`, so this module
+//! imports nothing of the sandbox's.)
 
-use std::fmt;
-
-use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-use crate::state::SandboxState;
-
-/// Runs an inbound message flow for one conversation.
-pub trait InboundFlow: Send + Sync + fmt::Debug {
-    /// Runs the flow on `conversation_id` (a conversation of `sandbox`, already started). It may
-    /// read and write the conversation through `sandbox` (participant data, disconnect). Never
-    /// fails: what went wrong belongs in [`FlowRun::error`].
-    fn run<'a>(
-        &'a self,
-        sandbox: &'a SandboxState,
-        conversation_id: &'a str,
-    ) -> BoxFuture<'a, FlowRun>;
-}
 
 /// What one run of the inbound flow did, as stored on the conversation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

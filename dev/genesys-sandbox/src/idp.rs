@@ -1,6 +1,10 @@
 //! A development identity provider: real ES256 (P-256) and RS256 (2048-bit) key pairs generated
 //! at start, a JWKS endpoint and a `/dev/login` that signs session JWTs.
 //!
+//! Its tokens look like the common case of real providers (Cognito, Auth0, Okta, Keycloak,
+//! Firebase, Google): `iss`, a string `aud`, `sub`, `iat` and `exp`, and **no `nbf`**, so the
+//! suites run against what sites actually send (`docs/src/web/identity-providers.md`).
+//!
 //! **Development and tests only.** It signs a token for any `sub` it is asked for, and it hands
 //! out its signing material ([`DevIdp::public_key_pem`], [`DevIdp::sign_raw`]) so attack tests can
 //! forge exactly the tokens an attacker could. Never deploy it.
@@ -97,7 +101,7 @@ impl DevKey {
 }
 
 /// Where the dev IdP reads the time: Unix seconds. The local stack passes its movable clock, so
-/// `iat`/`nbf`/`exp` agree with the verifier's clock after `/dev/clock` moves it.
+/// `iat`/`exp` agree with the verifier's clock after `/dev/clock` moves it.
 pub type NowSecs = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// The dev identity provider. Share it as `Arc<DevIdp>`.
@@ -137,7 +141,7 @@ impl DevIdp {
         Self::new(DEV_ISSUER, DEV_AUDIENCE)
     }
 
-    /// Signs `iat`, `nbf` and `exp` with `now` instead of the system clock.
+    /// Stamps `iat` and `exp` with `now` instead of the system clock.
     #[must_use]
     pub fn with_clock(mut self, now: NowSecs) -> Self {
         self.now = now;
@@ -214,8 +218,8 @@ impl DevIdp {
     }
 
     /// Signs `claims` with the current key of `alg` and `kid` in the header. `iss`, `aud`,
-    /// `iat`, `nbf` and `exp` are filled in where absent (now, now + TTL); a claim given as
-    /// `null` is left out, so tests can build tokens missing any claim.
+    /// `iat` and `exp` are filled in where absent (now, now + TTL); a claim given as `null` is
+    /// left out, so tests can build tokens missing any claim. No `nbf`, as most providers.
     pub fn sign(&self, claims: &Map<String, Value>, alg: Algorithm) -> Result<String, IdpError> {
         let key = self.current(alg)?;
         let now = (self.now)();
@@ -223,7 +227,6 @@ impl DevIdp {
         full.insert("iss".into(), json!(self.issuer));
         full.insert("aud".into(), json!(self.audience));
         full.insert("iat".into(), json!(now));
-        full.insert("nbf".into(), json!(now));
         full.insert("exp".into(), json!(now + self.token_ttl_secs));
         for (name, value) in claims {
             full.insert(name.clone(), value.clone());
@@ -280,7 +283,6 @@ impl DevIdp {
         claims.insert("iss".into(), json!(self.issuer));
         claims.insert("aud".into(), json!(self.audience));
         claims.insert("iat".into(), json!(now));
-        claims.insert("nbf".into(), json!(now));
         claims.insert("exp".into(), json!(now + self.token_ttl_secs));
         claims
     }
@@ -397,7 +399,7 @@ mod tests {
             jsonwebtoken::dangerous::insecure_decode_claims(&token).unwrap();
         assert_eq!(claims["iat"], 2_000_000_000);
         assert_eq!(claims["exp"], 2_000_000_000 + DEV_TOKEN_TTL_SECS);
-        assert_eq!(idp.claims_for("user-1")["nbf"], 2_000_000_000);
+        assert_eq!(idp.claims_for("user-1")["iat"], 2_000_000_000);
     }
 
     #[test]
@@ -440,9 +442,10 @@ mod tests {
         assert_eq!(claims["tier"], 2);
         assert_eq!(claims["geo"], "na-east");
         assert_eq!(claims["iss"], DEV_ISSUER);
-        for name in ["aud", "iat", "nbf", "exp"] {
+        for name in ["aud", "iat", "exp"] {
             assert!(claims.contains_key(name), "{name}");
         }
+        assert!(!claims.contains_key("nbf"), "no nbf, as most providers");
     }
 
     #[test]

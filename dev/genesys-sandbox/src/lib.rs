@@ -1,24 +1,29 @@
-//! A Genesys Cloud sandbox: an HTTP emulator of the parts of Genesys Cloud this project calls
+//! A Genesys Cloud sandbox: an emulator of the parts of Genesys Cloud this project calls
 //! (OAuth client credentials, the guide's web messaging initiation endpoint, message
-//! conversations and participant attributes), Messenger's guest sessions (a conversation starts
-//! with the first message, carrying the custom attributes held then; an [`InboundFlow`] runs
-//! once per conversation), with Genesys-shaped errors, a request recorder and fault injection.
+//! conversations, message details and participant attributes) and of the Web Messaging Guest
+//! API that Messenger speaks (a WebSocket: a conversation starts with the first message,
+//! carrying the custom attributes sent with it; an [`InboundFlow`] runs once per conversation,
+//! after the message's echo), with Genesys-shaped errors, a request recorder and fault
+//! injection. `docs/src/reference/genesys-sandbox.md` says what of the Guest API it implements.
 //!
-//! Two ways to run it, both serving the same [`router`]:
-//! - [`Sandbox::start`] listens on its own 127.0.0.1 port (tests);
-//! - [`router`] returns an `axum::Router` another server nests under a prefix (the local stack
-//!   nests it under `/sandbox`); every path, including the `/_sandbox/...` admin routes, is
-//!   relative to that prefix.
+//! Two ways to run it:
+//! - [`Sandbox::start`] listens on its own 127.0.0.1 port and serves [`router`] (tests);
+//! - another server mounts [`platform_router`] (the Platform API, login and the `/_sandbox/...`
+//!   admin routes) under a prefix and [`guest_router`] (the Guest API: `/v1`, the deployment's
+//!   `config.json` and the guest's history) at its root, where Genesys's SDKs look for them on
+//!   a custom endpoint (the local stack: `/sandbox` and `/`).
 
 mod admin;
+mod analytics;
 mod api;
 mod config;
 mod conversation;
 mod errors;
 mod faults;
 mod flow;
+mod guest_api;
+mod guests;
 pub mod idp;
-mod messenger;
 mod oauth;
 mod record;
 mod server;
@@ -28,11 +33,12 @@ mod validate;
 pub use config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig};
 pub use conversation::{Conversation, ConversationState, Participant, SkillRequirement};
 pub use faults::{Fault, FaultKind};
-pub use flow::{FlowRun, FlowStep, InboundFlow, SetDatum};
-pub use messenger::{
-    GuestMessage, GuestSession, MessengerDeployment, Presence, SessionEvent, WireChannel,
-    WireEvent, WireMessage, WirePresence, WireRecipient, custom_data_bytes,
+pub use flow::{FlowRun, FlowStep, SetDatum};
+pub use guests::{
+    DEFAULT_DEPLOYMENT_ID, Disconnect, DisconnectType, GuestMessage, GuestSession, MessageRecord,
+    MessengerDeployment, Presence, SessionEvent, WireChannel, WireEvent, WireMessage, WirePresence,
+    WireRecipient, custom_data_bytes,
 };
 pub use record::RecordedRequest;
-pub use server::{Sandbox, SandboxError, router};
-pub use state::SandboxState;
+pub use server::{Sandbox, SandboxError, guest_router, platform_router, router};
+pub use state::{InboundFlow, SandboxState};

@@ -85,6 +85,11 @@ async fn main() -> ExitCode {
     println!("  API base and login base: {}", sandbox.base_url());
     println!("  OAuth client id: {client_id} (secret: genesys_sandbox::DEFAULT_CLIENT_SECRET)");
     println!("  Admin: {}/_sandbox/stats", sandbox.base_url());
+    println!(
+        "  Guest API: ws://{}/v1?deploymentId={}",
+        sandbox.addr(),
+        sandbox.messenger_deployment_id()
+    );
     std::future::pending::<()>().await;
     ExitCode::SUCCESS
 }

@@ -23,13 +23,19 @@ use tower::ServiceExt as _;
 use crate::config::SandboxConfig;
 use crate::errors::{genesys_error, injected_status};
 use crate::faults::FaultKind;
-use crate::messenger::routes as messenger_routes;
+use crate::guest_api::{self, admin as guest_admin};
 use crate::record::{RecordedRequest, redact_body, redact_headers};
 use crate::state::SandboxState;
-use crate::{admin, api, oauth};
+use crate::{admin, analytics, api, oauth};
 
-/// The sandbox's routes over `state`, with paths relative to wherever the router is mounted.
+/// Everything the sandbox serves over `state`: [`platform_router`] and [`guest_router`]
+/// together, paths relative to wherever it is mounted (its own listener mounts it at `/`).
 pub fn router(state: SandboxState) -> Router {
+    platform_router(state.clone()).merge(guest_router(state))
+}
+
+/// The Platform API, the login host's token endpoint and the `/_sandbox/...` admin routes.
+pub fn platform_router(state: SandboxState) -> Router {
     Router::new()
         .route("/oauth/token", post(oauth::token))
         .route(
@@ -37,18 +43,36 @@ pub fn router(state: SandboxState) -> Router {
             post(api::create_conversation),
         )
         .route(
-            "/api/v2/conversations/messages/{conversation_id}",
+            "/api/v2/conversations/messages/{id}",
             get(api::get_conversation).patch(api::patch_conversation),
         )
         .route(
-            "/api/v2/conversations/messages/{conversation_id}/participants/{participant_id}/attributes",
+            "/api/v2/conversations/messages/{id}/participants/{participant_id}/attributes",
             patch(api::patch_attributes),
         )
-        .merge(messenger_routes::platform_routes())
+        .route(
+            "/api/v2/analytics/conversations/details/query",
+            post(analytics::details_query),
+        )
+        .merge(guest_admin::platform_routes())
         .merge(admin::routes())
-        .merge(messenger_routes::routes())
+        .merge(guest_admin::routes())
         .fallback(api::fallback)
-        .layer(middleware::from_fn_with_state(state.clone(), record_and_fault))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_and_fault,
+        ))
+        .with_state(state)
+}
+
+/// The Web Messaging Guest API (`/v1` WebSocket), the deployment's `config.json` and the
+/// guest's history: what Genesys's guest SDKs look for at the root of a custom endpoint.
+pub fn guest_router(state: SandboxState) -> Router {
+    guest_api::routes()
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_and_fault,
+        ))
         .with_state(state)
 }
 
@@ -264,8 +288,10 @@ async fn serve_connection(stream: TcpStream, app: Router, mut stop: watch::Recei
         let app = app.clone();
         async move { Ok::<_, Infallible>(app.oneshot(request).await.into_response()) }
     });
-    let connection =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    // `with_upgrades`: the Guest API's connections are WebSockets.
+    let connection = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
     tokio::select! {
         _ = connection => {}
         () = kill.0.notified() => {

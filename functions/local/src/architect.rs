@@ -31,6 +31,7 @@ use genesys_as_code::interpret::{self, FlowRuntime, Loaded};
 use genesys_as_code::routing::Routing;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use secure_initiation::api::{Handler as _, ValidateHandler};
+use tracing::Instrument as _;
 
 use crate::wiring::Stack;
 use secure_initiation::attributes::Schema;
@@ -118,10 +119,19 @@ impl InterpretedFlow {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The record of a conversation's run: the one the sandbox stored, or one this flow ran
-    /// (once) for a conversation Messenger did not start.
+    /// The record of a conversation's run: the one the sandbox stored (a conversation Messenger
+    /// started runs the flow on its own, after its first message: this waits for the record),
+    /// or one this flow ran (once) for a conversation Messenger did not start.
     pub(crate) async fn record_for(&self, stack: &Stack, conversation_id: &str) -> Option<FlowRun> {
         let conversation = stack.sandbox.conversation(conversation_id)?;
+        if conversation.messenger_session_id.is_some() {
+            let wait = std::time::Duration::from_secs(10);
+            return stack
+                .sandbox
+                .wait_for_flow(conversation_id, wait)
+                .await?
+                .inbound_flow;
+        }
         if let Some(run) = conversation.inbound_flow {
             return Some(run);
         }
@@ -365,16 +375,23 @@ impl HttpTransport for InProcess<'_> {
         let method =
             Method::from_bytes(request.method.as_bytes()).map_err(|_| "bad method".to_owned())?;
         let function = secure_initiation::telemetry::metrics::Function::ValidateSession;
+        let request_id = format!("architect-{}", self.conversation);
+        // The flow runs on its own (after the first message's echo), so its call gets the span
+        // every invocation's lines carry, as the stack's routes give one.
+        let cold_start = secure_initiation::telemetry::metrics::cold_start(function);
+        let span = tracing::info_span!("request", request_id = %request_id, cold_start);
         let served = self.validate.handle(ApiRequest {
             method,
             path: url.path().to_owned(),
             headers,
             body: Bytes::from(request.body),
             client_ip: None,
-            request_id: format!("architect-{}", self.conversation),
+            request_id,
             deadline_ms: None,
         });
-        let response = secure_initiation::telemetry::serve(function, served).await;
+        let response = secure_initiation::telemetry::serve(function, served)
+            .instrument(span)
+            .await;
         Ok(HttpResponse {
             status: response.status().as_u16(),
             body: response.body().to_vec(),

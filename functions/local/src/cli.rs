@@ -6,12 +6,17 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Parser;
+use genesys_sandbox::{Disconnect, DisconnectType, MessengerDeployment};
 use secure_initiation::api::strategy::StrategyKind;
 
-use crate::{DEV_WIDGET_ID, Options, Running};
+use crate::{DEV_WIDGET_ID, IdentityInForce, Options, Running};
 
 /// The whole stack on 127.0.0.1: the three functions, the Genesys sandbox, a development
 /// identity provider, an in-memory store and development secrets.
+///
+/// Set JWKS_URL, JWT_ISSUER and JWT_AUDIENCE (and any other JWT_* variable) to verify session
+/// tokens against your own identity provider exactly as a deployment does; an http:// JWKS_URL
+/// is accepted on a loopback host.
 #[derive(Debug, Parser)]
 #[command(name = "local", version)]
 pub struct Cli {
@@ -30,9 +35,17 @@ pub struct Cli {
     /// The Messenger deployment's custom-data budget (UTF-8 bytes of keys plus values).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_custom_data_bytes: Option<u64>,
-    /// Start the conversation when Messenger opens, not at the first message.
+    /// The Messenger deployment's autostart: Messenger sends a `Join` when its session is new,
+    /// which starts the conversation before the customer writes.
     #[arg(long)]
     messenger_autostart: bool,
+    /// What an agent's or a flow's disconnect leaves the guest: `send` (the next message starts
+    /// a new conversation), `read-only` (a new session is needed) or `off`.
+    #[arg(long, value_name = "TYPE", default_value = "send", value_parser = disconnect)]
+    messenger_disconnect: Disconnect,
+    /// The Messenger deployment refuses a customer's clear (`Presence` `Clear` gets 403).
+    #[arg(long)]
+    no_messenger_clear: bool,
     /// Another inbound message flow than the committed
     /// infra/genesys/flows/secure-inbound-message.yaml.
     #[arg(long, value_name = "FILE")]
@@ -47,6 +60,16 @@ pub struct Cli {
 
 fn strategy(v: &str) -> Result<StrategyKind, String> {
     StrategyKind::parse(v).ok_or_else(|| format!("`{v}`: expected `messenger` or `initiation-api`"))
+}
+
+fn disconnect(v: &str) -> Result<Disconnect, String> {
+    let (enabled, kind) = match v {
+        "send" => (true, DisconnectType::Send),
+        "read-only" => (true, DisconnectType::ReadOnly),
+        "off" => (false, DisconnectType::Send),
+        _ => return Err(format!("`{v}`: expected `send`, `read-only` or `off`")),
+    };
+    Ok(Disconnect { enabled, kind })
 }
 
 fn credential(v: &str) -> Result<(String, String), String> {
@@ -79,6 +102,8 @@ impl Cli {
             options.messenger.max_custom_data_bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
         }
         options.messenger.autostart = self.messenger_autostart;
+        options.messenger.disconnect = self.messenger_disconnect;
+        options.messenger.clear = !self.no_messenger_clear;
         options.flow.file = self.flow;
         options.flow.routing = self.routing;
         options.flow.set = self.flow_set.into_iter().collect::<BTreeMap<_, _>>();
@@ -86,7 +111,7 @@ impl Cli {
     }
 }
 
-/// Where everything is, and a ready `curl`.
+/// Where everything is, which identity provider is in force, and a ready `curl`.
 pub fn banner(running: &Running, options: &Options) -> String {
     let base = running.base_url();
     let mut out = String::new();
@@ -95,10 +120,17 @@ pub fn banner(running: &Running, options: &Options) -> String {
         let _ = writeln!(out, "  {what:<19} {where_}");
     }
     let _ = writeln!(out, "\ntry:");
-    let _ = writeln!(
-        out,
-        "  TOKEN=$(curl -s '{base}/dev/login?sub=alice&tier=2&geo=na-east' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')"
-    );
+    if running.identity == IdentityInForce::Development {
+        let _ = writeln!(
+            out,
+            "  TOKEN=$(curl -s '{base}/dev/login?sub=alice&tier=2&geo=na-east' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  TOKEN=<a session token your identity provider issued>"
+        );
+    }
     let _ = writeln!(
         out,
         "  curl -s -X POST {base}/v1/initiations -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{{\"orderId\":\"88472\"}}'"
@@ -106,22 +138,32 @@ pub fn banner(running: &Running, options: &Options) -> String {
     out
 }
 
+/// The identity provider row: which one, and how its tokens are had.
+fn identity_row(running: &Running) -> String {
+    let base = running.base_url();
+    match &running.identity {
+        IdentityInForce::Development => format!(
+            "development: GET {base}/dev/login?sub=alice&tier=2&geo=na-east   (JWKS_URL, JWT_ISSUER, JWT_AUDIENCE select your own)"
+        ),
+        IdentityInForce::Site { issuers, jwks_url } => format!(
+            "{}, keys from {jwks_url}   (from JWKS_URL and JWT_*; /dev/login tokens are refused)",
+            issuers.join(", ")
+        ),
+    }
+}
+
 /// The banner's table: what, and where.
-fn rows(running: &Running, options: &Options) -> [(&'static str, String); 12] {
+fn rows(running: &Running, options: &Options) -> [(&'static str, String); 13] {
     let base = running.base_url();
     let (user, pass) = &running.data_action_credential;
     let flow = options.flow.file.as_ref().map_or_else(
         || "infra/genesys/flows/secure-inbound-message.yaml".to_owned(),
         |p| p.display().to_string(),
     );
-    let autostart = if options.messenger.autostart {
-        "on"
-    } else {
-        "off"
-    };
-    let budget = options.messenger.max_custom_data_bytes;
+    let [guest_api, messenger] = messenger_rows(running, &options.messenger);
     [
         ("strategy", options.strategy.as_str().to_owned()),
+        ("identity provider", identity_row(running)),
         ("demo page", format!("{base}/")),
         ("initiate", format!("POST {base}/v1/initiations")),
         ("refresh", format!("POST {base}/v1/initiations/refresh")),
@@ -130,22 +172,14 @@ fn rows(running: &Running, options: &Options) -> [(&'static str, String); 12] {
             format!("POST {base}/v1/session-validations   (Basic {user}:{pass})"),
         ),
         (
-            "dev identity",
-            format!("GET  {base}/dev/login?sub=alice&tier=2&geo=na-east"),
-        ),
-        (
             "Genesys sandbox",
             format!("{base}/sandbox/_sandbox/requests"),
         ),
-        (
-            "Messenger",
-            format!(
-                "deployment {DEV_WIDGET_ID}: maxCustomDataBytes {budget}, autostart {autostart}"
-            ),
-        ),
+        guest_api,
+        messenger,
         (
             "inbound flow",
-            format!("{flow}   (runs once per conversation, at its first message)"),
+            format!("{flow}   (runs once per conversation, after its first message)"),
         ),
         (
             "Architect (dev)",
@@ -162,6 +196,24 @@ fn rows(running: &Running, options: &Options) -> [(&'static str, String); 12] {
             format!("GET  {base}/dev/store   (what the store holds, counted)"),
         ),
     ]
+}
+
+/// The Guest API's URL and the Messenger deployment's settings.
+fn messenger_rows(running: &Running, m: &MessengerDeployment) -> [(&'static str, String); 2] {
+    let on = |b: bool| if b { "on" } else { "off" };
+    let disconnect = match (m.disconnect.enabled, m.disconnect.kind) {
+        (false, _) => "off",
+        (true, DisconnectType::Send) => "send",
+        (true, DisconnectType::ReadOnly) => "read-only",
+    };
+    let guest_api = format!("ws://{}/v1?deploymentId={DEV_WIDGET_ID}", running.addr);
+    let settings = format!(
+        "maxCustomDataBytes {}, autostart {}, disconnect {disconnect}, clear {}",
+        m.max_custom_data_bytes,
+        on(m.autostart),
+        on(m.clear)
+    );
+    [("Guest API", guest_api), ("Messenger", settings)]
 }
 
 #[cfg(test)]
@@ -184,6 +236,7 @@ mod tests {
             defaults.messenger.max_custom_data_bytes
         );
         assert!(!options.messenger.autostart);
+        assert_eq!(options.messenger, MessengerDeployment::default());
     }
 
     #[test]
@@ -199,6 +252,9 @@ mod tests {
             "--max-custom-data-bytes",
             "512",
             "--messenger-autostart",
+            "--messenger-disconnect",
+            "read-only",
+            "--no-messenger-clear",
             "--flow-set",
             "queue=Priority",
             "--flow-set",
@@ -214,6 +270,14 @@ mod tests {
         assert!(!options.write_back);
         assert_eq!(options.messenger.max_custom_data_bytes, 512);
         assert!(options.messenger.autostart);
+        assert_eq!(
+            options.messenger.disconnect,
+            Disconnect {
+                enabled: true,
+                kind: DisconnectType::ReadOnly
+            }
+        );
+        assert!(!options.messenger.clear);
         assert_eq!(
             options.flow.set.get("queue").map(String::as_str),
             Some("Priority")
@@ -231,6 +295,10 @@ mod tests {
             (&["--data-action-credential", "nopass"][..], "USER:PASS"),
             (&["--data-action-credential", ":pass"][..], "USER:PASS"),
             (&["--flow-set", "=x"][..], "NAME=VALUE"),
+            (
+                &["--messenger-disconnect", "never"][..],
+                "expected `send`, `read-only` or `off`",
+            ),
             (&["--max-custom-data-bytes", "0"][..], "0"),
             (&["--port", "70000"][..], "70000"),
             (&["--unknown"][..], "--unknown"),

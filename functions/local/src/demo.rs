@@ -3,13 +3,13 @@
 //!
 //! - `GET /` and `GET /web/...`: the demo page, its modules and the browser reference client
 //!   (`web/`), embedded in the binary.
-//! - `GET /dev/genesys-stand-in.js`: a stand-in for Genesys Messenger's script. It keeps a
-//!   guest session in the sandbox (`/sandbox/_sandbox/messenger/...`) and, like Messenger,
-//!   sends the `Database.set` custom attributes with the customer's first message, which starts
-//!   the conversation; the sandbox then runs the generated inbound message flow once
-//!   (`architect.rs`).
-//! - `GET /dev/stack`: the strategy and the development Messenger deployment (id, custom-data
-//!   budget, autostart).
+//! - `GET /dev/genesys-stand-in.js`: a stand-in for Genesys Messenger's script. It speaks the
+//!   Web Messaging Guest API (`ws://…/v1`, served at the stack's root) as Messenger does and,
+//!   like Messenger, sends the `Database.set` custom attributes with the customer's first
+//!   message, which starts the conversation; the sandbox then runs the generated inbound
+//!   message flow once, on its own (`architect.rs`).
+//! - `GET /dev/stack`: the strategy, the Guest API's URL (`guestApiUrl`, without query), the
+//!   Messenger deployment's id (`deploymentId`) and its settings (`messenger`).
 //! - `POST /dev/architect/run` with `{"conversationId"}`: the flow's record for that
 //!   conversation: the one the sandbox stored, or, for a conversation Messenger did not start
 //!   (the initiation-api strategy's), a run of the same flow, once. Beside the record
@@ -115,15 +115,14 @@ async fn asset(content_type: &'static str, body: &'static str) -> Response {
 }
 
 async fn stack_info(State(stack): State<Arc<Stack>>) -> Response {
-    let messenger = stack.sandbox.messenger_deployment();
+    let mut messenger =
+        serde_json::to_value(stack.sandbox.messenger_deployment()).unwrap_or_else(|_| json!({}));
+    messenger["deploymentId"] = json!(DEV_WIDGET_ID);
     Json(json!({
         "strategy": stack.strategy.as_str(),
-        "messengerDeploymentId": DEV_WIDGET_ID,
-        "messenger": {
-            "deploymentId": DEV_WIDGET_ID,
-            "maxCustomDataBytes": messenger.max_custom_data_bytes,
-            "autostart": messenger.autostart,
-        },
+        "guestApiUrl": stack.guest_api_url,
+        "deploymentId": DEV_WIDGET_ID,
+        "messenger": messenger,
     }))
     .into_response()
 }

@@ -1,15 +1,21 @@
 //! The whole stack in one process on 127.0.0.1, on embedded defaults: the three functions'
-//! handlers, the Genesys sandbox under `/sandbox`, a development identity provider
-//! (`/dev/login`, `/.well-known/jwks.json`), an in-memory store (or DynamoDB, for load tests
+//! handlers, the Genesys sandbox (its Platform API under `/sandbox`, its Web Messaging Guest API
+//! at the root: `/v1`), a development identity provider
+//! (`/dev/login`, `/.well-known/jwks.json`) or the site's own (`JWKS_URL` and `JWT_*`, see
+//! `identity.rs`), an in-memory store (or DynamoDB, for load tests
 //! against moto) and development secrets. No AWS or Genesys account needed. It also serves the
-//! browser demo page at `/` with its development-only helpers under `/dev` (see `demo.rs`).
+//! browser demo page at `/` with its development-only helpers under `/dev` (see `demo.rs`),
+//! and a development ownership service (`POST /dev/ownership`, see `ownership.rs`) that
+//! initiate's ownership check asks by default.
 //!
 //! Tests start it in-process with [`spawn`] and talk to it over real HTTP.
 
 mod architect;
 pub mod cli;
 mod demo;
+mod identity;
 mod metrics;
+mod ownership;
 mod routes;
 mod wiring;
 
@@ -17,8 +23,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use architect::FlowOptions;
+pub use identity::{IdentityInForce, identity_env};
 pub use metrics::lines_in_process as metric_lines_in_process;
-pub use wiring::{DEV_WIDGET_ID, Options, StackError, Store};
+pub use wiring::{DEV_WIDGET_ID, LocalOwnership, Options, StackError, Store};
 
 use genesys_sandbox::SandboxState;
 use genesys_sandbox::idp::DevIdp;
@@ -31,8 +38,11 @@ use tokio::task::JoinHandle;
 pub struct Running {
     /// Where it listens.
     pub addr: SocketAddr,
-    /// The development identity provider (tests sign crafted tokens with its keys).
+    /// The development identity provider (tests sign crafted tokens with its keys); served even
+    /// when the site's own provider is in force, whose tokens are then the only ones accepted.
     pub idp: Arc<DevIdp>,
+    /// The identity provider whose tokens the handlers accept.
+    pub identity: IdentityInForce,
     /// The Genesys sandbox's state (what Genesys received; fault injection).
     pub sandbox: SandboxState,
     /// The clock the handlers use (tests move it forward).
@@ -78,6 +88,7 @@ pub async fn spawn(options: Options) -> Result<Running, StackError> {
         .map_err(StackError::Bind)?;
     let addr = listener.local_addr().map_err(StackError::Bind)?;
     let stack = wiring::build(&options, addr).await?;
+    let identity = stack.identity.clone();
     let running_parts = (
         stack.idp.clone(),
         stack.sandbox.clone(),
@@ -101,6 +112,7 @@ pub async fn spawn(options: Options) -> Result<Running, StackError> {
     Ok(Running {
         addr,
         idp: running_parts.0,
+        identity,
         sandbox: running_parts.1,
         clock: running_parts.2,
         data_action_credential: running_parts.3,

@@ -1,4 +1,6 @@
-//! `cargo run -p local` — the whole stack on http://127.0.0.1:3000 (`--help` for the options).
+//! `cargo run -p local` — the whole stack on http://127.0.0.1:3000 (`--help` for the options;
+//! `JWKS_URL`, `JWT_ISSUER`, `JWT_AUDIENCE` and the other `JWT_*` variables select the site's own
+//! identity provider).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool reports on the terminal
 
 use std::process::ExitCode;
@@ -9,7 +11,8 @@ use secure_initiation::telemetry::{self, LogFormat};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = Cli::parse().options();
+    let mut options = Cli::parse().options();
+    options.identity = local::identity_env(std::env::vars());
     telemetry::init(tracing::Level::INFO, LogFormat::Text);
     let running = match local::spawn(options.clone()).await {
         Ok(r) => r,

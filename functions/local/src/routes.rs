@@ -23,7 +23,10 @@ use crate::wiring::Stack;
 const TRANSPORT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 pub(crate) fn router(stack: Arc<Stack>) -> Router {
-    let sandbox = genesys_sandbox::router(stack.sandbox.clone());
+    let sandbox = genesys_sandbox::platform_router(stack.sandbox.clone());
+    // The Guest API at the root: Genesys's SDKs take a custom endpoint as `host:port` and look
+    // for `/v1`, the deployment's `config.json` and the history there.
+    let guests = genesys_sandbox::guest_router(stack.sandbox.clone());
     let idp = stack.idp.router();
     let initiate: Arc<dyn Handler> = Arc::new(stack.initiate.clone());
     let refresh: Arc<dyn Handler> = Arc::new(stack.refresh.clone());
@@ -35,9 +38,11 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .route("/dev/clock", post(advance_clock))
         .route("/dev/store", get(store_counts))
         .route("/dev/metrics", get(metric_totals))
+        .route("/dev/ownership", post(crate::ownership::check))
         .merge(crate::demo::routes())
         .with_state(stack)
         .nest("/sandbox", sandbox)
+        .merge(guests)
         .merge(idp)
         .fallback(not_found)
 }

@@ -1,14 +1,18 @@
 //! Builds the stack from [`Options`]: the same handlers the Lambda functions run, wired to the
-//! sandbox, the development identity provider, an in-memory (or moto-backed) store and
-//! development secrets.
+//! sandbox, the identity provider in force (`identity.rs`), an in-memory (or moto-backed) store
+//! and development secrets.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use genesys_sandbox::idp::DevIdp;
 use genesys_sandbox::{MessengerDeployment, SandboxConfig, SandboxState};
-use secure_initiation::adapters::{DynamoStore, MemoryStore, StaticSecrets};
+use secure_initiation::adapters::{DynamoStore, HttpOwnershipCheck, MemoryStore, StaticSecrets};
+use secure_initiation::api::ownership::{
+    DEFAULT_OWNERSHIP_DEADLINE_MS, Ownership, OwnershipFailPolicy,
+};
 use secure_initiation::api::risk::RuleScorer;
 use secure_initiation::api::strategy::{
     InitiationApiStrategy, InitiationStrategy, MessengerStrategy, StrategyKind,
@@ -25,15 +29,17 @@ use secure_initiation::ports::{
     Clock, GenesysGateway, IdempotencyStore, OffsetClock, RateLimiter, RiskScorer, SecretSource,
     SessionStore,
 };
-use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
+use secure_initiation::session::SessionKeys;
 
 use crate::architect::{FlowOptions, InterpretedFlow};
+use crate::identity::IdentityInForce;
 
 /// Secret id of the sandbox's client credentials.
 pub const GENESYS_SECRET: &str = "dev/genesys";
 /// Secret id of the data-action credential.
 pub const DATA_ACTION_SECRET: &str = "dev/data-action";
-/// Development routing: the sandbox accepts any well-formed ids.
+/// Development routing: the sandbox accepts any well-formed ids. Also the Messenger
+/// deployment's id, the one the Guest API accepts.
 pub const DEV_WIDGET_ID: &str = "8f3d2a64-5b1c-4e7a-9d0f-2c6b8e1a4f37";
 /// Development queue.
 pub const DEV_QUEUE_ID: &str = "3c9e7b12-0a4d-4f6e-8b2c-5d1e9f7a6c40";
@@ -80,9 +86,28 @@ pub struct Options {
     pub flow: FlowOptions,
     /// Print each metric line on stdout, as a function does for CloudWatch. Default on.
     pub print_metrics: bool,
-    /// The sandbox's Messenger deployment: custom-data budget (default 2048 bytes) and
-    /// autostart (default off).
+    /// The sandbox's Messenger deployment ([`DEV_WIDGET_ID`]): custom-data budget (default
+    /// 2048 bytes), autostart (default off), what a disconnect does (default `Send`) and whether
+    /// the guest may clear (default on); its `config.json` says so to guests.
     pub messenger: MessengerDeployment,
+    /// initiate's ownership check. Default: the development ownership service.
+    pub ownership: LocalOwnership,
+    /// `JWKS_URL` and `JWT_*` variables (see [`crate::identity_env`]): with `JWKS_URL`,
+    /// `JWT_ISSUER` or `JWT_AUDIENCE`, the site's own identity provider, verified exactly as a
+    /// deployment verifies it; without, the development provider. Default: none set.
+    pub identity: BTreeMap<String, String>,
+}
+
+/// Which ownership check initiate asks.
+#[derive(Debug, Clone, Default)]
+pub enum LocalOwnership {
+    /// The stack's own `POST /dev/ownership` over HTTP, fail-closed, 500 ms.
+    #[default]
+    Dev,
+    /// Another check (tests: a slow or failing one).
+    Check(Ownership),
+    /// None configured: `verify = "ownership"` attributes are not set.
+    Off,
 }
 
 impl Default for Options {
@@ -103,6 +128,8 @@ impl Default for Options {
             flow: FlowOptions::default(),
             print_metrics: true,
             messenger: MessengerDeployment::default(),
+            ownership: LocalOwnership::Dev,
+            identity: BTreeMap::new(),
         }
     }
 }
@@ -118,7 +145,7 @@ pub enum StackError {
     Build(String),
 }
 
-fn build_err(e: impl std::fmt::Display) -> StackError {
+pub(crate) fn build_err(e: impl std::fmt::Display) -> StackError {
     StackError::Build(e.to_string())
 }
 
@@ -129,6 +156,8 @@ pub struct Stack {
     pub(crate) refresh: RefreshHandler,
     pub(crate) validate: ValidateHandler,
     pub(crate) idp: Arc<DevIdp>,
+    /// The identity provider whose tokens the handlers accept.
+    pub(crate) identity: IdentityInForce,
     pub(crate) sandbox: SandboxState,
     pub(crate) clock: OffsetClock,
     pub(crate) credential: (String, String),
@@ -139,6 +168,8 @@ pub struct Stack {
     pub(crate) flow: InterpretedFlow,
     /// The handlers' metrics (`GET /dev/metrics`).
     pub(crate) metrics: Arc<crate::metrics::LocalMetrics>,
+    /// The Guest API's URL, `ws://127.0.0.1:PORT/v1` (`GET /dev/stack`).
+    pub(crate) guest_api_url: String,
 }
 
 fn dev_session_key() -> Result<Vec<u8>, StackError> {
@@ -190,8 +221,9 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
 
     let (user, pass) = options.data_action_credential.clone();
     let secrets = dev_secrets(&user, &pass);
-    let (idp, verifier) = identity(&base, &clock)?;
+    let (idp, verifier, identity) = crate::identity::identity(&base, &clock, &options.identity)?;
     let sandbox = SandboxState::new(&SandboxConfig {
+        messenger_deployment_id: DEV_WIDGET_ID.to_owned(),
         messenger: options.messenger,
         ..SandboxConfig::default()
     });
@@ -208,6 +240,10 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         ]),
     };
     let (initiate, refresh) = browser_handlers(options, browser, &stores, &gateway)?;
+    let initiate = match ownership(&options.ownership, &base)? {
+        Some(check) => initiate.with_ownership(check),
+        None => initiate,
+    };
     let validate_ports = ValidatePorts {
         sessions: stores.sessions.clone(),
         gateway: Some(gateway),
@@ -222,6 +258,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         refresh,
         validate: ValidateHandler::new(schema, shared_clock, validate_ports, validate_settings),
         idp,
+        identity,
         sandbox,
         clock,
         credential: (user, pass),
@@ -229,6 +266,7 @@ pub async fn build(options: &Options, addr: SocketAddr) -> Result<Stack, StackEr
         memory: stores.memory,
         flow,
         metrics: Arc::new(crate::metrics::LocalMetrics::new(options.print_metrics)),
+        guest_api_url: format!("ws://{addr}/v1"),
     })
 }
 
@@ -260,6 +298,22 @@ fn browser_handlers(
     Ok((initiate, refresh))
 }
 
+/// The ownership check initiate asks, if any.
+fn ownership(option: &LocalOwnership, base: &str) -> Result<Option<Ownership>, StackError> {
+    Ok(match option {
+        LocalOwnership::Dev => {
+            let url = url::Url::parse(&format!("{base}/dev/ownership")).map_err(build_err)?;
+            let deadline = Duration::from_millis(DEFAULT_OWNERSHIP_DEADLINE_MS.unsigned_abs());
+            Some(Ownership {
+                check: Arc::new(HttpOwnershipCheck::new(url, deadline).map_err(build_err)?),
+                on_failure: OwnershipFailPolicy::Closed,
+            })
+        }
+        LocalOwnership::Check(check) => Some(check.clone()),
+        LocalOwnership::Off => None,
+    })
+}
+
 /// The sandbox's OAuth client and the data-action credential.
 fn dev_secrets(user: &str, pass: &str) -> Arc<dyn SecretSource> {
     Arc::new(
@@ -276,29 +330,6 @@ fn dev_secrets(user: &str, pass: &str) -> Arc<dyn SecretSource> {
                 &[("username", user), ("password", pass)],
             ),
     )
-}
-
-/// The development identity provider and a verifier of its tokens (through its JWKS over HTTP,
-/// as a function would fetch a real one). The provider signs with the stack's clock, so
-/// `iat`/`exp` stay in step with the verifier after `/dev/clock` moves it.
-fn identity(
-    base: &str,
-    clock: &OffsetClock,
-) -> Result<(Arc<DevIdp>, Arc<SessionVerifier>), StackError> {
-    let idp_clock = clock.clone();
-    let idp = Arc::new(
-        DevIdp::with_defaults()
-            .map_err(build_err)?
-            .with_clock(Arc::new(move || idp_clock.now_secs())),
-    );
-    let jwks_url = url::Url::parse(&format!("{base}/.well-known/jwks.json")).map_err(build_err)?;
-    let verifier = SessionVerifier::new(
-        VerifierConfig::new(jwks_url, idp.issuer(), idp.audience()),
-        Arc::new(HttpJwksSource::new(Duration::from_secs(2)).map_err(build_err)?),
-        Arc::new(clock.clone()),
-    )
-    .map_err(build_err)?;
-    Ok((idp, Arc::new(verifier)))
 }
 
 /// The Genesys client, pointed at the sandbox under `/sandbox`.

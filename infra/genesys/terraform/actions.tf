@@ -103,7 +103,7 @@ resource "genesyscloud_integration_action" "validate_session" {
           "type": "string"
         },
         "order_id": {
-          "description": "The order the customer asks about (the browser may request it; the pattern decides). (string, pattern `[0-9]{1,12}`, max 12 chars; empty when invalid)",
+          "description": "The order the customer asks about: requested by the browser, set only once the site's ownership check says the signed-in customer owns it. (string, pattern `[0-9]{1,12}`, max 12 chars; empty when invalid)",
           "type": "string"
         },
         "participant_update": {

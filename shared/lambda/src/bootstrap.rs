@@ -14,8 +14,10 @@ use aws_config::SdkConfig;
 use base64::Engine as _;
 
 use secure_initiation::adapters::{
-    AwsRoots, DynamoStore, HttpRiskScorer, SecretsManagerConfig, SecretsManagerSource,
+    AwsRoots, DynamoStore, HttpOwnershipCheck, HttpRiskScorer, SecretsManagerConfig,
+    SecretsManagerSource,
 };
+use secure_initiation::api::ownership::Ownership;
 use secure_initiation::api::risk::RuleScorer;
 use secure_initiation::api::strategy::{
     InitiationApiStrategy, InitiationStrategy, MessengerStrategy,
@@ -35,10 +37,11 @@ use secure_initiation::genesys::{
 };
 use secure_initiation::http::ApiError;
 use secure_initiation::ports::{
-    Clock, GenesysGateway, RiskError, RiskScorer, SecretError, SecretSource, SystemClock,
+    Clock, GenesysGateway, OwnershipError, RiskError, RiskScorer, SecretError, SecretSource,
+    SystemClock,
 };
-use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier, VerifierConfig};
-use secure_initiation::tls::TlsRootsError;
+use secure_initiation::session::{HttpJwksSource, SessionKeys, SessionVerifier};
+use secure_initiation::tls::{TlsRootsError, WebRoots};
 
 /// Field of the session-key secret holding the HMAC key (base64).
 pub const HMAC_KEY_FIELD: &str = "hmac_key";
@@ -71,6 +74,9 @@ pub enum InitError {
     /// The risk scorer client.
     #[error("risk scorer: {0}")]
     Risk(#[from] RiskError),
+    /// The ownership check's client.
+    #[error("ownership check: {0}")]
+    Ownership(#[from] OwnershipError),
     /// The roots the AWS SDK's HTTPS client trusts.
     #[error("AWS TLS roots: {0}")]
     TlsRoots(#[from] TlsRootsError),
@@ -85,6 +91,9 @@ struct Base {
     sdk: SdkConfig,
     clock: Arc<dyn Clock>,
     schema: Arc<Schema>,
+    /// The roots the identity provider's JWKS client trusts: `SSL_CERT_FILE` of the cold
+    /// start's environment, else Mozilla's (see [`WebRoots`]).
+    web_roots: WebRoots,
 }
 
 /// Region, credentials and `AWS_ENDPOINT_URL` from the Lambda environment; the HTTPS client
@@ -97,11 +106,12 @@ pub async fn lambda_sdk_config(env: &(impl EnvSource + ?Sized)) -> Result<SdkCon
         .await)
 }
 
-fn base(sdk: SdkConfig) -> Result<Base, InitError> {
+fn base(env: &(impl EnvSource + ?Sized), init: Init) -> Result<Base, InitError> {
     Ok(Base {
-        sdk,
+        sdk: init.sdk,
         clock: Arc::new(SystemClock),
-        schema: Arc::new(Schema::default_schema()?),
+        schema: init.schema,
+        web_roots: WebRoots::from_env(env)?,
     })
 }
 
@@ -193,14 +203,10 @@ struct BrowserParts {
 async fn browser(base: &Base, cfg: &BrowserConfig) -> Result<BrowserParts, InitError> {
     let secrets = secrets(base, cfg.secrets_ttl);
     let keys = Arc::new(session_keys(secrets.as_ref(), &cfg.session_key_secret_id).await?);
-    let mut verifier_config =
-        VerifierConfig::new(cfg.jwt.jwks_url.clone(), &cfg.jwt.issuer, &cfg.jwt.audience);
-    verifier_config.algorithms.clone_from(&cfg.jwt.algorithms);
-    verifier_config.leeway_secs = cfg.jwt.leeway_secs;
-    let jwks = HttpJwksSource::new(std::time::Duration::from_secs(2))
+    let jwks = HttpJwksSource::with_roots(&base.web_roots, JWKS_TIMEOUT)
         .map_err(|e| InitError::Verifier(e.to_string()))?;
     let verifier = Arc::new(
-        SessionVerifier::new(verifier_config, Arc::new(jwks), base.clock.clone())
+        SessionVerifier::new(cfg.jwt.clone(), Arc::new(jwks), base.clock.clone())
             .map_err(|e| InitError::Verifier(e.to_string()))?,
     );
     let strategy: Arc<dyn InitiationStrategy> = match &cfg.strategy {
@@ -237,14 +243,27 @@ fn risk_scorer(cfg: &RiskConfig) -> Result<Arc<dyn RiskScorer>, InitError> {
     })
 }
 
+/// Whole seconds the identity provider's JWKS endpoint gets per fetch.
+const JWKS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What a cold start is given besides its environment: the AWS configuration and the attribute
+/// schema (the one compiled in, for the functions).
+#[derive(Debug, Clone)]
+pub struct Init {
+    /// Region, credentials and endpoint of the AWS clients.
+    pub sdk: SdkConfig,
+    /// The attribute schema.
+    pub schema: Arc<Schema>,
+}
+
 /// A function's cold start: its configuration read from `env`, then its handler built over AWS
-/// clients from `sdk`. The cold start runs before the function's own current-thread runtime
+/// clients from `init`. The cold start runs before the function's own current-thread runtime
 /// serves anything, so its future need not be `Send`.
 pub trait ColdStart: Sized {
     /// Builds the handler; a bad variable or an unreadable secret fails, naming it.
     fn build(
         env: &(impl EnvSource + ?Sized),
-        sdk: SdkConfig,
+        init: Init,
     ) -> impl Future<Output = Result<Self, InitError>>;
 }
 
@@ -253,12 +272,30 @@ pub async fn cold_start<H: ColdStart>() -> Result<H, InitError> {
     cold_start_with(&ProcessEnv, lambda_sdk_config(&ProcessEnv).await?).await
 }
 
-/// Builds function `H` from `env` with the given AWS configuration.
+/// Builds function `H` from `env` with the given AWS configuration and the schema compiled in.
 pub async fn cold_start_with<H: ColdStart>(
     env: &(impl EnvSource + ?Sized),
     sdk: SdkConfig,
 ) -> Result<H, InitError> {
-    H::build(env, sdk).await
+    let schema = Arc::new(Schema::default_schema()?);
+    H::build(env, Init { sdk, schema }).await
+}
+
+/// Builds function `H` from `env` with another attribute schema: what a deployment whose
+/// `config/attributes.toml` says otherwise compiles in (tests of claim mappings use it).
+pub async fn cold_start_with_schema<H: ColdStart>(
+    env: &(impl EnvSource + ?Sized),
+    sdk: SdkConfig,
+    schema: Schema,
+) -> Result<H, InitError> {
+    H::build(
+        env,
+        Init {
+            sdk,
+            schema: Arc::new(schema),
+        },
+    )
+    .await
 }
 
 /// Builds the initiate function from the environment.
@@ -277,18 +314,25 @@ pub async fn validate() -> Result<ValidateHandler, InitError> {
 }
 
 impl ColdStart for InitiateHandler {
-    async fn build(env: &(impl EnvSource + ?Sized), sdk: SdkConfig) -> Result<Self, InitError> {
+    async fn build(env: &(impl EnvSource + ?Sized), init: Init) -> Result<Self, InitError> {
         let cfg = InitiateConfig::from_env(env)?;
-        let (browser, ports, store) = browser_function(sdk, &cfg.browser).await?;
-        Ok(Self::new(browser, ports, store, cfg.settings)?)
+        let (browser, ports, store) = browser_function(base(env, init)?, &cfg.browser).await?;
+        let handler = Self::new(browser, ports, store, cfg.settings)?;
+        Ok(match &cfg.ownership {
+            Some(check) => handler.with_ownership(Ownership {
+                check: Arc::new(HttpOwnershipCheck::new(check.url.clone(), check.deadline)?),
+                on_failure: check.on_failure,
+            }),
+            None => handler,
+        })
     }
 }
 
 /// refresh-token takes no `Idempotency-Key`: the table serves it sessions and rate counters.
 impl ColdStart for RefreshHandler {
-    async fn build(env: &(impl EnvSource + ?Sized), sdk: SdkConfig) -> Result<Self, InitError> {
+    async fn build(env: &(impl EnvSource + ?Sized), init: Init) -> Result<Self, InitError> {
         let cfg = RefreshConfig::from_env(env)?;
-        let (browser, ports, _) = browser_function(sdk, &cfg.browser).await?;
+        let (browser, ports, _) = browser_function(base(env, init)?, &cfg.browser).await?;
         Ok(Self::new(browser, ports, cfg.settings))
     }
 }
@@ -296,10 +340,9 @@ impl ColdStart for RefreshHandler {
 /// What initiate and refresh-token build alike: the caller's identity, the ports over the
 /// table (returned once more as the idempotency store initiate needs) and the strategy.
 async fn browser_function(
-    sdk: SdkConfig,
+    base: Base,
     cfg: &BrowserConfig,
 ) -> Result<(Browser, BrowserPorts, Arc<DynamoStore>), InitError> {
-    let base = base(sdk)?;
     let parts = browser(&base, cfg).await?;
     let store = Arc::new(parts.store);
     let ports = BrowserPorts {
@@ -312,9 +355,9 @@ async fn browser_function(
 }
 
 impl ColdStart for ValidateHandler {
-    async fn build(env: &(impl EnvSource + ?Sized), sdk: SdkConfig) -> Result<Self, InitError> {
+    async fn build(env: &(impl EnvSource + ?Sized), init: Init) -> Result<Self, InitError> {
         let cfg = ValidateConfig::from_env(env)?;
-        let base = base(sdk)?;
+        let base = base(env, init)?;
         let secrets = secrets(&base, cfg.secrets_ttl);
         // Read the credential now: a missing secret fails the cold start, not the first call.
         secrets.fields(&cfg.data_action_secret_id).await?;

@@ -29,6 +29,18 @@ pub(crate) fn idem_pk(key: &str) -> String {
     format!("idem#{key}")
 }
 
+/// `pending#<subject_key>`: the subject's create whose answer is not recorded yet.
+pub(crate) fn pending_pk(subject_key: &str) -> String {
+    format!("pending#{subject_key}")
+}
+
+/// `idembody#<key>`: a completed key's sealed body, which lives only as long as its ticket
+/// (DynamoDB keeps it as an item of its own; the memory store drops the body on read).
+#[cfg(feature = "aws")]
+pub(crate) fn idem_body_pk(key: &str) -> String {
+    format!("idembody#{key}")
+}
+
 /// One rate-limit hit's window: its counter's key and TTL, and the answer once the count is at
 /// its limit.
 pub(crate) struct RateWindow {

@@ -10,6 +10,7 @@ pub mod aws_http;
 pub mod dynamodb;
 mod keys;
 pub mod memory;
+mod ownership_http;
 mod risk_http;
 pub mod secrets_file;
 #[cfg(feature = "aws")]
@@ -20,6 +21,7 @@ pub use aws_http::AwsRoots;
 #[cfg(feature = "aws")]
 pub use dynamodb::DynamoStore;
 pub use memory::{MemoryStore, SessionCounts};
+pub use ownership_http::HttpOwnershipCheck;
 pub use risk_http::HttpRiskScorer;
 pub use secrets_file::{FileSecrets, SecretsFileError, StaticSecrets};
 #[cfg(feature = "aws")]

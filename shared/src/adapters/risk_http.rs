@@ -34,12 +34,7 @@ struct ScoreResponse {
 impl HttpRiskScorer {
     /// Builds the client once per container.
     pub fn new(url: Url, deadline: Duration) -> Result<Self, RiskError> {
-        let http = crate::tls::http_client_builder()
-            .map_err(|e| RiskError::Unavailable(Box::new(e)))?
-            .timeout(deadline)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| RiskError::Unavailable(Box::new(e)))?;
+        let http = crate::tls::site_client(deadline).map_err(RiskError::Unavailable)?;
         Ok(Self {
             http,
             url,

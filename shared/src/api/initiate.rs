@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tokio::time::Instant;
 
 use super::common::{
     Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings, attribute_failure,
     within_limit,
 };
-use super::strategy::StrategyOutcome;
+use super::ownership::{Ownership, vouched};
 use super::{Function, TicketResponse};
 use crate::attributes::{AttributeInputs, AttributeSet};
 use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse};
@@ -22,10 +21,12 @@ use crate::request::InitiationRequest;
 /// The initiate function: `POST /v1/initiations`.
 pub type InitiateHandler = BrowserHandler<InitiateFlow>;
 
-/// initiate's own part: the `Idempotency-Key` protocol around creating a ticket.
+/// initiate's own part: the `Idempotency-Key` protocol around creating a ticket, and the
+/// site's ownership check of the request fields that need it.
 #[derive(Debug, Clone)]
 pub struct InitiateFlow {
     idempotency: Idempotency,
+    ownership: Option<Ownership>,
 }
 
 #[async_trait]
@@ -71,8 +72,19 @@ impl InitiateHandler {
             browser.keys.clone(),
             browser.clock.clone(),
         )?;
-        let flow = InitiateFlow { idempotency };
+        let flow = InitiateFlow {
+            idempotency,
+            ownership: None,
+        };
         Ok(Self::with_flow(browser, ports, settings, flow))
+    }
+
+    /// With the site's ownership check: `verify = "ownership"` fields are set only once it
+    /// vouched for them (without one, they are not set; see [`super::ownership`]).
+    #[must_use]
+    pub fn with_ownership(mut self, ownership: Ownership) -> Self {
+        self.flow.ownership = Some(ownership);
+        self
     }
 
     /// Rate limit → risk → attributes → store → strategy.
@@ -85,6 +97,7 @@ impl InitiateHandler {
         let subject_key = admitted.subject_key.as_str();
         let rate = self.ports.rate.as_ref();
         within_limit(rate, subject_key, self.settings.rate, now).await?;
+        self.reconcile(subject_key).await;
         let client_ip = req.client_ip.as_deref();
         let ctx = RiskContext {
             subject_key,
@@ -95,15 +108,18 @@ impl InitiateHandler {
         let risk_score =
             super::risk::score(&self.settings.risk, self.ports.risk.as_ref(), &ctx).await?;
 
+        let ownership = self.flow.ownership.as_ref();
+        let subject = admitted.session.subject.as_str();
+        let schema = &self.browser.schema;
+        let fields = vouched(ownership, schema, subject, admitted.body.fields()).await?;
         let hash = self.edge.keys().mint();
         let inputs = AttributeInputs {
             claims: &admitted.session.claims,
-            request: admitted.body.fields(),
+            request: &fields,
             session_hash: hash.as_str(),
             client_ip,
             risk_score: Some(risk_score),
         };
-        let schema = &self.browser.schema;
         let attributes =
             AttributeSet::build(schema, &inputs).map_err(|e| attribute_failure(schema, &e))?;
         let ticket = self.settings.ticket;
@@ -115,15 +131,10 @@ impl InitiateHandler {
         );
         self.ports.sessions.create_session(&record).await?;
 
-        let deadline = Instant::now() + self.settings.genesys_deadline;
         let message = admitted.body.initial_message();
-        let strategy = self.ports.strategy.as_ref();
-        let outcome = super::start_strategy(strategy, &attributes, message, deadline).await?;
-        if let StrategyOutcome::Conversation(created) = &outcome {
-            super::record_conversation(self.ports.sessions.as_ref(), &record, created).await;
-        }
+        let outcome = self.start(&record, &attributes, message, now).await?;
         tracing::info!(
-            strategy = strategy.kind().as_str(),
+            strategy = self.ports.strategy.kind().as_str(),
             risk_score,
             attributes = attributes.len(),
             "session issued"

@@ -8,6 +8,8 @@
 mod common;
 mod credential;
 mod initiate;
+pub mod ownership;
+mod pending;
 mod refresh;
 pub mod risk;
 pub mod strategy;

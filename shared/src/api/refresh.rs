@@ -1,9 +1,14 @@
 //! `POST /v1/initiations/refresh`: keeps a ticket valid until Messenger sends it. The edge
 //! admits the request, then: the subject's refresh limit → the caller's ticket → the chain's
 //! rules ([`crate::tickets`]) → the context derived again from the presented token and a fresh
-//! risk score → (with `initiation-api`) the previous conversation ended → the old hash revoked
-//! atomically with the new one's creation, with a short grace for a first message that left
-//! with it → the strategy.
+//! risk score → the old hash revoked atomically with the new one's creation (the store
+//! decides: a ticket a validation bound meanwhile answers `used`), with a short grace for a
+//! first message that left with it under `messenger` → (with `initiation-api`) only then the
+//! previous conversation ended → the strategy.
+//!
+//! The order matters with `initiation-api`: ending the old conversation before the store
+//! decided would disconnect a conversation that a validation binds in between, and the
+//! customer's validated conversation would die under a refresh that then fails.
 
 use std::time::Duration;
 
@@ -14,10 +19,11 @@ use super::common::{
     Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings, attribute_failure,
     within_limit,
 };
-use super::strategy::{StrategyKind, StrategyOutcome};
+use super::strategy::StrategyKind;
 use super::{Function, TicketResponse};
 use crate::attributes::{AttributeInputs, AttributeSet};
 use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse, NotRefreshable};
+use crate::payload::GenesysId;
 use crate::ports::{RiskContext, RotateOutcome, SessionRecord};
 use crate::request::RefreshRequest;
 use crate::session::SessionHash;
@@ -41,6 +47,7 @@ impl BrowserFlow for RefreshFlow {
         let limit_key = format!("refresh:{}", admitted.subject_key);
         let rate = handler.ports.rate.as_ref();
         within_limit(rate, &limit_key, handler.settings.rate, now).await?;
+        let reconciled = handler.reconcile(&admitted.subject_key).await;
 
         let old = handler.current(&admitted).await?;
         let rules = settings.ticket;
@@ -48,14 +55,12 @@ impl BrowserFlow for RefreshFlow {
         let hash = handler.edge.keys().mint();
         let attributes = handler.attributes(req, &admitted, &old, &hash, now).await?;
         let new = rules.successor(&old, refresh, hash, attributes.to_canonical_map(), now);
-        handler.end_previous_conversation(&old).await?;
-        handler.rotate(&old, &new, rules.grace_until(now)).await?;
-        let deadline = Instant::now() + settings.genesys_deadline;
-        let strategy = handler.ports.strategy.as_ref();
-        let outcome = super::start_strategy(strategy, &attributes, None, deadline).await?;
-        if let StrategyOutcome::Conversation(created) = &outcome {
-            super::record_conversation(handler.ports.sessions.as_ref(), &new, created).await;
+        let previous = handler.previous_conversation(&old, reconciled.as_ref())?;
+        handler.rotate(&old, &new, handler.grace_until(now)).await?;
+        if let Some(conversation) = previous {
+            handler.end_previous_conversation(&conversation).await?;
         }
+        let outcome = handler.start(&new, &attributes, None, now).await?;
         tracing::info!(refresh_count = new.refresh_count, "session refreshed");
         let schema = &handler.browser.schema;
         Ok(TicketResponse::for_ticket(schema, &new, &rules, outcome).into_response())
@@ -84,7 +89,8 @@ impl RefreshHandler {
         match rotated {
             RotateOutcome::Rotated => Ok(()),
             RotateOutcome::NotFound => Err(ApiError::NotRefreshable(NotRefreshable::Unknown)),
-            RotateOutcome::NotActive => Err(ApiError::NotRefreshable(NotRefreshable::Replaced)),
+            RotateOutcome::Used => Err(ApiError::NotRefreshable(NotRefreshable::Used)),
+            RotateOutcome::Replaced => Err(ApiError::NotRefreshable(NotRefreshable::Replaced)),
         }
     }
 
@@ -141,18 +147,48 @@ impl RefreshHandler {
         })
     }
 
-    /// With `initiation-api`, ends the conversation of the ticket being replaced, so the chain
-    /// never holds two. Nothing is rotated if this fails.
-    async fn end_previous_conversation(&self, old: &SessionRecord) -> Result<(), ApiError> {
-        if self.ports.strategy.kind() == StrategyKind::Messenger {
-            return Ok(());
+    /// Until when the replaced ticket may still bind. With `messenger`, for the short grace
+    /// of [`crate::tickets::ROTATION_GRACE_SECS`]: a first message may have left with it just
+    /// before the page stored the new hash. With `initiation-api`, not at all: the old hash is
+    /// an attribute of the conversation this refresh ends, so a message carrying it comes from
+    /// a conversation about to be disconnected; binding it would tie the chain to a dead
+    /// conversation and revoke the live one (the successor answers `revoked`).
+    fn grace_until(&self, now: i64) -> i64 {
+        match self.ports.strategy.kind() {
+            StrategyKind::Messenger => self.settings.ticket.grace_until(now),
+            StrategyKind::InitiationApi => now - 1,
         }
-        let Some(conversation) = &old.initiated_conversation else {
-            return Err(ApiError::Unavailable {
+    }
+
+    /// With `initiation-api`, the conversation of the ticket being replaced, which the refresh
+    /// ends once the rotation committed; none with `messenger`, nor when this request has just
+    /// reconciled the ticket's create (its late conversation is ended already). A ticket whose
+    /// conversation is not recorded otherwise is not rotated: the chain could then hold two.
+    fn previous_conversation(
+        &self,
+        old: &SessionRecord,
+        reconciled: Option<&SessionHash>,
+    ) -> Result<Option<GenesysId>, ApiError> {
+        if self.ports.strategy.kind() == StrategyKind::Messenger
+            || reconciled == Some(&old.session_hash)
+        {
+            return Ok(None);
+        }
+        match &old.initiated_conversation {
+            Some(conversation) => Ok(Some(*conversation)),
+            None => Err(ApiError::Unavailable {
                 what: "the chain's previous conversation is not recorded",
                 source: None,
-            });
-        };
+            }),
+        }
+    }
+
+    /// Ends the replaced ticket's conversation, after the rotation committed (so a validation
+    /// that bound the old ticket first kept its conversation: the rotation then answered
+    /// `used`). If Genesys fails here, the refresh fails before creating anything: the old
+    /// hash is already revoked without grace, so the old conversation can no longer validate,
+    /// and the client starts afresh rather than the chain holding two live conversations.
+    async fn end_previous_conversation(&self, conversation: &GenesysId) -> Result<(), ApiError> {
         let deadline = Instant::now() + self.settings.genesys_deadline;
         self.ports.strategy.end(conversation, deadline).await?;
         Ok(())

@@ -100,6 +100,19 @@ pub trait InitiationStrategy: Send + Sync + Debug {
     ) -> Result<(), GatewayError> {
         Ok(())
     }
+
+    /// Ends every live conversation a create whose answer never arrived may have left: those
+    /// carrying `session_hash` in attribute `hash_key`, started since `since_secs`. How many it
+    /// ended. A strategy that creates none has nothing to find.
+    async fn reconcile(
+        &self,
+        _hash_key: &str,
+        _session_hash: &str,
+        _since_secs: i64,
+        _deadline: Instant,
+    ) -> Result<usize, GatewayError> {
+        Ok(0)
+    }
 }
 
 /// The `messenger` strategy: nothing reaches Genesys until Messenger sends the first message,
@@ -154,5 +167,27 @@ impl InitiationStrategy for InitiationApiStrategy {
         self.gateway
             .disconnect_conversation(conversation_id, deadline)
             .await
+    }
+
+    /// Looks the conversation up by its session hash and ends it rather than adopt it: its
+    /// platform token never reached the browser (the create answered too late), so nobody can
+    /// use it, and the request reconciling it creates the chain's conversation afresh.
+    async fn reconcile(
+        &self,
+        hash_key: &str,
+        session_hash: &str,
+        since_secs: i64,
+        deadline: Instant,
+    ) -> Result<usize, GatewayError> {
+        let found = self
+            .gateway
+            .find_conversations(hash_key, session_hash, since_secs, deadline)
+            .await?;
+        for conversation in &found {
+            self.gateway
+                .disconnect_conversation(conversation, deadline)
+                .await?;
+        }
+        Ok(found.len())
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::error::SchemaError;
 use super::schema::{
     AttributeDef, AttributeType, Computed, ContextField, MAX_KEY_LEN, RESERVED_KEYS, RiskField,
-    Source, Visibility,
+    Source, Verify, Visibility,
 };
 use super::source::{parse_source, toml_scalar};
 
@@ -35,6 +35,7 @@ pub(super) struct RawAttribute {
     visibility: Option<String>,
     #[serde(default)]
     expose: bool,
+    verify: Option<String>,
     #[serde(flatten)]
     unknown: BTreeMap<String, toml::Value>,
 }
@@ -62,6 +63,7 @@ pub(super) fn parse_attribute(raw: RawAttribute) -> Result<AttributeDef, SchemaE
     let max_len = parse_max_len(&key, raw.max_len)?;
     let pattern = compile_pattern(&key, raw.pattern)?;
     let source = parse_source(&key, ty, raw.source)?;
+    let verify = parse_verify(&key, &source, raw.verify.as_deref())?;
     let mut def = AttributeDef {
         key,
         description: raw.description,
@@ -76,6 +78,7 @@ pub(super) fn parse_attribute(raw: RawAttribute) -> Result<AttributeDef, SchemaE
         routing: raw.routing,
         visibility,
         expose: raw.expose,
+        verify,
     };
     if let Some(values) = raw.allowed {
         def.allowed = Some(parse_enum(&def, &values)?);
@@ -83,6 +86,28 @@ pub(super) fn parse_attribute(raw: RawAttribute) -> Result<AttributeDef, SchemaE
     check_static(&def)?;
     check_source_type(&def)?;
     check_bounded(def)
+}
+
+/// `verify = "ownership"`: only a request field can be vouched for by the site.
+fn parse_verify(
+    key: &str,
+    source: &Source,
+    verify: Option<&str>,
+) -> Result<Option<Verify>, SchemaError> {
+    match (verify, source) {
+        (None, _) => Ok(None),
+        (Some("ownership"), Source::Request(_)) => Ok(Some(Verify::Ownership)),
+        (Some("ownership"), _) => Err(contradiction(
+            key,
+            "verify",
+            "only an attribute sourced from a request field is verified; the others are the server's own",
+        )),
+        (Some(other), _) => Err(contradiction(
+            key,
+            "verify",
+            format!("`{other}` is not a check; the one check is `ownership`"),
+        )),
+    }
 }
 
 fn contradiction(key: &str, rule: &'static str, detail: impl Into<String>) -> SchemaError {

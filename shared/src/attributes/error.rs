@@ -136,6 +136,9 @@ pub enum AttributeError {
     /// An object or array where a scalar belongs.
     #[error("attribute `{key}`: nested objects and arrays are not allowed; send one scalar value")]
     Nested { key: String },
+    /// A `contains` claim source met a claim that is not an array.
+    #[error("attribute `{key}`: its claim is not an array, so `contains` cannot test it")]
+    NotAList { key: String },
     /// A value of a type that cannot be converted without loss. The message says what is
     /// accepted, not only the type: a string attribute takes an integer too.
     #[error("attribute `{key}`: expected {}", accepted(*.expected))]
@@ -221,6 +224,7 @@ impl AttributeError {
     pub fn rule(&self) -> &'static str {
         match self {
             Self::Nested { .. } => "nested",
+            Self::NotAList { .. } => "contains",
             Self::WrongType { .. } => "type",
             Self::ControlCharacter { .. } => "control-character",
             Self::TooLong { .. } => "max_len",
@@ -238,6 +242,7 @@ impl AttributeError {
     pub fn key(&self) -> &str {
         match self {
             Self::Nested { key }
+            | Self::NotAList { key }
             | Self::WrongType { key, .. }
             | Self::ControlCharacter { key }
             | Self::TooLong { key, .. }

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use super::definition::{RawAttribute, parse_attribute};
 use super::error::SchemaError;
 use super::schema::{
-    AttributeDef, Computed, DEFAULT_SCHEMA_TOML, INITIAL_MESSAGE_FIELD, Limits, Schema, Source,
+    AttributeDef, CLAIMED_PREFIX, Computed, DEFAULT_SCHEMA_TOML, INITIAL_MESSAGE_FIELD, Limits,
+    Schema, Source,
 };
 
 #[derive(Deserialize)]
@@ -44,6 +45,7 @@ impl Schema {
         let (attributes, request_fields) = parse_attributes(raw.attributes)?;
         check_one_session_hash(&attributes)?;
         check_budget(&attributes, limits)?;
+        check_claims_read_as_claims(&attributes)?;
         Ok(Self {
             attributes,
             limits,
@@ -95,6 +97,26 @@ fn claim_request_field(
         )));
     }
     Ok(())
+}
+
+/// An attribute sourced from a request field and not verified is the browser's word: its key
+/// must start with [`CLAIMED_PREFIX`], so Architect and agents never mistake it for a fact.
+fn check_claims_read_as_claims(attributes: &[AttributeDef]) -> Result<(), SchemaError> {
+    let unverified_claim = attributes.iter().find(|a| {
+        matches!(a.source, Source::Request(_))
+            && a.verify.is_none()
+            && !a.key.starts_with(CLAIMED_PREFIX)
+    });
+    match unverified_claim {
+        None => Ok(()),
+        Some(a) => Err(SchemaError::Contradiction {
+            key: a.key.clone(),
+            rule: "verify",
+            detail: format!(
+                "a request field the site does not verify is the browser's claim: add `verify = \"ownership\"` or name it `{CLAIMED_PREFIX}...`"
+            ),
+        }),
+    }
 }
 
 fn check_one_session_hash(attributes: &[AttributeDef]) -> Result<(), SchemaError> {

@@ -7,6 +7,7 @@ use std::fmt;
 
 use regex_lite::Regex;
 
+use super::claim::ClaimSource;
 use super::value::{AttributeValue, canonical_integer};
 
 /// The schema shipped with the package (`config/attributes.toml`), compiled into every binary.
@@ -95,8 +96,8 @@ pub enum RiskField {
 /// and only within the attribute's rules.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// A claim of the verified session JWT.
-    Claim(String),
+    /// A claim of the verified session JWT (see [`ClaimSource`] for how it is named).
+    Claim(ClaimSource),
     /// A field of the browser's JSON request body (camelCase name).
     Request(String),
     /// Computed by the backend.
@@ -113,7 +114,7 @@ impl Source {
     /// Short description for generated docs: `claim \`tier\``.
     pub fn describe(&self) -> String {
         match self {
-            Self::Claim(c) => format!("verified claim `{c}`"),
+            Self::Claim(c) => c.describe(),
             Self::Request(f) => format!("request field `{f}`"),
             Self::Computed(Computed::SessionHash) => "computed `session_hash`".to_owned(),
             Self::Context(ContextField::ClientIp) => "request context `client_ip`".to_owned(),
@@ -139,7 +140,20 @@ pub struct AttributeDef {
     pub(crate) routing: bool,
     pub(crate) visibility: Visibility,
     pub(crate) expose: bool,
+    pub(crate) verify: Option<Verify>,
 }
+
+/// How the site vouches for a request-sourced attribute before it becomes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verify {
+    /// `verify = "ownership"`: the site's ownership check must say the value is the signed-in
+    /// subject's (`api::ownership`).
+    Ownership,
+}
+
+/// The prefix an unverified request-sourced attribute's key must carry, so that whoever reads
+/// it in Architect or on the agent's screen sees the browser's claim, not a fact.
+pub const CLAIMED_PREFIX: &str = "customer_claimed_";
 
 impl AttributeDef {
     /// The Genesys custom attribute key.
@@ -193,6 +207,18 @@ impl AttributeDef {
     /// Whether validate-session returns it to Architect.
     pub fn expose(&self) -> bool {
         self.expose
+    }
+    /// Where its value comes from, for generated docs, with the check it passes:
+    /// `request field \`orderId\`, ownership-verified`.
+    pub fn describe_source(&self) -> String {
+        match self.verify {
+            Some(Verify::Ownership) => format!("{}, ownership-verified", self.source.describe()),
+            None => self.source.describe(),
+        }
+    }
+    /// The check a request-sourced attribute passes before it is set, if any.
+    pub fn verify(&self) -> Option<Verify> {
+        self.verify
     }
 
     /// The largest canonical value this attribute can produce, in UTF-8 bytes.

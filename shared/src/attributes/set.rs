@@ -66,9 +66,11 @@ impl AttributeSet {
                     .get(def.key())
                     .map(|s| def.parse_canonical(s, schema)),
                 (Source::Static(v), _) => Some(Ok(v.clone())),
-                (source, _) => match raw_input(source, inputs).as_deref() {
-                    None | Some(Value::Null) => None,
-                    Some(raw) => Some(def.parse_json(raw, schema)),
+                (source, _) => match raw_input(source, inputs, def.key()) {
+                    Err(e) => Some(Err(e)),
+                    Ok(None) => None,
+                    Ok(Some(raw)) if raw.is_null() => None,
+                    Ok(Some(raw)) => Some(def.parse_json(&raw, schema)),
                 },
             };
             found.record(def, parsed);
@@ -190,10 +192,15 @@ impl Found {
     }
 }
 
-/// The raw value `source` takes from `inputs` (`None` for a static value, which needs none).
-fn raw_input<'a>(source: &'a Source, inputs: &AttributeInputs<'a>) -> Option<Cow<'a, Value>> {
-    match source {
-        Source::Claim(c) => inputs.claims.get(c).map(Cow::Borrowed),
+/// The raw value `source` takes from `inputs` for attribute `key` (`None` for a static value,
+/// which needs none); a claim of a shape its source cannot take is refused.
+fn raw_input<'a>(
+    source: &'a Source,
+    inputs: &AttributeInputs<'a>,
+    key: &str,
+) -> Result<Option<Cow<'a, Value>>, AttributeError> {
+    Ok(match source {
+        Source::Claim(c) => return c.value(inputs.claims, key),
         Source::Request(f) => inputs.request.get(f).map(Cow::Borrowed),
         Source::Computed(Computed::SessionHash) => {
             Some(Cow::Owned(Value::String(inputs.session_hash.to_owned())))
@@ -203,7 +210,7 @@ fn raw_input<'a>(source: &'a Source, inputs: &AttributeInputs<'a>) -> Option<Cow
             .map(|ip| Cow::Owned(Value::String(ip.to_owned()))),
         Source::Risk(RiskField::Score) => inputs.risk_score.map(|s| Cow::Owned(Value::from(s))),
         Source::Static(_) => None,
-    }
+    })
 }
 
 /// Serialises as a JSON object of canonical strings, in schema order.

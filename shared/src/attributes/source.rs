@@ -1,5 +1,7 @@
-//! An attribute's `source` table, and the TOML scalars of `static` and `enum` values.
+//! An attribute's `source` table (a `claim` source in the `claim` module), and the TOML scalars
+//! of `static` and `enum` values.
 
+use super::claim;
 use super::error::SchemaError;
 use super::schema::{AttributeType, Computed, ContextField, MAX_KEY_LEN, RiskField, Source};
 use super::value::{AttributeValue, parse_canonical_integer};
@@ -10,10 +12,13 @@ pub(super) fn parse_source(
     ty: AttributeType,
     raw: Option<toml::Value>,
 ) -> Result<Source, SchemaError> {
-    let (kind, value) = source_entry(key, raw)?;
+    let table = source_table(key, raw)?;
+    if table.contains_key("claim") {
+        return claim::parse(key, ty, &table).map(Source::Claim);
+    }
+    let (kind, value) = source_entry(key, table)?;
     let name = || source_name(key, &kind, &value);
     match kind.as_str() {
-        "claim" => claim(key, name()?),
         "request" => request_field(key, name()?),
         "computed" => known(key, "computed", name()?, "session_hash", || {
             Source::Computed(Computed::SessionHash)
@@ -41,8 +46,8 @@ fn bad(key: &str, reason: impl Into<String>) -> SchemaError {
     }
 }
 
-/// The one entry of the `source` table: its kind and value.
-fn source_entry(key: &str, raw: Option<toml::Value>) -> Result<(String, toml::Value), SchemaError> {
+/// The `source` table.
+fn source_table(key: &str, raw: Option<toml::Value>) -> Result<toml::Table, SchemaError> {
     let Some(raw) = raw else {
         return Err(SchemaError::MissingSetting {
             key: key.to_owned(),
@@ -55,6 +60,11 @@ fn source_entry(key: &str, raw: Option<toml::Value>) -> Result<(String, toml::Va
             "`source` is a table such as `{ claim = \"tier\" }`",
         ));
     };
+    Ok(table)
+}
+
+/// The one entry of a `source` table other than a claim's: its kind and value.
+fn source_entry(key: &str, table: toml::Table) -> Result<(String, toml::Value), SchemaError> {
     if table.len() != 1 {
         return Err(bad(
             key,
@@ -72,13 +82,6 @@ fn source_name<'v>(key: &str, kind: &str, value: &'v toml::Value) -> Result<&'v 
         toml::Value::String(s) if !s.is_empty() => Ok(s),
         _ => Err(bad(key, format!("`source.{kind}` is a non-empty string"))),
     }
-}
-
-fn claim(key: &str, claim: &str) -> Result<Source, SchemaError> {
-    if claim.len() > 128 || claim.chars().any(char::is_control) {
-        return Err(bad(key, "a claim name is at most 128 printable characters"));
-    }
-    Ok(Source::Claim(claim.to_owned()))
 }
 
 fn request_field(key: &str, field: &str) -> Result<Source, SchemaError> {

@@ -1,20 +1,18 @@
-//! What initiate and refresh-token share: the identity provider, CORS, the strategy (with its
+//! What initiate and refresh-token share: the identity provider (the `identity` module), CORS, the strategy (with its
 //! Genesys connection and routing), the ticket rules and the risk rules. Genesys settings are
 //! also what validate-session's write-back reads.
 
-use jsonwebtoken::Algorithm;
 use url::Url;
 
 use super::reader::{Reader, invalid};
-use super::vars::{self, ALLOWED_ALGORITHMS, Variable};
-use super::{BrowserConfig, ConfigError, GenesysConfig, JwtConfig, RiskConfig, StrategyConfig};
+use super::vars::{self, Variable};
+use super::{BrowserConfig, ConfigError, GenesysConfig, RiskConfig, StrategyConfig, identity};
 use crate::api::risk::{FailPolicy, RiskPolicy};
 use crate::api::strategy::StrategyKind;
 use crate::api::{BrowserSettings, RateLimit, TicketSettings};
 use crate::env::EnvSource;
 use crate::http::Cors;
 use crate::payload::{GenesysId, RoutingTarget, SkillRequirement};
-use crate::session::DEFAULT_ALGORITHMS;
 
 /// A browser-facing function's configuration: the shared part and its rules, its rate limit
 /// read from `rate`.
@@ -41,42 +39,11 @@ fn browser<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<BrowserConfig, Co
         table: r.required(&vars::SESSION_TABLE)?,
         session_key_secret_id: r.required(&vars::SESSION_KEY_SECRET_ID)?,
         cors: cors(r)?,
-        jwt: jwt(r)?,
+        jwt: identity::verifier_config(r.env, identity::JwksTransport::Https)?,
         strategy: strategy(r)?,
         ticket: ticket(r)?,
         risk: risk(r)?,
         secrets_ttl: r.secs(&vars::SECRETS_CACHE_TTL_SECS)?,
-    })
-}
-
-fn algorithms<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<Vec<Algorithm>, ConfigError> {
-    let var = &vars::JWT_ALGORITHMS;
-    let Some(value) = r.optional(var) else {
-        return Ok(DEFAULT_ALGORITHMS.to_vec());
-    };
-    let mut out = Vec::new();
-    for name in value.split(',').map(str::trim) {
-        // Only the allowed names, so `none` and HS* cannot be named even if the JWT library
-        // knows them.
-        if !ALLOWED_ALGORITHMS.contains(&name) {
-            return Err(invalid(var, &value));
-        }
-        let alg: Algorithm = name.parse().map_err(|_| invalid(var, &value))?;
-        if !out.contains(&alg) {
-            out.push(alg);
-        }
-    }
-    Ok(out)
-}
-
-fn jwt<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<JwtConfig, ConfigError> {
-    let jwks = r.required(&vars::JWKS_URL)?;
-    Ok(JwtConfig {
-        jwks_url: r.url(&vars::JWKS_URL, &jwks)?,
-        issuer: r.required(&vars::JWT_ISSUER)?,
-        audience: r.required(&vars::JWT_AUDIENCE)?,
-        algorithms: algorithms(r)?,
-        leeway_secs: r.secs(&vars::JWT_LEEWAY_SECS)?.as_secs(),
     })
 }
 

@@ -5,11 +5,12 @@
 //! - [`vars`]: one row per variable (the single source for parsing, the book's configuration table and the
 //!   template tests);
 //! - `reader`: reads a variable by its row;
-//! - `browser`: what initiate and refresh-token share (identity provider, CORS, strategy,
-//!   tickets, risk);
+//! - `browser`: what initiate and refresh-token share (CORS, strategy, tickets, risk);
+//! - `identity`: the identity provider (`JWKS_URL`, `JWT_*`), which the local stack reads too;
 //! - `initiate`, `refresh`, `validate`: each function's assembly.
 
 mod browser;
+mod identity;
 mod initiate;
 mod reader;
 mod refresh;
@@ -18,10 +19,11 @@ pub mod vars;
 
 use std::time::Duration;
 
-use jsonwebtoken::Algorithm;
 use url::Url;
 
 pub use crate::env::{EnvSource, ProcessEnv};
+pub use crate::session::VerifierConfig;
+pub use identity::{JwksTransport, verifier_config};
 pub use vars::{Function, Kind, VARIABLES, Variable};
 
 use crate::api::risk::RiskPolicy;
@@ -68,21 +70,6 @@ impl ConfigError {
             | Self::NotOfKind { variable, .. } => variable,
         }
     }
-}
-
-/// Identity-provider settings for verifying session tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JwtConfig {
-    /// Where the identity provider publishes its signing keys.
-    pub jwks_url: Url,
-    /// Expected issuer.
-    pub issuer: String,
-    /// Expected audience.
-    pub audience: String,
-    /// Allowed algorithms.
-    pub algorithms: Vec<Algorithm>,
-    /// Leeway in seconds.
-    pub leeway_secs: u64,
 }
 
 /// Genesys Cloud connection settings.
@@ -155,8 +142,8 @@ pub struct BrowserConfig {
     pub session_key_secret_id: String,
     /// CORS allow-list.
     pub cors: Cors,
-    /// Session token verification.
-    pub jwt: JwtConfig,
+    /// Session token verification (the identity provider).
+    pub jwt: VerifierConfig,
     /// The initiation strategy and, for `initiation-api`, its Genesys settings.
     pub strategy: StrategyConfig,
     /// Ticket lifetime, maximum chain age and refresh count.
@@ -174,6 +161,19 @@ pub struct InitiateConfig {
     pub browser: BrowserConfig,
     /// Rate limit, risk, tickets and the Genesys budget, as the handler applies them.
     pub settings: BrowserSettings,
+    /// The site's ownership check, if configured.
+    pub ownership: Option<OwnershipConfig>,
+}
+
+/// The site's ownership check (`OWNERSHIP_CHECK_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnershipConfig {
+    /// Its HTTPS endpoint.
+    pub url: Url,
+    /// How long it may take.
+    pub deadline: Duration,
+    /// What its failure means.
+    pub on_failure: crate::api::ownership::OwnershipFailPolicy,
 }
 
 /// The refresh-token function's configuration: the same kinds of settings as initiate's, with

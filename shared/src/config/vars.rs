@@ -4,11 +4,15 @@
 //! constants of the modules that use them, so each is written once.
 
 pub use crate::api::Function;
+use crate::api::ownership;
 use crate::api::{
     DEFAULT_INITIATE_RATE_LIMIT, DEFAULT_REFRESH_RATE_LIMIT, risk, strategy, validate,
 };
 use crate::ports::DEFAULT_SECRETS_CACHE_TTL_SECS;
-use crate::session::{DEFAULT_ALGORITHMS, DEFAULT_LEEWAY_SECS};
+use crate::session::{
+    DEFAULT_ALGORITHMS, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_BYTES, MAX_LEEWAY_SECS,
+    MAX_MAX_TOKEN_BYTES, MIN_MAX_TOKEN_BYTES,
+};
 use crate::tickets;
 
 /// What a variable's value may be.
@@ -168,12 +172,37 @@ variables! {
     ALLOWED_ORIGINS = "ALLOWED_ORIGINS", BROWSER,
         "comma-separated exact origins such as `https://shop.example.com` (no `*`)",
         Kind::Required;
-    JWKS_URL = "JWKS_URL", BROWSER, "the identity provider's JWKS URL (https)", Kind::Required;
-    JWT_ISSUER = "JWT_ISSUER", BROWSER, "the exact `iss` of session tokens", Kind::Required;
-    JWT_AUDIENCE = "JWT_AUDIENCE", BROWSER, "the `aud` session tokens must carry", Kind::Required;
+    JWKS_URL = "JWKS_URL", BROWSER,
+        "the identity provider's JWKS URL: https (the local stack also takes http on a loopback host)",
+        Kind::Required;
+    JWT_ISSUER = "JWT_ISSUER", BROWSER,
+        "the `iss` values accepted, comma-separated, each compared exactly; `{tenantid}` in one (Microsoft Entra multi-tenant) stands for a tenant of `JWT_ALLOWED_TENANTS`",
+        Kind::Required;
+    JWT_AUDIENCE = "JWT_AUDIENCE", BROWSER,
+        "the audiences accepted, comma-separated: `aud` (a string or an array) must hold one, or, in a token without `aud`, `client_id` must be one",
+        Kind::Required;
+    JWT_ALLOWED_TENANTS = "JWT_ALLOWED_TENANTS", BROWSER,
+        "comma-separated Microsoft Entra tenant ids (GUIDs) a `{tenantid}` issuer accepts, each only with its own `tid`; required with such an issuer (else any tenant could sign in), refused without one",
+        Kind::Optional;
     JWT_ALGORITHMS = "JWT_ALGORITHMS", BROWSER, "comma-separated subset of", Kind::Algorithms;
     JWT_LEEWAY_SECS = "JWT_LEEWAY_SECS", BROWSER, "clock-skew allowance in seconds",
-        Kind::Integer { min: 0, max: 300, default: DEFAULT_LEEWAY_SECS as i64, note: "" };
+        Kind::Integer { min: 0, max: MAX_LEEWAY_SECS as i64, default: DEFAULT_LEEWAY_SECS as i64, note: "" };
+    JWT_REQUIRE_NBF = "JWT_REQUIRE_NBF", BROWSER,
+        "refuse tokens without `nbf` (a present `nbf` is always checked)",
+        Kind::Flag { default: false };
+    JWT_MAX_TOKEN_BYTES = "JWT_MAX_TOKEN_BYTES", BROWSER, "longest session token accepted, in bytes",
+        Kind::Integer {
+            min: MIN_MAX_TOKEN_BYTES as i64,
+            max: MAX_MAX_TOKEN_BYTES as i64,
+            default: DEFAULT_MAX_TOKEN_BYTES as i64,
+            note: "an HTTP API caps the request line and headers at 10240 bytes",
+        };
+    JWT_TYP = "JWT_TYP", BROWSER,
+        "comma-separated header `typ` values a token must carry, such as `at+jwt` (RFC 9068 access tokens only), compared without case or `application/`; absent means any",
+        Kind::Optional;
+    JWT_REQUIRED_CLAIMS = "JWT_REQUIRED_CLAIMS", BROWSER,
+        "comma-separated `claim=value`: each named top-level claim must be a string equal to one of the values listed for it, such as `token_use=access` (Amazon Cognito access tokens only); absent means none",
+        Kind::Optional;
     INITIATION_STRATEGY = "INITIATION_STRATEGY", BROWSER, "",
         Kind::Choice { values: &["messenger", "initiation-api"], default: "messenger" };
     TICKET_TTL_SECS = "TICKET_TTL_SECS", BROWSER, "ticket lifetime in seconds",
@@ -201,6 +230,14 @@ variables! {
         Kind::Integer { min: 10, max: 5000, default: risk::DEFAULT_SCORER_DEADLINE_MS, note: "" };
     RISK_FAIL_POLICY = "RISK_FAIL_POLICY", BROWSER,
         "`closed` (default: 503 when the scorer fails) or `open:<score>`", Kind::Optional;
+    OWNERSHIP_CHECK_URL = "OWNERSHIP_CHECK_URL", &[I],
+        "optional https URL of the site's ownership check; without it, `verify = \"ownership\"` attributes are not set",
+        Kind::Optional;
+    OWNERSHIP_CHECK_DEADLINE_MS = "OWNERSHIP_CHECK_DEADLINE_MS", &[I], "ownership check deadline",
+        Kind::Integer { min: 10, max: 5000, default: ownership::DEFAULT_OWNERSHIP_DEADLINE_MS, note: "" };
+    OWNERSHIP_CHECK_FAIL_POLICY = "OWNERSHIP_CHECK_FAIL_POLICY", &[I],
+        "what a failed ownership check means",
+        Kind::Choice { values: &["closed", "open"], default: "closed" };
     GENESYS_REGION = "GENESYS_REGION", ALL,
         "a Genesys Cloud region domain such as `mypurecloud.com` or `euw2.pure.cloud`",
         Kind::Optional;

@@ -69,12 +69,12 @@ impl GenesysClientConfig {
 }
 
 /// One Platform API request.
-struct ApiCall<'a> {
-    operation: Operation,
-    method: Method,
-    url: Url,
-    json: &'a [u8],
-    repeat: Repeat,
+pub(super) struct ApiCall<'a> {
+    pub(super) operation: Operation,
+    pub(super) method: Method,
+    pub(super) url: Url,
+    pub(super) json: &'a [u8],
+    pub(super) repeat: Repeat,
 }
 
 /// The Genesys Cloud client. Build it once per container and share it (`Arc`): it pools
@@ -225,7 +225,11 @@ impl GenesysClient {
     /// Runs `call` until it succeeds, fails for good, or the deadline leaves no room: a 401
     /// replaces the token (the second also re-reads the credentials), 429 and 5xx wait as the
     /// transport allows, and a create that may have reached Genesys is never sent twice.
-    async fn execute(&self, call: &ApiCall<'_>, deadline: Instant) -> Result<Bytes, GenesysError> {
+    pub(super) async fn execute(
+        &self,
+        call: &ApiCall<'_>,
+        deadline: Instant,
+    ) -> Result<Bytes, GenesysError> {
         let mut meter = CallMeter::start(call.operation);
         let result = self.execute_metered(call, &mut meter, deadline).await;
         meter.finish(&result);
@@ -302,6 +306,16 @@ impl GenesysGateway for GenesysClient {
         deadline: Instant,
     ) -> Result<(), GatewayError> {
         Ok(GenesysClient::disconnect_conversation(self, conversation_id, deadline).await?)
+    }
+
+    async fn find_conversations(
+        &self,
+        attribute: &str,
+        value: &str,
+        since_secs: i64,
+        deadline: Instant,
+    ) -> Result<Vec<GenesysId>, GatewayError> {
+        Ok(GenesysClient::find_conversations(self, attribute, value, since_secs, deadline).await?)
     }
 
     async fn update_participant_attributes(

@@ -3,6 +3,7 @@
 
 mod client;
 mod error;
+mod lookup;
 mod meter;
 mod region;
 mod retry;

@@ -97,6 +97,9 @@ pub enum ApiError {
     /// 403: the session's claims cannot supply a required attribute.
     #[error("session context refused: {0}")]
     SessionContext(String),
+    /// 403: the site's ownership check says a requested field (named) is not the subject's.
+    #[error("not the subject's: {0}")]
+    NotOwned(String),
     /// 403: the ticket cannot be refreshed (unknown, someone else's, used, replaced, too old).
     #[error("session not refreshable: {}", .0.as_str())]
     NotRefreshable(NotRefreshable),
@@ -198,6 +201,7 @@ impl ApiError {
             Self::InvalidSession | Self::InvalidCredential => StatusCode::UNAUTHORIZED,
             Self::RiskRefused
             | Self::SessionContext(_)
+            | Self::NotOwned(_)
             | Self::NotRefreshable(_)
             | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -228,6 +232,7 @@ impl ApiError {
             Self::InvalidCredential => ("invalid-credential", "Invalid credential"),
             Self::RiskRefused => ("risk-refused", "Refused"),
             Self::SessionContext(_) => ("session-context-refused", "Session context refused"),
+            Self::NotOwned(_) => ("not-owned", "Not the customer's"),
             Self::NotRefreshable(_) => ("session-not-refreshable", "Session not refreshable"),
             Self::OriginNotAllowed => ("origin-not-allowed", "Origin not allowed"),
             Self::NotFound => ("not-found", "Not found"),
@@ -254,6 +259,7 @@ impl ApiError {
             errors: self.field_problems(),
             reason: match self {
                 Self::NotRefreshable(why) => Some(why.as_str()),
+                Self::NotOwned(_) => Some("not-owned"),
                 _ => None,
             },
         }
@@ -273,6 +279,9 @@ impl ApiError {
                 return format!("the signed-in session does not provide a valid `{key}`");
             }
             Self::NotRefreshable(why) => why.detail(),
+            Self::NotOwned(field) => {
+                return format!("the signed-in customer does not own this `{field}`");
+            }
             Self::OriginNotAllowed => "this origin may not call the API",
             Self::NotFound => "no such route",
             Self::MethodNotAllowed { allow } => return format!("this route accepts {allow}"),

@@ -69,6 +69,18 @@ pub trait GenesysGateway: Send + Sync + Debug {
         deadline: Instant,
     ) -> Result<(), GatewayError>;
 
+    /// `POST /api/v2/analytics/conversations/details/query` with a participant-attribute
+    /// (`property`) predicate: the conversations started since `since_secs` (Unix seconds) that
+    /// carry `attribute = value` and have not ended. Finds a conversation whose create answered
+    /// too late to be recorded.
+    async fn find_conversations(
+        &self,
+        attribute: &str,
+        value: &str,
+        since_secs: i64,
+        deadline: Instant,
+    ) -> Result<Vec<GenesysId>, GatewayError>;
+
     /// `PATCH /api/v2/conversations/messages/{conversationId}/participants/{participantId}/attributes`.
     async fn update_participant_attributes(
         &self,

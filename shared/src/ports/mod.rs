@@ -2,17 +2,20 @@
 //! flows are testable without AWS or Genesys.
 
 mod genesys;
+mod ownership;
 mod risk;
 mod secrets;
 mod store;
 
 pub use crate::clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use genesys::{CreatedConversation, GatewayError, GenesysGateway};
+pub use ownership::{OwnershipCheck, OwnershipError, OwnershipQuery};
 pub use risk::{RiskContext, RiskError, RiskScorer};
 pub use secrets::{
     DEFAULT_SECRETS_CACHE_TTL_SECS, SecretError, SecretFields, SecretSource, SecretString,
 };
 pub use store::{
-    BindOutcome, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, RateDecision, RateLimiter,
-    RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
+    BindOutcome, IdempotencyBegin, IdempotencyClaim, IdempotencyCompletion, IdempotencyStore,
+    PendingCreate, RateDecision, RateLimiter, RotateOutcome, SessionRecord, SessionStatus,
+    SessionStore, StoreError,
 };

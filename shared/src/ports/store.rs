@@ -74,6 +74,21 @@ pub struct SessionRecord {
     pub initiated_conversation: Option<GenesysId>,
 }
 
+/// A Genesys create sent for a subject's chain whose answer has not been recorded yet: kept
+/// until the create answers, or until the chain's next refresh or initiation reconciles it
+/// (see `api::pending`). One per subject: a subject's chain creates one conversation at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCreate {
+    /// Keyed hash of the subject.
+    pub subject_key: String,
+    /// The session hash the create carries, sealed (the store never holds a raw hash).
+    pub sealed_hash: Vec<u8>,
+    /// When the create was sent (Unix seconds).
+    pub started_at: i64,
+    /// When the store may forget it (Unix seconds).
+    pub ttl: i64,
+}
+
 /// Result of binding a session hash to a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BindOutcome {
@@ -96,8 +111,10 @@ pub enum RotateOutcome {
     Rotated,
     /// No such hash, or it belongs to another subject (indistinguishable on purpose).
     NotFound,
-    /// The old ticket is no longer active (bound, revoked).
-    NotActive,
+    /// The old ticket was bound by a validation: Messenger already sent it.
+    Used,
+    /// The old ticket was already replaced by another refresh.
+    Replaced,
 }
 
 /// Result of counting one initiation against a subject's limit.
@@ -142,6 +159,26 @@ pub enum IdempotencyBegin {
     InProgress,
     /// The key was used with a different request.
     Mismatch,
+    /// Completed with the same request, but its ticket has ended and its body is gone: the key
+    /// is spent (a `409`) until its retention ends.
+    Spent,
+}
+
+/// What completing a claimed key stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdempotencyCompletion<'a> {
+    /// The record's key.
+    pub key: &'a str,
+    /// HTTP status of the response.
+    pub status: u16,
+    /// The response body, as sealed by the protocol.
+    pub sealed_body: &'a [u8],
+    /// Until when the body replays (Unix seconds): its ticket's end. The store drops the body
+    /// then.
+    pub body_until: i64,
+    /// Until when the key is remembered (Unix seconds), at least `body_until`: between the two
+    /// it answers [`IdempotencyBegin::Spent`].
+    pub spent_until: i64,
 }
 
 /// Why the store failed. Callers map these to 503.
@@ -205,6 +242,19 @@ pub trait SessionStore: Send + Sync + Debug {
         session_hash: &SessionHash,
         conversation_id: &GenesysId,
     ) -> Result<(), StoreError>;
+
+    /// Remembers a create about to be sent (replacing the subject's earlier one).
+    async fn put_pending_create(&self, pending: &PendingCreate) -> Result<(), StoreError>;
+
+    /// The subject's pending create, if any (one past its `ttl` is absent).
+    async fn pending_create(&self, subject_key: &str) -> Result<Option<PendingCreate>, StoreError>;
+
+    /// Forgets the subject's pending create if it is still the one with `sealed_hash`.
+    async fn clear_pending_create(
+        &self,
+        subject_key: &str,
+        sealed_hash: &[u8],
+    ) -> Result<(), StoreError>;
 }
 
 /// Per-subject fixed-window rate limiting, atomic across instances.
@@ -227,14 +277,9 @@ pub trait IdempotencyStore: Send + Sync + Debug {
     /// past that is free again: its holder can no longer be running.
     async fn begin(&self, claim: &IdempotencyClaim<'_>) -> Result<IdempotencyBegin, StoreError>;
 
-    /// Stores the (sealed) response of a claimed key, kept until `keep_until` (Unix seconds).
-    async fn complete(
-        &self,
-        key: &str,
-        status: u16,
-        sealed_body: &[u8],
-        keep_until: i64,
-    ) -> Result<(), StoreError>;
+    /// Stores the (sealed) response of a claimed key: the body until `body_until`, the key
+    /// itself until `spent_until`.
+    async fn complete(&self, completion: &IdempotencyCompletion<'_>) -> Result<(), StoreError>;
 
     /// Releases a claimed key after a failure that created nothing, so a retry may proceed.
     async fn abandon(&self, key: &str) -> Result<(), StoreError>;

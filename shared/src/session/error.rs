@@ -84,12 +84,31 @@ pub enum AuthError {
     /// `nbf` (minus leeway) is still in the future.
     #[error("token is not valid yet")]
     NotYetValid,
-    /// `iss` is not the configured issuer.
-    #[error("token issuer is not the configured issuer")]
+    /// `iss` is none of the configured issuers.
+    #[error("token issuer is not one of the configured issuers")]
     WrongIssuer,
-    /// `aud` does not contain the configured audience.
-    #[error("token audience does not include the configured audience")]
+    /// `iss` fills a `{tenantid}` issuer, but not with the token's own `tid`, or with a tenant
+    /// that is not allowed.
+    #[error("token tenant refused: {0}")]
+    WrongTenant(&'static str),
+    /// The signing key is scoped to another issuer than the token's (Microsoft Entra).
+    #[error("the signing key is scoped to another issuer than the token's")]
+    KeyIssuerMismatch,
+    /// `aud` holds none of the configured audiences (or, without `aud`, `client_id` is not one).
+    #[error("token audience (or client_id) is not one of the configured audiences")]
     WrongAudience,
+    /// Neither `aud` nor `client_id`: the token names no recipient, so it is never accepted.
+    #[error("token has neither `aud` nor `client_id`")]
+    NoAudience,
+    /// The header `typ` is not one of the configured token types.
+    #[error("token type (header `typ`) is not one of the configured types")]
+    WrongTokenType,
+    /// A pinned claim is absent or has a value not listed for it.
+    #[error("claim `{claim}` does not have one of its configured values")]
+    ClaimMismatch {
+        /// The claim's name.
+        claim: String,
+    },
     /// A required claim is absent or has the wrong JSON type (a string `exp`, for example).
     #[error("claim `{claim}` is missing or has the wrong type")]
     MissingClaim {
@@ -122,7 +141,12 @@ impl AuthError {
             Self::Expired => "expired",
             Self::NotYetValid => "not_yet_valid",
             Self::WrongIssuer => "wrong_issuer",
+            Self::WrongTenant(_) => "wrong_tenant",
+            Self::KeyIssuerMismatch => "key_issuer_mismatch",
             Self::WrongAudience => "wrong_audience",
+            Self::NoAudience => "no_audience",
+            Self::WrongTokenType => "wrong_token_type",
+            Self::ClaimMismatch { .. } => "claim_mismatch",
             Self::MissingClaim { .. } => "missing_claim",
             Self::InvalidSubject => "invalid_subject",
             Self::JwksUnavailable(_) => "jwks_unavailable",

@@ -14,20 +14,59 @@ use jsonwebtoken::jwk::{
 use url::Url;
 
 use super::error::JwksError;
+use crate::tls::WebRoots;
 
 /// The largest JWKS document accepted; real ones are a few KiB.
 pub const MAX_JWKS_BYTES: usize = 64 * 1024;
+
+/// A fetched key set: each key with the issuer it is scoped to, when the key set names one
+/// (Microsoft Entra's keys documents give every key an `issuer`, possibly with `{tenantid}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeySet {
+    keys: Vec<(Jwk, Option<String>)>,
+}
+
+impl KeySet {
+    /// The keys, in published order.
+    pub fn keys(&self) -> impl Iterator<Item = &Jwk> {
+        self.keys.iter().map(|(k, _)| k)
+    }
+
+    /// The keys with the issuer each is scoped to.
+    pub(crate) fn scoped(&self) -> impl Iterator<Item = (&Jwk, Option<&str>)> {
+        self.keys.iter().map(|(k, i)| (k, i.as_deref()))
+    }
+
+    /// How many keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+impl From<JwkSet> for KeySet {
+    fn from(set: JwkSet) -> Self {
+        Self {
+            keys: set.keys.into_iter().map(|k| (k, None)).collect(),
+        }
+    }
+}
 
 /// Fetches the identity provider's key set.
 #[async_trait]
 pub trait JwksSource: Send + Sync + Debug {
     /// The current key set at `url`.
-    async fn fetch(&self, url: &Url) -> Result<JwkSet, JwksError>;
+    async fn fetch(&self, url: &Url) -> Result<KeySet, JwksError>;
 }
 
 /// Parses a JWKS document, dropping keys this library cannot represent instead of refusing the
 /// whole set (an IdP may publish encryption keys or newer key types beside its signing keys).
-pub fn parse_jwks(body: &[u8]) -> Result<JwkSet, JwksError> {
+/// A key's `issuer` member is kept when it is a string.
+pub fn parse_jwks(body: &[u8]) -> Result<KeySet, JwksError> {
     #[derive(serde::Deserialize)]
     struct RawSet {
         keys: Vec<serde_json::Value>,
@@ -36,9 +75,14 @@ pub fn parse_jwks(body: &[u8]) -> Result<JwkSet, JwksError> {
     let keys = raw
         .keys
         .into_iter()
-        .filter_map(|k| serde_json::from_value::<Jwk>(k).ok())
+        .filter_map(|k| {
+            let issuer = k.get("issuer").and_then(|i| i.as_str()).map(str::to_owned);
+            serde_json::from_value::<Jwk>(k)
+                .ok()
+                .map(|jwk| (jwk, issuer))
+        })
         .collect();
-    Ok(JwkSet { keys })
+    Ok(KeySet { keys })
 }
 
 /// Fetches the key set over HTTPS with reqwest: bounded time, bounded size, no redirects.
@@ -48,9 +92,23 @@ pub struct HttpJwksSource {
 }
 
 impl HttpJwksSource {
-    /// Builds its own client with a `timeout` for the whole request.
+    /// Builds its own client with a `timeout` for the whole request, trusting this process's
+    /// roots ([`crate::tls::http_client_builder`]).
     pub fn new(timeout: Duration) -> Result<Self, JwksError> {
-        let client = crate::tls::http_client_builder()
+        Self::from_builder(crate::tls::http_client_builder(), timeout)
+    }
+
+    /// Builds its own client with a `timeout`, trusting exactly `roots` (the cold start passes
+    /// the roots its environment names, so a test environment can name its own authority).
+    pub fn with_roots(roots: &WebRoots, timeout: Duration) -> Result<Self, JwksError> {
+        Self::from_builder(roots.client_builder(), timeout)
+    }
+
+    fn from_builder(
+        builder: Result<reqwest::ClientBuilder, crate::tls::TlsRootsError>,
+        timeout: Duration,
+    ) -> Result<Self, JwksError> {
+        let client = builder
             .map_err(JwksError::Tls)?
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -69,7 +127,7 @@ impl HttpJwksSource {
 #[async_trait]
 impl JwksSource for HttpJwksSource {
     #[tracing::instrument(name = "jwks_fetch", skip_all, fields(url = %url))]
-    async fn fetch(&self, url: &Url) -> Result<JwkSet, JwksError> {
+    async fn fetch(&self, url: &Url) -> Result<KeySet, JwksError> {
         let mut response = self
             .client
             .get(url.clone())
@@ -104,20 +162,20 @@ impl JwksSource for HttpJwksSource {
 /// An in-memory key set for tests and the local stack; counts fetches and can be made to fail.
 #[derive(Debug, Default)]
 pub struct StaticJwksSource {
-    state: Mutex<(Option<JwkSet>, u64)>,
+    state: Mutex<(Option<KeySet>, u64)>,
 }
 
 impl StaticJwksSource {
     /// Serves `keys`.
-    pub fn new(keys: JwkSet) -> Self {
+    pub fn new(keys: impl Into<KeySet>) -> Self {
         Self {
-            state: Mutex::new((Some(keys), 0)),
+            state: Mutex::new((Some(keys.into()), 0)),
         }
     }
 
     /// Replaces the served key set (`None`: every fetch fails).
     pub fn set(&self, keys: Option<JwkSet>) {
-        self.lock().0 = keys;
+        self.lock().0 = keys.map(KeySet::from);
     }
 
     /// How many fetches were made.
@@ -125,14 +183,14 @@ impl StaticJwksSource {
         self.lock().1
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<JwkSet>, u64)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<KeySet>, u64)> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 #[async_trait]
 impl JwksSource for StaticJwksSource {
-    async fn fetch(&self, _url: &Url) -> Result<JwkSet, JwksError> {
+    async fn fetch(&self, _url: &Url) -> Result<KeySet, JwksError> {
         let mut state = self.lock();
         state.1 += 1;
         state.0.clone().ok_or(JwksError::Unavailable)
@@ -216,14 +274,32 @@ mod tests {
             {"kty":"EC","crv":17}
         ]}"#;
         let set = parse_jwks(body).unwrap();
+        let keys: Vec<&Jwk> = set.keys().collect();
         // The key with a numeric `kid` and the string are dropped; the odd EC key is kept as an
         // unknown key type, which no algorithm may use.
-        assert_eq!(set.keys.len(), 2);
-        assert!(!key_usable(&set.keys[1], Algorithm::ES256));
-        assert!(key_usable(&set.keys[0], Algorithm::ES256));
-        assert!(!key_usable(&set.keys[0], Algorithm::RS256));
-        assert!(!key_usable(&set.keys[0], Algorithm::ES384));
-        assert!(!key_usable(&set.keys[0], Algorithm::HS256));
+        assert_eq!(keys.len(), 2);
+        assert!(!key_usable(keys[1], Algorithm::ES256));
+        assert!(key_usable(keys[0], Algorithm::ES256));
+        assert!(!key_usable(keys[0], Algorithm::RS256));
+        assert!(!key_usable(keys[0], Algorithm::ES384));
+        assert!(!key_usable(keys[0], Algorithm::HS256));
+    }
+
+    #[test]
+    fn a_keys_issuer_is_kept_when_it_is_a_string() {
+        let body = br#"{"keys":[
+            {"kty":"EC","crv":"P-256","kid":"a","issuer":"https://login.microsoftonline.com/{tenantid}/v2.0","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},
+            {"kty":"EC","crv":"P-256","kid":"b","issuer":7,"x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}
+        ]}"#;
+        let set = parse_jwks(body).unwrap();
+        let issuers: Vec<Option<&str>> = set.scoped().map(|(_, i)| i).collect();
+        assert_eq!(
+            issuers,
+            [
+                Some("https://login.microsoftonline.com/{tenantid}/v2.0"),
+                None
+            ]
+        );
     }
 
     #[test]

@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
-use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::jwk::Jwk;
 use url::Url;
 
 use super::error::{AuthError, JwksError, sanitize};
-use super::jwks::{JwksSource, key_usable};
+use super::jwks::{JwksSource, KeySet, key_usable};
 use crate::clock::Clock;
 
 /// After a failed fetch with nothing cached, requests wait this long before trying again, so an
@@ -23,7 +23,7 @@ const EMPTY_RETRY_MS: i64 = 2_000;
 
 #[derive(Debug, Clone, Default)]
 struct CacheState {
-    keys: Option<Arc<JwkSet>>,
+    keys: Option<Arc<KeySet>>,
     fetched_at_ms: i64,
     last_attempt_ms: Option<i64>,
     last_unknown_key_fetch_ms: Option<i64>,
@@ -36,6 +36,13 @@ enum Trigger {
     Empty,
     Stale,
     UnknownKey,
+}
+
+/// The key a token selected, and the issuer its key set scopes it to (if any).
+#[derive(Debug, Clone)]
+pub(crate) struct SelectedKey {
+    pub(crate) jwk: Jwk,
+    pub(crate) issuer: Option<String>,
 }
 
 /// The per-container key cache in front of a [`JwksSource`].
@@ -74,7 +81,11 @@ impl KeyCache {
     /// A token without `kid` is accepted only when the key set holds exactly one key usable with
     /// its `alg`: with one key there is nothing to choose, with several the verifier would be
     /// trying keys on the token's behalf.
-    pub(crate) async fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<Jwk, AuthError> {
+    pub(crate) async fn select(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<SelectedKey, AuthError> {
         let mut state = self.snapshot();
         if state.keys.is_none() {
             state = self.refresh(state.attempts, Trigger::Empty).await;
@@ -88,7 +99,7 @@ impl KeyCache {
             return single_usable_key(&keys, alg);
         };
         match find(&keys, kid, alg) {
-            Found::Usable(jwk) => return Ok(jwk.clone()),
+            Found::Usable(jwk, issuer) => return Ok(selected(jwk, issuer)),
             Found::Mismatch => return Err(mismatch(kid, alg)),
             Found::Absent => {}
         }
@@ -97,7 +108,7 @@ impl KeyCache {
         }
         let state = self.refresh(state.attempts, Trigger::UnknownKey).await;
         match state.keys.as_deref().map(|keys| find(keys, kid, alg)) {
-            Some(Found::Usable(jwk)) => Ok(jwk.clone()),
+            Some(Found::Usable(jwk, issuer)) => Ok(selected(jwk, issuer)),
             Some(Found::Mismatch) => Err(mismatch(kid, alg)),
             _ => Err(unknown(kid)),
         }
@@ -161,7 +172,7 @@ impl KeyCache {
         }
         match result {
             Ok(keys) => {
-                tracing::info!(keys = keys.keys.len(), ?trigger, "jwks fetched");
+                tracing::info!(keys = keys.len(), ?trigger, "jwks fetched");
                 state.keys = Some(Arc::new(keys));
                 state.fetched_at_ms = now;
                 state.last_failed = false;
@@ -176,30 +187,36 @@ impl KeyCache {
 }
 
 enum Found<'a> {
-    Usable(&'a Jwk),
+    Usable(&'a Jwk, Option<&'a str>),
     Mismatch,
     Absent,
 }
 
-fn find<'a>(keys: &'a JwkSet, kid: &str, alg: Algorithm) -> Found<'a> {
+fn selected(jwk: &Jwk, issuer: Option<&str>) -> SelectedKey {
+    SelectedKey {
+        jwk: jwk.clone(),
+        issuer: issuer.map(str::to_owned),
+    }
+}
+
+fn find<'a>(keys: &'a KeySet, kid: &str, alg: Algorithm) -> Found<'a> {
     let mut named = keys
-        .keys
-        .iter()
-        .filter(|k| k.common.key_id.as_deref() == Some(kid))
+        .scoped()
+        .filter(|(k, _)| k.common.key_id.as_deref() == Some(kid))
         .peekable();
     if named.peek().is_none() {
         return Found::Absent;
     }
-    match named.find(|k| key_usable(k, alg)) {
-        Some(jwk) => Found::Usable(jwk),
+    match named.find(|(k, _)| key_usable(k, alg)) {
+        Some((jwk, issuer)) => Found::Usable(jwk, issuer),
         None => Found::Mismatch,
     }
 }
 
-fn single_usable_key(keys: &JwkSet, alg: Algorithm) -> Result<Jwk, AuthError> {
-    let mut usable = keys.keys.iter().filter(|k| key_usable(k, alg));
+fn single_usable_key(keys: &KeySet, alg: Algorithm) -> Result<SelectedKey, AuthError> {
+    let mut usable = keys.scoped().filter(|(k, _)| key_usable(k, alg));
     match (usable.next(), usable.next()) {
-        (Some(jwk), None) => Ok(jwk.clone()),
+        (Some((jwk, issuer)), None) => Ok(selected(jwk, issuer)),
         _ => Err(AuthError::MissingKid {
             alg: format!("{alg:?}"),
         }),

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use secure_initiation::payload::GenesysId;
 use secure_initiation::ports::{
-    BindOutcome, IdempotencyBegin, IdempotencyClaim, RateDecision, RotateOutcome, SessionRecord,
-    SessionStatus, StoreError,
+    BindOutcome, IdempotencyBegin, IdempotencyClaim, IdempotencyCompletion, RateDecision,
+    RotateOutcome, SessionRecord, SessionStatus, StoreError,
 };
 use secure_initiation::session::SessionKeys;
 
@@ -34,6 +34,23 @@ fn claim<'a>(
         fingerprint,
         now_secs,
         until,
+    }
+}
+
+/// A completion of `key` whose body lives until `body_until` and the key until `spent_until`.
+fn completion<'a>(
+    key: &'a str,
+    status: u16,
+    sealed_body: &'a [u8],
+    body_until: i64,
+    spent_until: i64,
+) -> IdempotencyCompletion<'a> {
+    IdempotencyCompletion {
+        key,
+        status,
+        sealed_body,
+        body_until,
+        spent_until,
     }
 }
 
@@ -238,7 +255,7 @@ pub async fn rotation_revokes_the_old_ticket_and_stores_the_new_one(b: Backend) 
             NO_GRACE,
         )
         .await;
-    assert_eq!(again.unwrap(), RotateOutcome::NotActive);
+    assert_eq!(again.unwrap(), RotateOutcome::Replaced);
 }
 
 pub async fn rotation_by_another_subject_is_not_found_and_changes_nothing(b: Backend) {
@@ -257,7 +274,7 @@ pub async fn rotation_by_another_subject_is_not_found_and_changes_nothing(b: Bac
     assert_eq!(b.store.get_session(&new.session_hash).await.unwrap(), None);
 }
 
-pub async fn rotation_of_a_bound_ticket_is_not_active_and_stores_nothing(b: Backend) {
+pub async fn rotation_of_a_bound_ticket_is_used_and_stores_nothing(b: Backend) {
     let old = created(&b, "user-1").await;
     b.store
         .bind_session(&old.session_hash, &conv(CONV_A), NOW)
@@ -268,7 +285,7 @@ pub async fn rotation_of_a_bound_ticket_is_not_active_and_stores_nothing(b: Back
         .store
         .rotate_session(&old.session_hash, &old.subject_key, &new, NO_GRACE)
         .await;
-    assert_eq!(rotated.unwrap(), RotateOutcome::NotActive);
+    assert_eq!(rotated.unwrap(), RotateOutcome::Used);
     assert_eq!(b.store.get_session(&new.session_hash).await.unwrap(), None);
     let stored = b
         .store
@@ -279,7 +296,7 @@ pub async fn rotation_of_a_bound_ticket_is_not_active_and_stores_nothing(b: Back
     assert_eq!(stored.status, SessionStatus::Bound);
 }
 
-pub async fn rotation_of_a_revoked_ticket_is_not_active(b: Backend) {
+pub async fn rotation_of_a_revoked_ticket_is_replaced(b: Backend) {
     let old = created(&b, "user-1").await;
     let first = successor(&old);
     b.store
@@ -291,7 +308,7 @@ pub async fn rotation_of_a_revoked_ticket_is_not_active(b: Backend) {
         .store
         .rotate_session(&old.session_hash, &old.subject_key, &second, NO_GRACE)
         .await;
-    assert_eq!(rotated.unwrap(), RotateOutcome::NotActive);
+    assert_eq!(rotated.unwrap(), RotateOutcome::Replaced);
     assert_eq!(
         b.store.get_session(&second.session_hash).await.unwrap(),
         None
@@ -410,7 +427,10 @@ pub async fn a_completed_idempotency_key_replays_its_response(b: Backend) {
         IdempotencyBegin::Started
     );
     let body = br#"{"sessionHash":"x"}"#.to_vec();
-    b.store.complete(key, 201, &body, NOW + 3600).await.unwrap();
+    b.store
+        .complete(&completion(key, 201, &body, NOW + 3600, NOW + 3600))
+        .await
+        .unwrap();
     let replay = b
         .store
         .begin(&claim(key, "fp-1", NOW + 10, NOW + 10 + 3600))
@@ -432,7 +452,10 @@ pub async fn an_idempotency_key_reused_for_another_request_is_a_mismatch(b: Back
             .unwrap(),
         IdempotencyBegin::Mismatch
     );
-    b.store.complete(key, 201, b"{}", NOW + 3600).await.unwrap();
+    b.store
+        .complete(&completion(key, 201, b"{}", NOW + 3600, NOW + 3600))
+        .await
+        .unwrap();
     assert_eq!(
         b.store
             .begin(&claim(key, "fp-2", NOW, NOW + 3600))
@@ -481,7 +504,7 @@ pub async fn abandoning_a_completed_key_keeps_its_response(b: Backend) {
         .await
         .unwrap();
     b.store
-        .complete(key, 201, b"first", NOW + 3600)
+        .complete(&completion(key, 201, b"first", NOW + 3600, NOW + 3600))
         .await
         .unwrap();
     b.store.abandon(key).await.unwrap();
@@ -499,23 +522,29 @@ pub async fn abandoning_a_completed_key_keeps_its_response(b: Backend) {
     );
 }
 
-pub async fn an_expired_idempotency_key_can_be_claimed_again(b: Backend) {
+pub async fn a_completed_key_is_spent_after_its_body_and_free_after_its_retention(b: Backend) {
     let key = "user-1:9f0c";
     b.store
         .begin(&claim(key, "fp-1", NOW, NOW + 60))
         .await
         .unwrap();
     b.store
-        .complete(key, 201, b"first", NOW + 60)
+        .complete(&completion(key, 201, b"first", NOW + 60, NOW + 120))
         .await
         .unwrap();
     let later = NOW + 61;
     b.clock.set_ms(later * 1000);
+    let store = &b.store;
+    let again = |fp, now| async move { store.begin(&claim(key, fp, now, now + 60)).await };
+    assert_eq!(again("fp-1", later).await.unwrap(), IdempotencyBegin::Spent);
     assert_eq!(
-        b.store
-            .begin(&claim(key, "fp-2", later, later + 60))
-            .await
-            .unwrap(),
+        again("fp-2", later).await.unwrap(),
+        IdempotencyBegin::Mismatch
+    );
+    let forgotten = NOW + 121;
+    b.clock.set_ms(forgotten * 1000);
+    assert_eq!(
+        again("fp-2", forgotten).await.unwrap(),
         IdempotencyBegin::Started
     );
 }
@@ -523,7 +552,13 @@ pub async fn an_expired_idempotency_key_can_be_claimed_again(b: Backend) {
 pub async fn completing_an_unclaimed_key_conflicts(b: Backend) {
     let err = b
         .store
-        .complete("never-claimed", 201, b"{}", NOW + 3600)
+        .complete(&completion(
+            "never-claimed",
+            201,
+            b"{}",
+            NOW + 3600,
+            NOW + 3600,
+        ))
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict), "{err:?}");
@@ -532,12 +567,12 @@ pub async fn completing_an_unclaimed_key_conflicts(b: Backend) {
         .await
         .unwrap();
     b.store
-        .complete("claimed", 201, b"{}", NOW + 3600)
+        .complete(&completion("claimed", 201, b"{}", NOW + 3600, NOW + 3600))
         .await
         .unwrap();
     let twice = b
         .store
-        .complete("claimed", 500, b"{}", NOW + 3600)
+        .complete(&completion("claimed", 500, b"{}", NOW + 3600, NOW + 3600))
         .await
         .unwrap_err();
     assert!(matches!(twice, StoreError::Conflict), "{twice:?}");
@@ -758,7 +793,7 @@ pub async fn a_claim_whose_holder_vanished_is_free_after_its_deadline_and_not_be
     );
     // And the new holder's completion is kept for as long as it asks, not for the claim's life.
     b.store
-        .complete(key, 201, b"sealed", NOW + 76)
+        .complete(&completion(key, 201, b"sealed", NOW + 76, NOW + 76))
         .await
         .unwrap();
     b.clock.set_ms((NOW + 70) * 1000);

@@ -29,12 +29,16 @@ impl Fixture {
         }
     }
 
+    /// The dev provider's settings; its JWKS is plain HTTP on loopback, which only the local
+    /// stack's verifier accepts.
     pub fn config(&self) -> VerifierConfig {
-        VerifierConfig::new(
+        let mut config = VerifierConfig::new(
             self.jwks_url.clone(),
             self.idp.issuer(),
             self.idp.audience(),
-        )
+        );
+        config.allow_loopback_http_jwks = true;
+        config
     }
 
     pub fn verifier_with(&self, config: VerifierConfig) -> SessionVerifier {

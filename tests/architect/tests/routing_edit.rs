@@ -9,6 +9,7 @@ use genesys_as_code::routing::{ROUTING_PATH, Routing};
 use local::{FlowOptions, Options, spawn};
 use secure_initiation::attributes::Schema;
 use serde_json::{Value, json};
+use test_support::guest::{Channel, Guest};
 
 async fn chat_queue(options: Options, tier: u8) -> Value {
     let running = spawn(Options { port: 0, ..options }).await.unwrap();
@@ -34,27 +35,30 @@ async fn chat_queue(options: Options, tier: u8) -> Value {
         .json()
         .await
         .unwrap();
-    // Messenger: a guest session, then the first message carrying the hash starts the
-    // conversation, and the sandbox runs the inbound flow.
-    let guest = format!("6f1c2a3b-0000-4000-8000-{tier:012}");
-    http.post(format!("{base}/sandbox/_sandbox/messenger/sessions"))
-        .json(&json!({"deploymentId": local::DEV_WIDGET_ID, "token": guest}))
-        .send()
+    // Messenger: a guest session on the Guest API, then the first message carrying the hash
+    // starts the conversation; the sandbox runs the inbound flow after its echo.
+    let api = format!("ws://{}/v1", running.addr);
+    let mut guest = Guest::connect(&api, local::DEV_WIDGET_ID, &base)
         .await
         .unwrap();
-    let reply: Value = http
-        .post(format!("{base}/sandbox/_sandbox/messenger/messages"))
-        .json(&json!({"token": guest, "message": {"type": "Text", "text": "hello",
-            "channel": {"metadata": {"customAttributes": {"session_hash": ticket["sessionHash"]}}}}}))
+    guest.configure().await.unwrap();
+    let attributes = json!({"session_hash": ticket["sessionHash"]});
+    let echo = guest
+        .say("hello", Some(attributes), Channel::InMessage)
+        .await
+        .unwrap();
+    let message = echo["body"]["id"].as_str().unwrap();
+    let details: Value = http
+        .get(format!("{base}/sandbox/_sandbox/messages/{message}"))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let id = reply["conversationId"].as_str().unwrap();
+    let id = details["conversationId"].as_str().unwrap();
     let conversation: Value = http
-        .get(format!("{base}/sandbox/_sandbox/conversations/{id}"))
+        .get(format!("{base}/sandbox/_sandbox/conversations/{id}/flow"))
         .send()
         .await
         .unwrap()

@@ -1,6 +1,6 @@
 //! The local stack's development-only routes behind the demo page: its assets, Messenger's
-//! guest sessions in the sandbox with the inbound flow that validates a conversation when its
-//! first message arrives, and the "Architect" route that calls validate-session.
+//! guest sessions over the sandbox's Guest API with the inbound flow that validates a
+//! conversation after its first message, and the "Architect" route that calls validate-session.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -10,58 +10,65 @@ use genesys_sandbox::MessengerDeployment;
 use local::{DEV_WIDGET_ID, Options};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use test_support::guest::{Channel, Guest};
 
-/// A Messenger guest session: what the stand-in keeps in the browser.
-async fn guest(app: &TestApp) -> String {
-    let token = uuid::Uuid::new_v4().to_string();
-    let session: Value = app
+/// A Messenger guest on the stack's Guest API (its URL and deployment from `GET /dev/stack`),
+/// its session configured: what the stand-in does in the browser.
+async fn guest(app: &TestApp) -> Guest {
+    let stack: Value = app
         .http
-        .post(app.url("/sandbox/_sandbox/messenger/sessions"))
-        .json(&json!({"deploymentId": DEV_WIDGET_ID, "token": token}))
+        .get(app.url("/dev/stack"))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(session["newSession"], true);
-    token
-}
-
-/// The guest writes, with `attributes` travelling beside the message; answers the sandbox's
-/// reply (`conversationId`, `newConversation`).
-async fn say(app: &TestApp, token: &str, text: &str, attributes: Option<Value>) -> Value {
-    let mut message = json!({"type": "Text", "text": text});
-    if let Some(a) = attributes {
-        message["channel"] = json!({"metadata": {"customAttributes": a}});
-    }
-    let response = app
-        .http
-        .post(app.url("/sandbox/_sandbox/messenger/messages"))
-        .json(&json!({"token": token, "message": message}))
-        .send()
+    let api = stack["guestApiUrl"].as_str().unwrap();
+    let deployment = stack["deploymentId"].as_str().unwrap();
+    let mut guest = Guest::connect(api, deployment, &app.running.base_url())
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    let reply = guest.configure().await.unwrap();
+    assert_eq!(reply["body"]["newSession"], true, "{reply}");
+    guest
+}
+
+/// The guest writes, with `attributes` travelling beside the message; answers the conversation
+/// it went to, found by the message's id as a test tool finds it (the guest never learns it).
+async fn say(app: &TestApp, guest: &mut Guest, text: &str, attributes: Option<Value>) -> String {
+    let echo = guest
+        .say(text, attributes, Channel::InMessage)
+        .await
+        .unwrap();
+    assert_eq!(echo["class"], "StructuredMessage", "{echo}");
+    let details: Value = app
+        .http
+        .get(app.url(&format!(
+            "/sandbox/_sandbox/messages/{}",
+            echo["body"]["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    details["conversationId"].as_str().unwrap().to_owned()
 }
 
 /// A conversation started by a first message carrying `session_hash`.
 async fn messenger_start(app: &TestApp, session_hash: &str) -> String {
-    let token = guest(app).await;
-    let reply = say(
-        app,
-        &token,
-        "Where is my order?",
-        Some(json!({"session_hash": session_hash})),
-    )
-    .await;
-    reply["conversationId"].as_str().unwrap().to_owned()
+    let mut guest = guest(app).await;
+    let attributes = json!({"session_hash": session_hash});
+    say(app, &mut guest, "Where is my order?", Some(attributes)).await
 }
 
+/// The conversation once the inbound flow, which runs on its own after the first message's
+/// echo, has left its record on it.
 async fn conversation(app: &TestApp, id: &str) -> Value {
     app.http
-        .get(app.url(&format!("/sandbox/_sandbox/conversations/{id}")))
+        .get(app.url(&format!("/sandbox/_sandbox/conversations/{id}/flow")))
         .send()
         .await
         .unwrap()
@@ -122,9 +129,16 @@ async fn the_demo_page_and_client_are_served_with_a_strict_content_security_poli
         .await
         .unwrap();
     assert_eq!(stack["strategy"], "messenger");
+    assert_eq!(stack["deploymentId"], DEV_WIDGET_ID);
+    assert_eq!(
+        stack["guestApiUrl"],
+        format!("ws://{}/v1", app.running.addr).as_str()
+    );
     assert_eq!(
         stack["messenger"],
-        json!({"deploymentId": DEV_WIDGET_ID, "maxCustomDataBytes": 2048, "autostart": false})
+        json!({"deploymentId": DEV_WIDGET_ID, "maxCustomDataBytes": 2048, "autostart": false,
+               "disconnect": {"enabled": true, "type": "Send"}, "clear": true,
+               "sessionDurationSecs": null})
     );
 }
 
@@ -144,10 +158,9 @@ async fn the_first_message_runs_the_generated_flow_once_which_sets_the_data_then
     let token = app.login("hana").await;
     let ticket = app.initiate(&token).await;
     let hash = ticket["sessionHash"].as_str().unwrap();
-    let guest = guest(&app).await;
-    let started = say(&app, &guest, "hi", Some(json!({"session_hash": hash}))).await;
-    assert_eq!(started["newConversation"], true);
-    let id = started["conversationId"].as_str().unwrap();
+    let mut guest = guest(&app).await;
+    let id = say(&app, &mut guest, "hi", Some(json!({"session_hash": hash}))).await;
+    let id = id.as_str();
 
     let read = conversation(&app, id).await;
     let flow = &read["inboundFlow"];
@@ -200,19 +213,28 @@ async fn the_first_message_runs_the_generated_flow_once_which_sets_the_data_then
     );
 
     // Later messages, and a reload (the session configured again), start no flow run.
-    say(&app, &guest, "anyone?", None).await;
-    let resumed: Value = app
+    assert_eq!(say(&app, &mut guest, "anyone?", None).await, id);
+    let stack: Value = app
         .http
-        .post(app.url("/sandbox/_sandbox/messenger/sessions"))
-        .json(&json!({"deploymentId": DEV_WIDGET_ID, "token": guest}))
+        .get(app.url("/dev/stack"))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(resumed["newSession"], false);
-    assert_eq!(resumed["conversation"]["id"], id);
+    let mut reloaded = guest
+        .reconnect(
+            stack["guestApiUrl"].as_str().unwrap(),
+            &app.running.base_url(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        reloaded.configure().await.unwrap()["body"]["newSession"],
+        false
+    );
+    assert_eq!(say(&app, &mut reloaded, "still here", None).await, id);
     assert_eq!(stats(&app).await["flowRuns"], 1);
 
     // Ended by an agent, then the same hash again: a new conversation, a second flow run, and
@@ -224,9 +246,15 @@ async fn the_first_message_runs_the_generated_flow_once_which_sets_the_data_then
         .await
         .unwrap();
     assert_eq!(ended.status(), StatusCode::OK);
-    let again = say(&app, &guest, "back", Some(json!({"session_hash": hash}))).await;
-    assert_eq!(again["newConversation"], true);
-    let second = conversation(&app, again["conversationId"].as_str().unwrap()).await;
+    let again = say(
+        &app,
+        &mut guest,
+        "back",
+        Some(json!({"session_hash": hash})),
+    )
+    .await;
+    assert_ne!(again, id, "a new conversation");
+    let second = conversation(&app, &again).await;
     assert_eq!(
         step(&second["inboundFlow"], "callData")["output"]["reason"],
         "replayed"
@@ -242,6 +270,7 @@ async fn the_messenger_deployment_settings_are_options_of_the_stack() {
         messenger: MessengerDeployment {
             max_custom_data_bytes: 100,
             autostart: true,
+            ..MessengerDeployment::default()
         },
         ..Options::default()
     })
@@ -257,19 +286,29 @@ async fn the_messenger_deployment_settings_are_options_of_the_stack() {
         .unwrap();
     assert_eq!(stack["messenger"]["maxCustomDataBytes"], 100);
     assert_eq!(stack["messenger"]["autostart"], true);
-    let guest = guest(&app).await;
-    let over = app
-        .http
-        .post(app.url("/sandbox/_sandbox/messenger/messages"))
-        .json(
-            &json!({"token": guest, "message": {"type": "Text", "text": "hi",
-            "channel": {"metadata": {"customAttributes": {"session_hash": "x".repeat(100)}}}}}),
-        )
-        .send()
+    let mut guest = guest(&app).await;
+    let attributes = json!({"session_hash": "x".repeat(100)});
+    let over = guest
+        .say("hi", Some(attributes), Channel::InMessage)
         .await
         .unwrap();
-    assert_eq!(over.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(over["code"], 4013);
     assert_eq!(stats(&app).await["conversations"], 0);
+    let config: Value = app
+        .http
+        .get(app.url(&format!(
+            "/webdeployments/v1/deployments/{DEV_WIDGET_ID}/config.json"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        config["messenger"]["apps"]["conversations"]["autoStart"]["enabled"],
+        true
+    );
 }
 
 #[tokio::test]
@@ -310,9 +349,9 @@ async fn a_forged_or_missing_hash_reaches_the_default_queue_with_nothing_set() {
         "nothing written for a forged hash"
     );
 
-    let guest = guest(&app).await;
-    let started = say(&app, &guest, "no attributes", None).await;
-    let id = started["conversationId"].as_str().unwrap();
+    let mut guest = guest(&app).await;
+    let id = say(&app, &mut guest, "no attributes", None).await;
+    let id = id.as_str();
     let flow = conversation(&app, id).await["inboundFlow"].clone();
     assert_eq!(flow["steps"][0]["detail"]["set"], false);
     assert_eq!(flow["queue"], "Web Messaging");
@@ -326,4 +365,29 @@ async fn a_forged_or_missing_hash_reaches_the_default_queue_with_nothing_set() {
 
     let unknown = architect_run(&app, "5d1c9e2a-0000-4000-8000-000000000000").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_banner_prints_the_guest_api_url_and_a_guest_configures_a_session_there() {
+    let options = Options {
+        port: 0,
+        ..Options::default()
+    };
+    let app = spawn_app(options.clone()).await;
+
+    let banner = local::cli::banner(&app.running, &options);
+    let line = banner
+        .lines()
+        .find(|l| l.trim_start().starts_with("Guest API"))
+        .expect("a Guest API row");
+    let url = line.split_whitespace().last().unwrap();
+    let (api, query) = url.split_once('?').unwrap();
+    let mut guest = Guest::connect(api, DEV_WIDGET_ID, &app.running.base_url())
+        .await
+        .unwrap();
+    let reply = guest.configure().await.unwrap();
+
+    assert_eq!(api, format!("ws://{}/v1", app.running.addr));
+    assert_eq!(query, format!("deploymentId={DEV_WIDGET_ID}"));
+    assert_eq!(reply["body"]["newSession"], true);
 }

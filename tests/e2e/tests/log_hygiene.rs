@@ -1,5 +1,6 @@
-//! Runs every flow with the logs captured, then scans every line and every response body for
-//! the secrets, tokens, hashes, raw subjects and order ids used: none may appear.
+//! Runs every flow with the logs captured (a Messenger guest's included, over the Guest API),
+//! then scans every line and every response body for the secrets, tokens, hashes, raw subjects
+//! and order ids used: none may appear.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -12,6 +13,7 @@ use local::Options;
 use secure_initiation::api::strategy::StrategyKind;
 use secure_initiation::telemetry::{LogFormat, subscriber};
 use serde_json::{Value, json};
+use test_support::guest::{Channel, Guest};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -31,6 +33,39 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
     fn make_writer(&'a self) -> Self::Writer {
         self.clone()
     }
+}
+
+/// A Messenger guest over the Guest API: its session, a first message carrying `hash`, a
+/// refused oversized one, the history bearer, a clear. Answers the guest's secrets (its session
+/// token and history bearer).
+async fn guest_conversation(app: &common::TestApp, hash: &str) -> Vec<String> {
+    let api = format!("ws://{}/v1", app.running.addr);
+    let mut guest = Guest::connect(&api, local::DEV_WIDGET_ID, &app.running.base_url())
+        .await
+        .unwrap();
+    guest.configure().await.unwrap();
+    let echo = guest
+        .say(
+            "hello",
+            Some(json!({"session_hash": hash})),
+            Channel::InMessage,
+        )
+        .await
+        .unwrap();
+    assert_eq!(echo["class"], "StructuredMessage", "{echo}");
+    let over = json!({"session_hash": format!("{hash}{}", "x".repeat(3000))});
+    let refused = guest
+        .say("too much", Some(over), Channel::TopLevel)
+        .await
+        .unwrap();
+    assert_eq!(refused["code"], 4013);
+    let jwt = guest.jwt().await.unwrap()["body"]["jwt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    guest.clear().await.unwrap();
+    guest.until_closed().await.unwrap();
+    vec![guest.token.clone(), jwt]
 }
 
 #[tokio::test]
@@ -108,6 +143,9 @@ async fn no_secret_token_hash_subject_or_order_id_reaches_the_logs() {
             .await
             .unwrap();
         bodies.push(r.text().await.unwrap());
+        if strategy == StrategyKind::Messenger {
+            secrets.extend(guest_conversation(&app, &new).await);
+        }
         for token in app.running.sandbox.issued_tokens() {
             secrets.push(token);
         }

@@ -190,5 +190,33 @@ async fn every_metric_line_is_valid_emf_and_a_scripted_sequence_counts_exactly()
     assert_eq!(served["namespace"], DEFAULT_NAMESPACE);
     assert_eq!(served["refused"], 0);
     assert_eq!(served["lines"], lines.len());
-    assert_eq!(served["series"], totals.to_json());
+    assert_json_close(&served["series"], &totals.to_json(), "series");
+}
+
+/// `actual` equals `expected` but for floating-point sums, which the stack and this test add in
+/// different orders (`7.796096` against `7.7960959999999995`): those agree to 1e-9, relatively.
+fn assert_json_close(actual: &Value, expected: &Value, at: &str) {
+    match (actual, expected) {
+        (Value::Number(a), Value::Number(e)) => {
+            let (a, e) = (a.as_f64().unwrap(), e.as_f64().unwrap());
+            assert!(
+                (a - e).abs() <= 1e-9 * a.abs().max(e.abs()).max(1.0),
+                "{at}: {a} != {e}"
+            );
+        }
+        (Value::Array(a), Value::Array(e)) => {
+            assert_eq!(a.len(), e.len(), "{at}: lengths differ");
+            for (i, (a, e)) in a.iter().zip(e).enumerate() {
+                assert_json_close(a, e, &format!("{at}[{i}]"));
+            }
+        }
+        (Value::Object(a), Value::Object(e)) => {
+            let keys = |o: &serde_json::Map<String, Value>| o.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(a), keys(e), "{at}: keys differ");
+            for (k, e) in e {
+                assert_json_close(&a[k], e, &format!("{at}.{k}"));
+            }
+        }
+        _ => assert_eq!(actual, expected, "{at}"),
+    }
 }

@@ -284,3 +284,50 @@ async fn sessions_start_after_the_dev_clock_moved_hours() {
     let hash = hash_of(&app.initiate(&token).await);
     assert_eq!(app.validate(&hash, &conversation()).await["valid"], true);
 }
+
+/// A refresh whose Genesys create answers after the deadline (the sandbox's delay fault: the
+/// conversation is created, the answer is late) leaves a conversation nobody was handed. The
+/// client's fallback initiation finds it by the ticket's session hash and ends it first: the
+/// customer is left with one live conversation, not two.
+#[tokio::test]
+async fn a_create_that_timed_out_is_ended_by_the_chain_s_next_initiation() {
+    use genesys_sandbox::Fault;
+    use std::time::Duration;
+
+    let settings = |base: BrowserSettings| BrowserSettings {
+        genesys_deadline: Duration::from_millis(800),
+        ..base
+    };
+    let app = spawn_app(Options {
+        strategy: StrategyKind::InitiationApi,
+        initiate: settings(BrowserSettings::initiate()),
+        refresh: settings(BrowserSettings::refresh()),
+        ..Options::default()
+    })
+    .await;
+    let token = app.login("dora").await;
+    let first = app.initiate(&token).await;
+    app.advance_clock(46).await;
+    app.running.sandbox.inject(
+        Fault::delay(Duration::from_secs(2))
+            .on_path("/api/v2/webmessaging")
+            .times(1),
+    );
+    assert_problem(
+        app.refresh(&token, &hash_of(&first)).await,
+        504,
+        "upstream-timeout",
+    )
+    .await;
+    // The late create happened: the sandbox holds a conversation nobody was handed.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.running.sandbox.connected_conversations().len(), 1);
+
+    let fallback = app.initiate(&token).await;
+    let connected = app.running.sandbox.connected_conversations();
+    assert_eq!(
+        connected.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        vec![fallback["conversationId"].as_str().unwrap()],
+        "one live conversation for the customer"
+    );
+}

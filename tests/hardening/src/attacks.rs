@@ -236,6 +236,21 @@ pub fn catalogue(idp: &DevIdp, attacker: &DevIdp, tripwire: &Tripwire) -> Vec<At
         "aud array without ours",
         claim("aud", json!(["another-app", "x"]), RS256),
     );
+    add(
+        "aud and client_id both absent",
+        claim("aud", Value::Null, ES256),
+    );
+    add(
+        "no aud, a client_id that is not configured",
+        sign(
+            with(
+                with(good.clone(), "aud", Value::Null),
+                "client_id",
+                json!("another-app"),
+            ),
+            ES256,
+        ),
+    );
     add("missing exp", claim("exp", Value::Null, ES256));
     add("missing sub", claim("sub", Value::Null, ES256));
     add("empty sub", claim("sub", json!("  "), ES256));

@@ -337,39 +337,4 @@ pub fn assert_problem(reply: &Reply, status: u16, slug: &str) -> Value {
 }
 
 /// A log sink for `telemetry::subscriber`: every line the stack writes, kept in memory.
-#[derive(Debug, Clone, Default)]
-pub struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Capture {
-    /// Everything written so far.
-    pub fn text(&self) -> String {
-        let bytes = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+pub use test_support::logs::Capture;

@@ -96,6 +96,21 @@ impl MotoServer {
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.sdk_config())
     }
+
+    /// Creates secret `id` holding `json` (a secret with named fields, as the functions read).
+    pub async fn put_secret(
+        &self,
+        id: &str,
+        json: &str,
+    ) -> Result<(), aws_sdk_secretsmanager::Error> {
+        self.secrets_manager()
+            .create_secret()
+            .name(id)
+            .secret_string(json)
+            .send()
+            .await?;
+        Ok(())
+    }
 }
 
 /// SDK configuration for a moto server at `endpoint` (one this process did not start), in

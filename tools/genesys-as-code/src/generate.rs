@@ -191,7 +191,7 @@ pub fn attribute_table(schema: &Schema) -> String {
             "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
             def.key(),
             def.ty(),
-            def.source().describe(),
+            def.describe_source(),
             rules(def).replace('|', "\\|"),
             yes(def.required()),
             yes(def.routing()),

@@ -101,7 +101,7 @@ export async function serverNow(base) {
   return Date.now() + offsetSecs * 1000;
 }
 
-/** Sets the sandbox's Messenger deployment (custom-data budget, autostart). */
+/** Sets the sandbox's Messenger deployment (custom-data budget, autostart, disconnect, clear). */
 export const setDeployment = (base, deployment) =>
   json(base, '/sandbox/_sandbox/messenger/deployment', {
     method: 'PUT',
@@ -129,8 +129,8 @@ export async function validate(base, sessionHash, conversationId) {
 
 /**
  * Records what a page sends and receives: API exchanges (with their request headers and body),
- * every URL requested, page errors, and which requests are still in flight (the Messenger
- * event stream excepted: it stays open).
+ * every URL requested, page errors, which requests are still in flight, and the Guest API
+ * frames Messenger sends and receives over its WebSocket (`frames`, parsed, each with `sent`).
  */
 function record(page) {
   const problems = [];
@@ -143,7 +143,13 @@ function record(page) {
   const inflight = new Set();
   page.on('request', (r) => {
     urls.push(r.url());
-    if (!r.url().endsWith('/_sandbox/messenger/events')) inflight.add(r);
+    inflight.add(r);
+  });
+  const frames = [];
+  page.on('websocket', (ws) => {
+    urls.push(ws.url());
+    ws.on('framesent', (f) => frames.push({ sent: true, ...JSON.parse(f.payload) }));
+    ws.on('framereceived', (f) => frames.push({ sent: false, ...JSON.parse(f.payload) }));
   });
   page.on('requestfinished', (r) => inflight.delete(r));
   page.on('requestfailed', (r) => inflight.delete(r));
@@ -166,7 +172,7 @@ function record(page) {
     inflight.add(reading);
     reading.finally(() => inflight.delete(reading));
   });
-  return { problems, exchanges, urls, inflight };
+  return { problems, exchanges, urls, inflight, frames };
 }
 
 /**
@@ -268,8 +274,9 @@ export function eventTypes(page) {
 
 /**
  * Asserts that no secret sits in browser storage, cookies, the DOM or any URL requested. The one
- * record allowed is Messenger's own (the stand-in's): its session token and whether the window
- * was open, nothing else.
+ * record allowed is Messenger's own (the stand-in's), once Messenger has a session: its session
+ * token and whether the window was open, nothing else. A page whose Messenger never opened
+ * (the initiation-api strategy) holds no record at all.
  */
 export async function assertNothingKept({ page, context, urls }, secrets) {
   const seen = await page.evaluate(() => ({
@@ -279,17 +286,11 @@ export async function assertNothingKept({ page, context, urls }, secrets) {
     dom: document.documentElement.outerHTML,
     address: location.href,
   }));
-  assert.equal(seen.local.length, 1, 'localStorage holds only Messenger\'s session record');
-  const [key, value] = seen.local[0];
-  assert.match(key, /^_genesys\.messenger\.stand-in:[0-9a-f-]{36}$/);
-  const record = JSON.parse(value);
-  assert.deepEqual(Object.keys(record).sort(), ['open', 'token']);
-  assert.match(record.token, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-  assert.equal(typeof record.open, 'boolean');
+  assert.ok(seen.local.length <= 1, 'localStorage holds only Messenger\'s session record');
+  const value = seen.local.length ? messengerRecord(seen.local[0], urls) : '';
   assert.deepEqual(seen.session, [], 'sessionStorage is empty');
   assert.equal(seen.cookie, '', 'no cookie');
   assert.deepEqual(await context.cookies(), [], 'no cookie in the jar');
-  assert.ok(!urls.some((u) => u.includes(record.token)), "Messenger's session token is in no URL");
   for (const [name, secret] of Object.entries(secrets)) {
     assert.ok(secret && secret.length > 10, `${name} was captured`);
     assert.ok(!value.includes(secret), `${name} is not in Messenger's record`);
@@ -297,6 +298,17 @@ export async function assertNothingKept({ page, context, urls }, secrets) {
     assert.ok(!seen.address.includes(secret), `${name} is not in the address`);
     assert.ok(!urls.some((u) => u.includes(secret)), `${name} is in no URL requested`);
   }
+}
+
+/** Checks Messenger's own record (its key, a token and a flag) and answers it as stored. */
+function messengerRecord([key, value], urls) {
+  assert.match(key, /^_genesys\.messenger\.stand-in:[0-9a-f-]{36}$/);
+  const record = JSON.parse(value);
+  assert.deepEqual(Object.keys(record).sort(), ['open', 'token']);
+  assert.match(record.token, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(typeof record.open, 'boolean');
+  assert.ok(!urls.some((u) => u.includes(record.token)), "Messenger's session token is in no URL");
+  return value;
 }
 
 /**

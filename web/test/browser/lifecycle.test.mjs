@@ -127,6 +127,54 @@ test('with autostart on the conversation starts on open and validates', async ()
   }
 });
 
+test('with autostart on, the Join leaves when Messenger configures its session, after Database.set, and validates', async () => {
+  await setDeployment(stack.base, { autostart: true });
+  try {
+    const demo = await openDemo(browser, stack.base);
+    const { page, problems, frames } = demo;
+    // One clock for the page's Messenger commands and the frames its WebSocket sends.
+    await page.evaluate(() => {
+      window.timeline = [];
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        window.timeline.push({ frame: JSON.parse(data).action, at: performance.now() });
+        return send.call(this, data);
+      };
+      const messenger = window.Genesys;
+      window.Genesys = Object.assign(function (kind, name, ...rest) {
+        if (kind === 'command') window.timeline.push({ command: name, at: performance.now() });
+        return messenger(kind, name, ...rest);
+      }, messenger);
+    });
+    await signIn(page, 'autosession');
+    await page.click('#start');
+    await page.waitForSelector('#validation[data-state="done"]');
+
+    const verdict = await page.$eval('#validation', (e) => ({ ...e.dataset }));
+    assert.equal(verdict.valid, 'true', `reason: ${verdict.reason}`);
+    const timeline = await page.evaluate(() => window.timeline);
+    const at = (what) => timeline.find((t) => t.command === what || t.frame === what)?.at;
+    assert.ok(at('Database.set') < at('Messenger.open'), JSON.stringify(timeline));
+    assert.ok(at('Messenger.open') <= at('configureSession'), 'the session is configured when Messenger opens');
+    assert.ok(at('configureSession') < at('onMessage'), JSON.stringify(timeline));
+    // The SessionResponse said newSession: true, and the Join left right after it, carrying the hash.
+    const guest = frames.filter((f) => f.class === 'SessionResponse' || (f.sent && f.action !== 'getJwt'));
+    assert.deepEqual(guest.map((f) => f.action ?? f.class), ['configureSession', 'SessionResponse', 'onMessage']);
+    assert.equal(guest[1].body.newSession, true);
+    const join = guest[2];
+    assert.equal(join.message.events[0].presence.type, 'Join');
+    const hash = initiations(demo)[0].body.sessionHash;
+    assert.deepEqual(join.message.channel.metadata.customAttributes, { session_hash: hash });
+    const conversation = await sandbox(stack.base, `/conversations/${await conversationShown(page)}`);
+    assert.equal(conversation.customAttributes.session_hash, hash);
+    assert.equal(conversation.initialMessage, undefined, 'nobody wrote');
+    assert.deepEqual(problems, []);
+    await demo.context.close();
+  } finally {
+    await setDeployment(stack.base, { autostart: false });
+  }
+});
+
 test('a reload mid-conversation initiates nothing and keeps the one validated conversation', async () => {
   const demo = await openDemo(browser, stack.base);
   const { page, problems } = demo;

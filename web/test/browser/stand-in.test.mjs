@@ -1,6 +1,8 @@
 // Unit tests of the Messenger stand-in itself (web/demo/genesys-stand-in.js), in headless
 // Chromium against the local stack's sandbox, on a blank page: one test per behaviour the
-// client must survive, so the stand-in cannot drift back to starting conversations on open.
+// client must survive. The stand-in speaks the Web Messaging Guest API; the tests read the
+// WebSocket frames the page sends and find conversations through the sandbox's admin routes
+// (the stand-in never knows a conversation id).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -13,7 +15,7 @@ let deploymentId;
 before(async () => {
   stack = await startStack();
   browser = await launchBrowser();
-  deploymentId = (await json(stack.base, '/dev/stack')).messenger.deploymentId;
+  deploymentId = (await json(stack.base, '/dev/stack')).deploymentId;
 });
 
 after(async () => {
@@ -30,6 +32,7 @@ const EVENTS = [
   'Conversations.ready',
   'Conversations.started',
   'MessagingService.ready',
+  'MessagingService.started',
   'MessagingService.messagesReceived',
   'MessagingService.conversationDisconnected',
   'MessagingService.conversationCleared',
@@ -40,10 +43,15 @@ const EVENTS = [
 /**
  * A blank page at the stack's origin with Messenger's snippet, a recorder of every event
  * (`window.seen`) and `window.cmd(name, options)`; the stand-in loads after them, as on a real
- * page. `queue` commands are sent through the snippet before the script loads.
+ * page. `queue` commands are sent through the snippet before the script loads. `sent` collects
+ * the Guest API requests the page sends, parsed.
  */
 async function page({ queue = [], clock = false } = {}) {
   const context = await browser.newContext();
+  // Playwright serves this page itself, so Chromium counts it as a public address; its
+  // WebSocket to the loopback stack then needs the local-network permission, which a page the
+  // stack serves (the demo) does not.
+  await context.grantPermissions(['local-network-access'], { origin: stack.base });
   await context.route(`${stack.base}/stand-in-test`, (route) =>
     route.fulfill({
       contentType: 'text/html',
@@ -72,14 +80,16 @@ async function page({ queue = [], clock = false } = {}) {
   );
   const p = await context.newPage();
   const problems = [];
+  const sent = [];
   p.on('pageerror', (e) => problems.push(e.message));
+  p.on('websocket', (ws) => ws.on('framesent', (frame) => sent.push(JSON.parse(frame.payload))));
   if (clock) {
     await context.clock.install();
     await context.clock.pauseAt(Date.now() + 1000);
   }
   await p.goto(`${stack.base}/stand-in-test`);
   await ready(p);
-  return { context, page: p, problems };
+  return { context, page: p, problems, sent };
 }
 
 const ready = (p) => p.waitForFunction(() => window.seen.some((e) => e.name === 'Messenger.ready'));
@@ -92,14 +102,29 @@ const failing = (p, name, options) =>
   p.evaluate(([name, options]) => window.cmd(name, options).then(() => null, (e) => e.message), [name, options]);
 const storageRecord = (p) => p.evaluate(() => Object.entries(localStorage));
 
+/** Waits (real time) until `check()` holds. */
+async function until(check, what) {
+  for (let i = 0; i < 200; i += 1) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail(`never: ${what}`);
+}
+
+/** The conversation a message belongs to, as a test tool finds it. */
+const conversationOf = async (messageId) => (await sandbox(stack.base, `/messages/${messageId}`)).conversationId;
+const conversation = (id) => sandbox(stack.base, `/conversations/${id}/flow`);
 /** The sandbox's record of the session holding `conversationId`. */
 async function sessionOf(conversationId) {
   const sessions = await sandbox(stack.base, '/messenger/sessions');
   return sessions.find((s) => s.conversations.includes(conversationId));
 }
+/** The Guest API requests sent, as `action` or `action:presence`. */
+const actions = (sent) =>
+  sent.map((f) => (f.action === 'onMessage' ? `onMessage:${f.message.events?.[0]?.presence?.type ?? f.message.type}` : f.action));
 
 test('plugins publish ready events; a command sent before its plugin is ready waits for it', async () => {
-  const { context, page: p, problems } = await page({
+  const { context, page: p, problems, sent } = await page({
     queue: [['Database.set', { messaging: { customAttributes: { session_hash: 'early' } } }]],
   });
   const [queued] = await p.evaluate(() => Promise.all(window.queued));
@@ -109,6 +134,7 @@ test('plugins publish ready events; a command sent before its plugin is ready wa
   for (const name of ['Database.ready', 'Messenger.ready', 'Conversations.ready', 'MessagingService.ready']) {
     assert.equal(await count(p, name), 1, name);
   }
+  assert.deepEqual(sent, [], 'a new visitor has no session until Messenger needs one');
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -144,10 +170,11 @@ test('Database.set merges shallowly and refuses values that are not strings', as
   await context.close();
 });
 
-test('Database.set refuses attributes over the budget in UTF-8 bytes and leaves them unchanged', async () => {
+test('once the session says its budget, Database.set refuses attributes over it in UTF-8 bytes and leaves them unchanged', async () => {
   await setDeployment(stack.base, { maxCustomDataBytes: 20 });
   try {
     const { context, page: p } = await page();
+    await cmd(p, 'Messenger.open', {}); // configures the session: maxCustomDataBytes 20
     // session_hash (12) + 8 = 20 bytes: at the budget.
     await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'abcdefgh' } } });
     // "é" is two bytes: 12 + 9 = 21.
@@ -162,9 +189,25 @@ test('Database.set refuses attributes over the budget in UTF-8 bytes and leaves 
   }
 });
 
-test('Messenger.open and Messenger.close only show and hide the window: nothing starts', async () => {
-  const { context, page: p } = await page();
-  const before = (await sandbox(stack.base, '/stats')).conversations;
+test('attributes held over the budget when the session says it are dropped with error 4013', async () => {
+  await setDeployment(stack.base, { maxCustomDataBytes: 20 });
+  try {
+    const { context, page: p } = await page();
+    await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'far-too-long-for-20' } } });
+    await cmd(p, 'Messenger.open', {});
+    await waitFor(p, 'MessagingService.error');
+    const error = (await p.evaluate(() => window.seen)).find((e) => e.name === 'MessagingService.error');
+    assert.equal(error.data.errorCode, 4013);
+    assert.deepEqual(await cmd(p, 'Database.get', { name: 'messaging.customAttributes' }), {});
+    await context.close();
+  } finally {
+    await setDeployment(stack.base, {});
+  }
+});
+
+test('Messenger.open configures the session and shows the window; nothing starts', async () => {
+  const { context, page: p, sent } = await page();
+  const before = await sandbox(stack.base, '/stats');
   await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'h' } } });
   await cmd(p, 'Messenger.open', {});
   assert.equal(await p.isVisible('.dev-messenger'), true);
@@ -175,36 +218,38 @@ test('Messenger.open and Messenger.close only show and hide the window: nothing 
     'Messenger.opened',
     'Messenger.closed',
   ]);
-  assert.equal((await sandbox(stack.base, '/stats')).conversations, before, 'no conversation on open');
+  const after = await sandbox(stack.base, '/stats');
+  assert.equal(after.messengerSessions, before.messengerSessions + 1, 'one session');
+  assert.equal(after.conversations, before.conversations, 'no conversation on open');
+  assert.deepEqual(actions(sent), ['configureSession']);
   assert.equal(await count(p, 'Conversations.started'), 0);
   await context.close();
 });
 
-test('the first message starts the conversation with the attributes held then; attributes travel only when changed', async () => {
-  const { context, page: p } = await page();
+test('the first message starts the conversation with the attributes held then; attributes travel only while pending', async () => {
+  const { context, page: p, sent } = await page();
   await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'h1' } } });
   await cmd(p, 'Messenger.open', {});
   const first = await cmd(p, 'MessagingService.sendMessage', { message: 'one' });
-  assert.equal(first.newConversation, true);
   await cmd(p, 'MessagingService.sendMessage', { message: 'two' });
   await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'h1' } } }); // unchanged
   await cmd(p, 'MessagingService.sendMessage', { message: 'three' });
   await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'h2' } } });
   await cmd(p, 'MessagingService.sendMessage', { message: 'four' });
 
-  const conversation = await sandbox(stack.base, `/conversations/${first.conversationId}`);
-  assert.deepEqual(conversation.customAttributes, { session_hash: 'h1' }, 'exactly the attributes held at the first message');
-  const session = await sessionOf(first.conversationId);
-  assert.deepEqual(session.conversations, [first.conversationId], 'later messages joined it');
-  assert.deepEqual(
-    session.messages.map((m) => [m.message.text, m.customAttributes?.session_hash ?? null]),
-    [['one', 'h1'], ['two', null], ['three', null], ['four', 'h2']],
-  );
+  assert.equal(first.direction, 'Inbound', 'sendMessage resolves with the echo');
+  const id = await conversationOf(first.id);
+  assert.deepEqual((await conversation(id)).customAttributes, { session_hash: 'h1' }, 'exactly the attributes held at the first message');
+  const session = await sessionOf(id);
+  assert.deepEqual(session.conversations, [id], 'later messages joined it');
+  const texts = sent.filter((f) => f.action === 'onMessage').map((f) => [f.message.text, f.message.channel?.metadata?.customAttributes?.session_hash ?? null]);
+  assert.deepEqual(texts, [['one', 'h1'], ['two', null], ['three', null], ['four', 'h2']]);
   assert.equal(await count(p, 'Conversations.started'), 1);
-  const started = (await p.evaluate(() => window.seen)).find((e) => e.name === 'Conversations.started');
-  assert.equal(started.data.conversationId, first.conversationId);
+  assert.deepEqual((await p.evaluate(() => window.seen)).find((e) => e.name === 'Conversations.started').data, {});
   assert.equal(await count(p, 'MessagingService.messagesReceived'), 4, 'one per message');
   assert.deepEqual(await p.$$eval('.dev-messenger .messages li', (l) => l.map((e) => e.textContent)), ['one', 'two', 'three', 'four']);
+  const published = JSON.stringify(await p.evaluate(() => window.seen));
+  assert.ok(!published.includes(id), 'nothing published names the conversation');
   await context.close();
 });
 
@@ -212,8 +257,10 @@ test('an agent message and an agent disconnect reach the page without timers (it
   const { context, page: p } = await page({ clock: true });
   await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'h1' } } });
   const first = await cmd(p, 'MessagingService.sendMessage', { message: 'hello' });
+  const firstId = await conversationOf(first.id);
+  await conversation(firstId); // its flow ran
   const runs = (await sandbox(stack.base, '/stats')).flowRuns;
-  await json(stack.base, `/sandbox/_sandbox/conversations/${first.conversationId}/messages`, {
+  await json(stack.base, `/sandbox/_sandbox/conversations/${firstId}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ text: 'How can I help?' }),
@@ -223,68 +270,116 @@ test('an agent message and an agent disconnect reach the page without timers (it
   assert.equal(received[1].data.messages[0].direction, 'Outbound');
   assert.equal(received[1].data.messages[0].text, 'How can I help?');
 
-  await disconnect(stack.base, first.conversationId);
+  await disconnect(stack.base, firstId);
   await waitFor(p, 'MessagingService.conversationDisconnected');
-  const ended = (await p.evaluate(() => window.seen)).find((e) => e.name === 'MessagingService.conversationDisconnected');
-  assert.equal(ended.data.conversationId, first.conversationId);
 
-  // The next message starts a new conversation, with the attributes again, and the flow runs again.
+  // The next message starts a new conversation and the flow runs again; the attributes were
+  // sent already, so they travel again only once Database.set changes them.
+  await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'h2' } } });
   const second = await cmd(p, 'MessagingService.sendMessage', { message: 'back' });
-  assert.equal(second.newConversation, true);
-  assert.notEqual(second.conversationId, first.conversationId);
-  assert.deepEqual((await sandbox(stack.base, `/conversations/${second.conversationId}`)).customAttributes, { session_hash: 'h1' });
+  const secondId = await conversationOf(second.id);
+  assert.notEqual(secondId, firstId);
+  assert.deepEqual((await conversation(secondId)).customAttributes, { session_hash: 'h2' });
   assert.equal((await sandbox(stack.base, '/stats')).flowRuns, runs + 1);
   assert.equal(await count(p, 'Conversations.started'), 2);
   await context.close();
 });
 
-test('clearConversation ends the conversation and the next message starts a new one', async () => {
-  const { context, page: p } = await page();
+test('clearConversation ends the conversation and the session; the next message starts anew with the held attributes', async () => {
+  const { context, page: p, sent } = await page();
+  await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'h1' } } });
   const first = await cmd(p, 'MessagingService.sendMessage', { message: 'hi' });
+  const firstId = await conversationOf(first.id);
   await cmd(p, 'MessagingService.clearConversation', {});
-  await waitFor(p, 'MessagingService.conversationCleared');
-  assert.equal(await count(p, 'MessagingService.conversationCleared'), 1, 'once, though the event stream echoes it');
-  assert.equal((await sandbox(stack.base, `/conversations/${first.conversationId}`)).state, 'disconnected');
-  assert.match(await failing(p, 'MessagingService.clearConversation', {}), /no conversation/);
+  assert.equal(await count(p, 'MessagingService.conversationCleared'), 1);
+  assert.equal((await sandbox(stack.base, `/conversations/${firstId}`)).state, 'disconnected');
+  assert.deepEqual(await storageRecord(p), [], 'the session record is gone with the session');
   const second = await cmd(p, 'MessagingService.sendMessage', { message: 'again' });
-  assert.equal(second.newConversation, true);
-  assert.deepEqual((await sessionOf(first.conversationId)).conversations, [first.conversationId, second.conversationId]);
+  const secondId = await conversationOf(second.id);
+  assert.notEqual(secondId, firstId);
+  assert.deepEqual((await conversation(secondId)).customAttributes, { session_hash: 'h1' });
+  assert.deepEqual(actions(sent), ['configureSession', 'onMessage:Text', 'onMessage:Clear', 'configureSession', 'onMessage:Text']);
   await context.close();
 });
 
-test('with autostart on, opening starts the conversation with the attributes held then', async () => {
+test('with autostart on, the Join leaves right after a new session is configured, with the attributes set before', async () => {
   await setDeployment(stack.base, { autostart: true });
   try {
-    const { context, page: p } = await page();
+    const { context, page: p, sent } = await page();
     await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'auto' } } });
     await cmd(p, 'Messenger.open', {});
     await waitFor(p, 'Conversations.started');
-    const { conversationId } = (await p.evaluate(() => window.seen)).find((e) => e.name === 'Conversations.started').data;
-    assert.deepEqual((await sandbox(stack.base, `/conversations/${conversationId}`)).customAttributes, { session_hash: 'auto' });
-    const session = await sessionOf(conversationId);
-    assert.deepEqual(session.messages.map((m) => m.message.events?.[0]?.presence?.type), ['Join']);
+    assert.deepEqual(actions(sent), ['configureSession', 'onMessage:Join']);
+    assert.deepEqual(sent[1].message.channel.metadata.customAttributes, { session_hash: 'auto' });
+    const join = (await p.evaluate(() => window.seen)).find((e) => e.name === 'MessagingService.messagesReceived');
+    const id = await conversationOf(join.data.messages[0].id);
+    assert.deepEqual((await conversation(id)).customAttributes, { session_hash: 'auto' });
+
+    // Closing and opening again, or a reload, configures no new session: no second Join.
+    await cmd(p, 'Messenger.close', {});
+    await cmd(p, 'Messenger.open', {});
+    await p.reload();
+    await ready(p);
+    await until(() => sent.filter((f) => f.action === 'configureSession').length === 2, 'the reload configured');
+    assert.deepEqual(actions(sent).filter((a) => a === 'onMessage:Join'), ['onMessage:Join']);
+    assert.deepEqual((await sessionOf(id)).conversations, [id]);
     await context.close();
   } finally {
     await setDeployment(stack.base, {});
   }
 });
 
-test('startConversation starts one without a message; an unknown command is refused', async () => {
+test('with autostart on, a session configured before Database.set sends the Join without the attributes', async () => {
+  await setDeployment(stack.base, { autostart: true });
+  try {
+    const { context, page: p, sent } = await page();
+    await cmd(p, 'Messenger.open', {});
+    await waitFor(p, 'Conversations.started');
+    await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'late' } } });
+    assert.deepEqual(actions(sent), ['configureSession', 'onMessage:Join']);
+    assert.equal(sent[1].message.channel, undefined, 'nothing was held when the Join left');
+    const join = (await p.evaluate(() => window.seen)).find((e) => e.name === 'MessagingService.messagesReceived');
+    assert.deepEqual((await conversation(await conversationOf(join.data.messages[0].id))).customAttributes, {});
+    await context.close();
+  } finally {
+    await setDeployment(stack.base, {});
+  }
+});
+
+test('startConversation sends a Join, refused while autostart is off; an unknown command is refused', async () => {
   const { context, page: p } = await page();
-  const started = await cmd(p, 'MessagingService.startConversation', {});
-  assert.equal(started.newConversation, true);
-  const again = await cmd(p, 'MessagingService.startConversation', {});
-  assert.equal(again.conversationId, started.conversationId, 'a running conversation is kept');
+  assert.match(await failing(p, 'MessagingService.startConversation', {}), /Join are not supported/);
+  assert.equal(await count(p, 'Conversations.started'), 0);
   assert.match(await failing(p, 'Messenger.launchRocket', {}), /does not know/);
   assert.match(await failing(p, 'MessagingService.sendMessage', { message: '  ' }), /non-empty/);
   await context.close();
 });
 
-test('the conversation survives a reload: restored, no flow run; storage holds only the token and a flag', async () => {
-  const { context, page: p } = await page();
+test('after a read-only disconnect the next message closes the session and starts a new one', async () => {
+  await setDeployment(stack.base, { disconnect: { enabled: true, type: 'ReadOnly' } });
+  try {
+    const { context, page: p, sent } = await page();
+    const first = await cmd(p, 'MessagingService.sendMessage', { message: 'hi' });
+    const firstId = await conversationOf(first.id);
+    await disconnect(stack.base, firstId);
+    await waitFor(p, 'MessagingService.conversationDisconnected');
+    const second = await cmd(p, 'MessagingService.sendMessage', { message: 'again' });
+    assert.notEqual(await conversationOf(second.id), firstId);
+    assert.deepEqual(actions(sent), ['configureSession', 'onMessage:Text', 'closeSession', 'configureSession', 'onMessage:Text']);
+    assert.equal(sent[3].startNew, true);
+    await context.close();
+  } finally {
+    await setDeployment(stack.base, {});
+  }
+});
+
+test('the conversation survives a reload: restored from the history, no flow run; storage holds only the token and a flag', async () => {
+  const { context, page: p, sent } = await page();
   await cmd(p, 'Database.set', { messaging: { customAttributes: { session_hash: 'secret-hash-value' } } });
   await cmd(p, 'Messenger.open', {});
   const first = await cmd(p, 'MessagingService.sendMessage', { message: 'before the reload' });
+  const id = await conversationOf(first.id);
+  await conversation(id);
   const runs = (await sandbox(stack.base, '/stats')).flowRuns;
   const [[key, value]] = await storageRecord(p);
   assert.equal(key, `_genesys.messenger.stand-in:${deploymentId}`);
@@ -292,17 +387,18 @@ test('the conversation survives a reload: restored, no flow run; storage holds o
   assert.deepEqual(Object.keys(record).sort(), ['open', 'token']);
   assert.equal(record.open, true);
   assert.ok(!value.includes('secret-hash-value'), 'the attributes stay in memory');
+  assert.ok(sent.every((f) => f.token === record.token), 'every frame carries the recorded token');
 
   await p.reload();
   await ready(p);
   const restored = (await p.evaluate(() => window.seen)).find((e) => e.name === 'MessagingService.restored');
-  assert.equal(restored.data.conversationId, first.conversationId);
+  assert.deepEqual(restored.data.messages.map((m) => m.text), ['before the reload']);
+  assert.equal(await conversationOf(restored.data.messages[0].id), id);
   assert.ok((await names(p)).indexOf('MessagingService.restored') < (await names(p)).indexOf('Database.ready'), 'restored comes before ready');
   assert.equal(await p.isVisible('.dev-messenger'), true, 'the window opens again');
   assert.deepEqual(await cmd(p, 'Database.get', { name: 'messaging.customAttributes' }), {}, 'nothing was kept');
   const later = await cmd(p, 'MessagingService.sendMessage', { message: 'after the reload' });
-  assert.equal(later.newConversation, false);
-  assert.equal(later.conversationId, first.conversationId);
+  assert.equal(await conversationOf(later.id), id);
   assert.equal(await count(p, 'Conversations.started'), 0);
   assert.equal((await sandbox(stack.base, '/stats')).flowRuns, runs, 'no new flow run');
   assert.deepEqual(await storageRecord(p), [[key, value]], 'the same session');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
 import { createSecureMessaging, retryAfterMs, SecureMessagingError } from '../../secure-messaging.js';
-import { T0, cleanUp, fakeApi, messengerTicket, problem, setup, types } from './fakes.mjs';
+import { T0, cleanUp, fakeApi, flush, messengerTicket, problem, setup, types } from './fakes.mjs';
 
 afterEach(cleanUp);
 
@@ -23,6 +23,24 @@ test('a start hands exactly the returned custom attributes to Messenger and open
     { kind: 'command', name: 'Messenger.open', options: {} },
   ]);
   assert.deepEqual(types(events), ['initiated', 'handed-off']);
+});
+
+test('Messenger opens only once Database.set resolved, so its new session and an autostart Join carry the hash', async () => {
+  const { client, messenger } = setup({ '/v1/initiations': [messengerTicket('h1', T0)] });
+  const answer = messenger.genesys;
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  messenger.genesys = (kind, name, options, resolve, reject) =>
+    answer(kind, name, options, name === 'Database.set' ? (v) => held.then(() => resolve(v)) : resolve, reject);
+
+  const started = client.start();
+  await flush();
+  const before = messenger.commands.map((c) => c.name);
+  release();
+  await started;
+
+  assert.deepEqual(before, ['Database.set'], 'not opened while Database.set is unanswered');
+  assert.deepEqual(messenger.commands.map((c) => c.name), ['Database.set', 'Messenger.open']);
 });
 
 test('the initiation-api strategy starts the widget with the conversation id and token only', async () => {

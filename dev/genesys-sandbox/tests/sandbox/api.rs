@@ -339,3 +339,93 @@ async fn patching_a_conversation_to_disconnected_ends_it_and_anything_else_is_re
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+/// The conversation detail query with a participant-attribute (`property`) predicate, as the
+/// refresh's reconciliation sends it.
+async fn find(base: &str, token: &str, property: &str, value: &str) -> reqwest::Response {
+    let now = time::OffsetDateTime::now_utc();
+    let at = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let interval = format!(
+        "{}/{}",
+        at(now - time::Duration::minutes(5)),
+        at(now + time::Duration::minutes(5))
+    );
+    http()
+        .post(format!(
+            "{base}/api/v2/analytics/conversations/details/query"
+        ))
+        .bearer_auth(token)
+        .json(&json!({
+            "interval": interval,
+            "segmentFilters": [{"type": "and", "predicates": [{
+                "type": "property", "propertyType": "string",
+                "property": property, "operator": "matches", "value": value,
+            }]}],
+            "paging": {"pageSize": 25, "pageNumber": 1},
+        }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_detail_query_finds_a_conversation_by_participant_attribute_and_shows_its_end() {
+    let sandbox = sandbox().await;
+    let base = sandbox.base_url();
+    let token = fetch_token(base).await;
+    let mut body = initiation();
+    body["customAttributes"]["session_hash"] = json!("Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8L9z0X1c");
+    let created: Value = create(base, &token, &body).await.json().await.unwrap();
+    let id = created["conversationId"].as_str().unwrap().to_owned();
+
+    let hash = "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8L9z0X1c";
+    let found: Value = find(base, &token, "session_hash", hash)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["totalHits"], 1, "{found}");
+    assert_eq!(found["conversations"][0]["conversationId"], id.as_str());
+    assert!(found["conversations"][0].get("conversationEnd").is_none());
+
+    let none: Value = find(base, &token, "session_hash", "other")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none, json!({"totalHits": 0}));
+
+    sandbox.state().disconnect_conversation(&id).unwrap();
+    let ended: Value = find(base, &token, "session_hash", hash)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        ended["conversations"][0]["conversationEnd"].is_string(),
+        "{ended}"
+    );
+}
+
+#[tokio::test]
+async fn the_detail_query_refuses_a_query_it_does_not_answer_and_wants_a_token() {
+    let sandbox = sandbox().await;
+    let base = sandbox.base_url();
+    let url = format!("{base}/api/v2/analytics/conversations/details/query");
+    let anonymous = http().post(&url).json(&json!({})).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let token = fetch_token(base).await;
+    let no_interval = http()
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&json!({"segmentFilters": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_interval.status(), 400);
+    let body: Value = no_interval.json().await.unwrap();
+    assert_genesys_error(&body, 400, "invalid.value");
+}

@@ -6,4 +6,3 @@
 mod api;
 mod faults;
 mod helpers;
-mod messenger;

@@ -3,7 +3,7 @@
 //! # Table
 //! | attribute | type | meaning |
 //! | --- | --- | --- |
-//! | `pk` | S, partition key (no sort key) | `session#<sha256(session_hash), base64url>`, `rate#<subject_key>#<window index>`, `idem#<key>` |
+//! | `pk` | S, partition key (no sort key) | `session#<sha256(session_hash), base64url>`, `rate#<subject_key>#<window index>`, `idem#<key>`, `idembody#<key>`, `pending#<subject_key>` |
 //! | `ttl` | N, the table's TTL attribute | Unix seconds after which the item counts as gone |
 //!
 //! Billing on demand (`PAY_PER_REQUEST`), TTL enabled on `ttl`; [`DynamoStore::create_table`]
@@ -13,8 +13,12 @@
 //!   raw session hash is never written: the key is its SHA-256, so a leaked table or backup holds
 //!   no value that validates.
 //! - rate: `count` N.
+//! - pending create (`pending#<subject_key>`): `subject_key` S, `sealed_hash` B (the session
+//!   hash a create carries, sealed), `started_at` N.
 //! - idempotency: `fingerprint` S, `state` S (`in_progress|completed`), `created_at` N, and once
-//!   completed `status_code` N and `body` B.
+//!   completed `status_code` N and `body_until` N; its `ttl` is then the key's retention (a
+//!   spent key answers `409` for a day after its ticket ended). The sealed body is a separate
+//!   item, `idembody#<key>` with `body` B, whose `ttl` is its ticket's end.
 //!
 //! # Expiry
 //! DynamoDB deletes expired items late (often hours, sometimes days), so every read and every
@@ -27,6 +31,8 @@
 
 mod codec;
 mod counters;
+mod idempotency;
+mod pending;
 mod sessions;
 
 use std::collections::HashMap;

@@ -13,7 +13,8 @@ use super::{DynamoStore, conditional, store_error, unbuilt};
 use crate::adapters::keys::session_pk;
 use crate::payload::GenesysId;
 use crate::ports::{
-    BindOutcome, RotateOutcome, SessionRecord, SessionStatus, SessionStore, StoreError,
+    BindOutcome, PendingCreate, RotateOutcome, SessionRecord, SessionStatus, SessionStore,
+    StoreError,
 };
 use crate::session::SessionHash;
 
@@ -110,6 +111,25 @@ impl SessionStore for DynamoStore {
         conditional(result)?
             .map(drop)
             .ok_or_else(|| StoreError::Corrupt("no such session".into()))
+    }
+
+    #[tracing::instrument(name = "store_put_pending_create", skip_all)]
+    async fn put_pending_create(&self, pending: &PendingCreate) -> Result<(), StoreError> {
+        self.put_pending(pending).await
+    }
+
+    #[tracing::instrument(name = "store_pending_create", skip_all)]
+    async fn pending_create(&self, subject_key: &str) -> Result<Option<PendingCreate>, StoreError> {
+        self.read_pending(subject_key).await
+    }
+
+    #[tracing::instrument(name = "store_clear_pending_create", skip_all)]
+    async fn clear_pending_create(
+        &self,
+        subject_key: &str,
+        sealed_hash: &[u8],
+    ) -> Result<(), StoreError> {
+        self.clear_pending(subject_key, sealed_hash).await
     }
 
     #[tracing::instrument(name = "store_rotate_session", skip_all)]
@@ -249,8 +269,10 @@ impl DynamoStore {
         if old.subject_key != subject_key {
             return Ok(Some(RotateOutcome::NotFound));
         }
-        if old.status != SessionStatus::Active {
-            return Ok(Some(RotateOutcome::NotActive));
+        match old.status {
+            SessionStatus::Active => {}
+            SessionStatus::Bound => return Ok(Some(RotateOutcome::Used)),
+            SessionStatus::Revoked => return Ok(Some(RotateOutcome::Replaced)),
         }
         // The new ticket's hash exists already.
         if reasons

@@ -4,8 +4,16 @@
 //!
 //! What is never logged: tokens (session JWT, bearer, Genesys), secrets, the session hash or the
 //! random id behind it, the raw subject (only its keyed hash), order ids or other attribute
-//! values. The log-capture tests scan for each of them. Third-party HTTP stacks are held at
-//! DEBUG even when `LOG_LEVEL=trace`, because their TRACE output carries whole bodies.
+//! values. The log-capture tests scan for each of them, and `shared/lambda/tests/trace_hygiene.rs`
+//! runs every function's Lambda entry point at `LOG_LEVEL=trace` and scans all it writes.
+//!
+//! # The filter
+//! Only this project's crates ([`PROJECT_CRATES`]) log at the configured level. Every other
+//! crate logs at INFO at most, whatever the level: a dependency's DEBUG and TRACE output is
+//! outside this project's review, and it is where whole payloads go (`lambda_runtime` traces
+//! every raw event, the AWS SDK every DynamoDB response, the HTTP stacks bodies and headers).
+//! A crate may log at DEBUG only once it is named in [`REVIEWED_DEBUG_CRATES`], after its DEBUG
+//! output was read; the trace-hygiene test then holds it to that.
 
 use tracing::Level;
 use tracing_subscriber::fmt::MakeWriter;
@@ -19,33 +27,40 @@ pub enum LogFormat {
     Text,
 }
 
-/// Crates whose TRACE output carries whole HTTP bodies: the AWS SDK logs every DynamoDB
-/// response (session attributes included) at TRACE, the HTTP stacks log payloads and headers.
-/// They never log below DEBUG, whatever the configured level.
-const CHATTY_CRATES: [&str; 8] = [
-    "aws_smithy",
-    "aws_sdk",
-    "aws_config",
-    "aws_runtime",
-    "hyper",
-    "reqwest",
-    "h2",
-    "rustls",
+/// The crates (their tracing targets) that log at the configured level: this workspace's own.
+pub const PROJECT_CRATES: [&str; 8] = [
+    "secure_initiation",
+    "secure_initiation_lambda",
+    "initiate",
+    "refresh_token",
+    "validate_session",
+    "local",
+    "genesys_sandbox",
+    "genesys_as_code",
 ];
 
-/// `level` for this project's own code; third-party HTTP stacks at most DEBUG.
+/// Third-party crates whose DEBUG output was reviewed and carries no payload, so they may log
+/// at DEBUG when the configured level asks for it. `lambda_runtime` 1.5 at DEBUG says how it
+/// polls (worker counts, the concurrency mode) and which Runtime API call failed; its TRACE
+/// output is the raw event, so it never gets TRACE.
+pub const REVIEWED_DEBUG_CRATES: [&str; 1] = ["lambda_runtime"];
+
+/// The less verbose of two levels.
+fn at_most(level: Level, cap: Level) -> Level {
+    // `tracing` orders levels by verbosity: TRACE > DEBUG > INFO > WARN > ERROR.
+    if level > cap { cap } else { level }
+}
+
+/// `level` for this project's crates, at most DEBUG for the reviewed ones, at most INFO for
+/// every other crate.
 fn filter(level: Level) -> tracing_subscriber::EnvFilter {
-    let third_party = if level == Level::TRACE {
-        Level::DEBUG
-    } else {
-        level
-    };
-    let mut directives = level.as_str().to_ascii_lowercase();
-    for krate in CHATTY_CRATES {
-        directives.push_str(&format!(
-            ",{krate}={}",
-            third_party.as_str().to_ascii_lowercase()
-        ));
+    let name = |l: Level| l.as_str().to_ascii_lowercase();
+    let mut directives = name(at_most(level, Level::INFO));
+    for krate in REVIEWED_DEBUG_CRATES {
+        directives.push_str(&format!(",{krate}={}", name(at_most(level, Level::DEBUG))));
+    }
+    for krate in PROJECT_CRATES {
+        directives.push_str(&format!(",{krate}={}", name(level)));
     }
     tracing_subscriber::EnvFilter::builder().parse_lossy(directives)
 }
@@ -206,6 +221,84 @@ mod tests {
         assert!(first["timestamp"].as_str().unwrap().ends_with('Z'));
         assert_eq!(lines[1]["request_id"], "api-gw-1");
         assert_eq!(lines[1]["function_name"], "stack-validate-session");
+    }
+
+    /// Whether `filter(configured)` lets an event of `level` from `target` through.
+    fn passes(configured: Level, target: &str, level: Level) -> bool {
+        let buffer = Buffer::default();
+        let subscriber = json_subscriber(configured, &[], buffer.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            // `tracing`'s macros need a constant target: dispatch over the ones used here.
+            macro_rules! at {
+                ($target:literal) => {
+                    match level {
+                        Level::TRACE => tracing::trace!(target: $target, "x"),
+                        Level::DEBUG => tracing::debug!(target: $target, "x"),
+                        Level::INFO => tracing::info!(target: $target, "x"),
+                        Level::WARN => tracing::warn!(target: $target, "x"),
+                        _ => tracing::error!(target: $target, "x"),
+                    }
+                };
+            }
+            match target {
+                "secure_initiation::api::refresh" => at!("secure_initiation::api::refresh"),
+                "validate_session" => at!("validate_session"),
+                "lambda_runtime::layers::api_response" => {
+                    at!("lambda_runtime::layers::api_response")
+                }
+                "aws_smithy_runtime::client" => at!("aws_smithy_runtime::client"),
+                "hyper_util::client" => at!("hyper_util::client"),
+                _ => at!("some_new_dependency"),
+            }
+        });
+        !buffer.0.lock().unwrap().is_empty()
+    }
+
+    #[test]
+    fn at_trace_only_the_project_s_crates_trace_and_no_other_crate_goes_below_info() {
+        assert!(passes(
+            Level::TRACE,
+            "secure_initiation::api::refresh",
+            Level::TRACE
+        ));
+        assert!(passes(Level::TRACE, "validate_session", Level::TRACE));
+        // lambda_runtime traces every raw event: reviewed at DEBUG, never TRACE.
+        assert!(!passes(
+            Level::TRACE,
+            "lambda_runtime::layers::api_response",
+            Level::TRACE
+        ));
+        assert!(passes(
+            Level::TRACE,
+            "lambda_runtime::layers::api_response",
+            Level::DEBUG
+        ));
+        for other in ["aws_smithy_runtime::client", "hyper_util::client", "x"] {
+            assert!(!passes(Level::TRACE, other, Level::DEBUG), "{other}");
+            assert!(passes(Level::TRACE, other, Level::INFO), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_quieter_level_holds_every_crate_to_it() {
+        assert!(!passes(
+            Level::WARN,
+            "secure_initiation::api::refresh",
+            Level::INFO
+        ));
+        assert!(!passes(Level::WARN, "x", Level::INFO));
+        assert!(passes(Level::WARN, "x", Level::WARN));
+        assert!(!passes(
+            Level::INFO,
+            "lambda_runtime::layers::api_response",
+            Level::DEBUG
+        ));
+        assert!(passes(
+            Level::DEBUG,
+            "secure_initiation::api::refresh",
+            Level::DEBUG
+        ));
+        assert!(!passes(Level::DEBUG, "hyper_util::client", Level::DEBUG));
     }
 
     #[test]

@@ -72,6 +72,8 @@ label!(
         UpdateParticipantAttributes => "update-participant-attributes",
         /// Ending the previous conversation (a refresh, initiation-api).
         DisconnectConversation => "disconnect-conversation",
+        /// Looking up a conversation whose create answered too late (initiation-api).
+        FindConversations => "find-conversations",
     }
 );
 

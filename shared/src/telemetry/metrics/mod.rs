@@ -119,6 +119,9 @@ pub const OPERATION: Dimension = Dimension {
         // PATCH /api/v2/conversations/messages/{id} (a refresh ends the previous conversation,
         // initiation-api).
         "disconnect-conversation",
+        // POST /api/v2/analytics/conversations/details/query (a create that answered too late
+        // is looked up by its session hash, initiation-api).
+        "find-conversations",
     ],
 };
 

@@ -130,11 +130,7 @@ impl Aws {
 
     async fn put_secret(&self, id: &str, value: serde_json::Value) {
         self.moto
-            .secrets_manager()
-            .create_secret()
-            .name(id)
-            .secret_string(value.to_string())
-            .send()
+            .put_secret(id, &value.to_string())
             .await
             .expect("moto stores the secret");
     }
@@ -157,7 +153,7 @@ fn initiate_env() -> BTreeMap<String, String> {
             ("SESSION_TABLE", TABLE),
             ("SESSION_KEY_SECRET_ID", SESSION_KEY_SECRET),
             ("ALLOWED_ORIGINS", "https://shop.example"),
-            ("JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json"),
+            ("JWKS_URL", "https://127.0.0.1:9/.well-known/jwks.json"),
             ("JWT_ISSUER", "https://idp.example/"),
             ("JWT_AUDIENCE", "shop"),
         ]

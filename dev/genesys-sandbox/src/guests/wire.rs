@@ -1,15 +1,23 @@
-//! Messages and events in the Platform API's shapes (`WebMessagingMessage`,
-//! `WebMessagingChannel`, `WebMessagingEvent`): what the guest sent and what reached it.
+//! One message as both of Genesys's guest-facing APIs carry it: the body of a Guest API
+//! `StructuredMessage` frame and an entity of the Platform API's `WebMessagingMessage` list, which
+//! have the same fields (`id`, `channel {time, messageId, from}`, `type`, `text`, `events`,
+//! `direction`, `originatingEntity`, `metadata`).
+//!
+//! Sources: `MyPureCloud/genesys-messenger-transport-mobile-sdk`,
+//! `transport/src/commonMain/kotlin/com/genesys/cloud/messenger/transport/shyrka/receive/StructuredMessage.kt`
+//! and `StructuredMessageEvent.kt`; the Platform SDK's `WebMessagingMessage` model (held to it by
+//! `sdk/check_shapes.py`).
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use uuid::Uuid;
 
-/// One message as Genesys's Platform API models it (`WebMessagingMessage`): what the guest
-/// sent, or what reached it (agent text, presence events).
+/// One message: what the guest sent, or what reached it (agent text, presence events).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireMessage {
-    /// Message id.
+    /// The message id; the same value as `channel.messageId` (see [`WireMessage::new`]).
     pub id: String,
     /// When and by whom.
     pub channel: WireChannel,
@@ -26,6 +34,10 @@ pub struct WireMessage {
     pub direction: String,
     /// `Human` or `Bot`.
     pub originating_entity: String,
+    /// `{"readOnly": "true"|"false"}` on an outbound `Disconnect`: the transport SDK reads it
+    /// (`MessagingClientImpl.kt`, `metadata["readOnly"].toBoolean()`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
 }
 
 /// `WebMessagingChannel`.
@@ -68,6 +80,9 @@ pub struct WirePresence {
 }
 
 impl WireMessage {
+    /// The sandbox gives `id` and `channel.messageId` the same value. Genesys's fixtures use two
+    /// placeholders, and the tools built on the Guest API look a message up with either
+    /// (`GET /api/v2/conversations/messages/{messageId}/details`): with one value both work.
     fn new(kind: &str, direction: &str, entity: &str, now: &str) -> Self {
         let id = Uuid::new_v4().to_string();
         Self {
@@ -88,6 +103,7 @@ impl WireMessage {
             events: Vec::new(),
             direction: direction.to_owned(),
             originating_entity: entity.to_owned(),
+            metadata: BTreeMap::new(),
         }
     }
 

@@ -7,11 +7,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 
-use super::keys::{RateWindow, WindowCounter, idem_pk, session_pk};
+mod idempotency;
+
+use super::keys::{RateWindow, WindowCounter, pending_pk, session_pk};
 use crate::payload::GenesysId;
 use crate::ports::{
-    BindOutcome, Clock, IdempotencyBegin, IdempotencyClaim, IdempotencyStore, RotateOutcome,
-    SessionRecord, SessionStatus, SessionStore, StoreError,
+    BindOutcome, Clock, PendingCreate, RotateOutcome, SessionRecord, SessionStatus, SessionStore,
+    StoreError,
 };
 use crate::session::SessionHash;
 
@@ -31,9 +33,10 @@ enum Item {
     },
     Idempotency {
         fingerprint: String,
-        response: Option<(u16, Vec<u8>)>,
+        response: Option<idempotency::Remembered>,
         ttl: i64,
     },
+    Pending(PendingCreate),
 }
 
 impl Item {
@@ -41,6 +44,7 @@ impl Item {
         match self {
             Self::Session { record, .. } => record.ttl,
             Self::Rate { ttl, .. } | Self::Idempotency { ttl, .. } => *ttl,
+            Self::Pending(pending) => pending.ttl,
         }
     }
 }
@@ -215,8 +219,10 @@ impl SessionStore for MemoryStore {
             Some(Item::Session { .. }) | None => return Ok(RotateOutcome::NotFound),
             Some(_) => return Err(StoreError::Corrupt("not a session item".into())),
         };
-        if old.status != SessionStatus::Active {
-            return Ok(RotateOutcome::NotActive);
+        match old.status {
+            SessionStatus::Active => {}
+            SessionStatus::Bound => return Ok(RotateOutcome::Used),
+            SessionStatus::Revoked => return Ok(RotateOutcome::Replaced),
         }
         if new_exists {
             return Err(StoreError::Conflict);
@@ -249,6 +255,38 @@ impl SessionStore for MemoryStore {
             Some(_) => Err(StoreError::Corrupt("not a session item".into())),
             None => Err(StoreError::Corrupt("no such session".into())),
         }
+    }
+
+    async fn put_pending_create(&self, pending: &PendingCreate) -> Result<(), StoreError> {
+        let now = self.clock.now_secs();
+        let item = Item::Pending(pending.clone());
+        self.lock().put(pending_pk(&pending.subject_key), item, now);
+        Ok(())
+    }
+
+    async fn pending_create(&self, subject_key: &str) -> Result<Option<PendingCreate>, StoreError> {
+        let now = self.clock.now_secs();
+        match self.lock().live(&pending_pk(subject_key), now) {
+            Some(Item::Pending(pending)) => Ok(Some(pending.clone())),
+            Some(_) => Err(StoreError::Corrupt("not a pending create".into())),
+            None => Ok(None),
+        }
+    }
+
+    async fn clear_pending_create(
+        &self,
+        subject_key: &str,
+        sealed_hash: &[u8],
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now_secs();
+        let pk = pending_pk(subject_key);
+        let mut items = self.lock();
+        if let Some(Item::Pending(pending)) = items.live(&pk, now)
+            && pending.sealed_hash == sealed_hash
+        {
+            items.map.remove(&pk);
+        }
+        Ok(())
     }
 }
 
@@ -295,67 +333,5 @@ impl WindowCounter for MemoryStore {
                 Ok(true)
             }
         }
-    }
-}
-
-#[async_trait]
-impl IdempotencyStore for MemoryStore {
-    async fn begin(&self, claim: &IdempotencyClaim<'_>) -> Result<IdempotencyBegin, StoreError> {
-        let pk = idem_pk(claim.key);
-        let mut items = self.lock();
-        match items.live(&pk, claim.now_secs) {
-            Some(Item::Idempotency {
-                fingerprint: stored,
-                response,
-                ..
-            }) => Ok(if stored != claim.fingerprint {
-                IdempotencyBegin::Mismatch
-            } else if let Some((status, body)) = response {
-                IdempotencyBegin::Completed {
-                    status: *status,
-                    body: body.clone(),
-                }
-            } else {
-                IdempotencyBegin::InProgress
-            }),
-            Some(_) => Err(StoreError::Corrupt("not an idempotency item".into())),
-            None => {
-                let item = Item::Idempotency {
-                    fingerprint: claim.fingerprint.to_owned(),
-                    response: None,
-                    ttl: claim.until,
-                };
-                items.put(pk, item, claim.now_secs);
-                Ok(IdempotencyBegin::Started)
-            }
-        }
-    }
-
-    async fn complete(
-        &self,
-        key: &str,
-        status: u16,
-        sealed_body: &[u8],
-        keep_until: i64,
-    ) -> Result<(), StoreError> {
-        let now = self.clock.now_secs();
-        match self.lock().live(&idem_pk(key), now) {
-            Some(Item::Idempotency { response, ttl, .. }) if response.is_none() => {
-                *response = Some((status, sealed_body.to_vec()));
-                *ttl = keep_until;
-                Ok(())
-            }
-            _ => Err(StoreError::Conflict),
-        }
-    }
-
-    async fn abandon(&self, key: &str) -> Result<(), StoreError> {
-        let now = self.clock.now_secs();
-        let pk = idem_pk(key);
-        let mut items = self.lock();
-        if let Some(Item::Idempotency { response: None, .. }) = items.live(&pk, now) {
-            items.map.remove(&pk);
-        }
-        Ok(())
     }
 }

@@ -1,26 +1,25 @@
 //! The sandbox's memory: its OAuth client, issued tokens, conversations, the request log and
-//! armed faults. Cheap to clone; clones share everything.
+//! armed faults, beside the guest sessions' own store (`crate::guests`) and the inbound flow
+//! (`messenger.rs`). Cheap to clone; clones share everything.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
 use base64::Engine as _;
-use tokio::sync::broadcast;
+use tokio::sync::watch;
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::config::SandboxConfig;
-use crate::conversation::{
-    Conversation, ConversationState, NewConversation, new_conversation, now_rfc3339,
-};
+use crate::conversation::{Conversation, ConversationState, NewConversation, new_conversation};
 use crate::faults::{self, Fault, FaultKind};
-use crate::flow::InboundFlow;
-use crate::messenger::{
-    GuestRefusal, GuestSession, GuestSessionState, Inbound, InboundOutcome, MessengerBook,
-    MessengerDeployment, Presence, Push, WireMessage, receive,
-};
+use crate::guests::{GuestStore, Now};
 use crate::record::RecordedRequest;
+
+mod messenger;
+
+pub use messenger::InboundFlow;
 
 /// Why a widget could not start with an initiation token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +39,6 @@ struct Data {
     requests: Vec<RecordedRequest>,
     faults: Vec<Fault>,
     token_lifetime: Duration,
-    messenger: MessengerBook,
-    deployment: MessengerDeployment,
     flow_runs: usize,
 }
 
@@ -51,7 +48,10 @@ struct Inner {
     max_body_bytes: usize,
     data: Mutex<Data>,
     flow: RwLock<Option<Arc<dyn InboundFlow>>>,
-    pushes: broadcast::Sender<Push>,
+    /// Counts finished flow runs, so a reader can wait for a conversation's record.
+    flow_runs: watch::Sender<usize>,
+    /// The guest sessions: a store of their own, not under `data`'s lock.
+    guests: GuestStore,
 }
 
 /// Shared sandbox state: what [`crate::router`] serves and what tests inspect.
@@ -76,12 +76,11 @@ impl SandboxState {
                     requests: Vec::new(),
                     faults: Vec::new(),
                     token_lifetime: config.token_lifetime,
-                    messenger: MessengerBook::default(),
-                    deployment: config.messenger,
                     flow_runs: 0,
                 }),
                 flow: RwLock::new(None),
-                pushes: broadcast::channel(256).0,
+                flow_runs: watch::channel(0).0,
+                guests: GuestStore::new(&config.messenger_deployment_id, config.messenger),
             }),
         }
     }
@@ -329,14 +328,14 @@ impl SandboxState {
     /// /api/v2/conversations/messages/{id}` with `{"state": "disconnected"}` does, or an agent
     /// or a flow ending it. Disconnecting twice is a no-op. `None` for an unknown id.
     ///
-    /// A Messenger conversation's guest learns it from its event stream (an outbound `Presence`
-    /// `Disconnect`), and its session records who ended it.
+    /// A Messenger conversation's guest learns it on every connection of its session (an
+    /// outbound `Presence` `Disconnect`), and its session records who ended it.
     pub fn disconnect_conversation(&self, conversation_id: &str) -> Option<Conversation> {
         self.disconnect(conversation_id, "agent")
     }
 
-    fn disconnect(&self, conversation_id: &str, by: &str) -> Option<Conversation> {
-        let now = now_rfc3339();
+    pub(crate) fn disconnect(&self, conversation_id: &str, by: &str) -> Option<Conversation> {
+        let now = Now::current();
         let mut data = self.data();
         let conversation = data
             .conversations
@@ -344,26 +343,17 @@ impl SandboxState {
             .find(|c| c.id == conversation_id)?;
         let was_connected = conversation.state == ConversationState::Connected;
         conversation.state = ConversationState::Disconnected;
+        if was_connected {
+            conversation.end_time = Some(now.text.clone());
+        }
         let conversation = conversation.clone();
+        drop(data);
         if was_connected && conversation.messenger_session_id.is_some() {
-            let message = WireMessage::presence("Outbound", Presence::Disconnect, &now);
-            let book = &mut data.messenger;
-            book.record_conversation_event(conversation_id, "conversationDisconnected", by, &now);
-            if let Some(session_id) = book.record_outbound(conversation_id, message.clone()) {
-                self.push(session_id, conversation_id, message);
-            }
+            self.inner
+                .guests
+                .conversation_ended(conversation_id, by, &now);
         }
         Some(conversation)
-    }
-
-    fn push(&self, session_id: String, conversation_id: &str, message: WireMessage) {
-        // No receiver (no guest listening) is not an error: the guest reads the state when it
-        // configures its session again.
-        let _ = self.inner.pushes.send(Push {
-            session_id,
-            conversation_id: conversation_id.to_owned(),
-            message,
-        });
     }
 
     /// Conversations that are still connected.
@@ -374,162 +364,6 @@ impl SandboxState {
             .filter(|c| c.state == ConversationState::Connected)
             .cloned()
             .collect()
-    }
-
-    // ----- Messenger guest sessions -----
-
-    /// Installs the inbound message flow run when a Messenger conversation starts (replacing
-    /// any earlier one).
-    pub fn set_inbound_flow(&self, flow: Arc<dyn InboundFlow>) {
-        *self
-            .inner
-            .flow
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(flow);
-    }
-
-    /// The Messenger deployment's settings.
-    pub fn messenger_deployment(&self) -> MessengerDeployment {
-        self.data().deployment
-    }
-
-    /// Changes the Messenger deployment's settings (sessions configured from now on see them).
-    pub fn set_messenger_deployment(&self, deployment: MessengerDeployment) {
-        self.data().deployment = deployment;
-    }
-
-    /// Every Messenger guest session with its messages and events, oldest first.
-    pub fn messenger_sessions(&self) -> Vec<GuestSession> {
-        self.data().messenger.all()
-    }
-
-    /// How many Messenger guest sessions exist.
-    pub fn count_messenger_sessions(&self) -> usize {
-        self.data().messenger.len()
-    }
-
-    /// How many times the inbound message flow ran.
-    pub fn count_flow_runs(&self) -> usize {
-        self.data().flow_runs
-    }
-
-    pub(crate) fn configure_guest_session(
-        &self,
-        token: &str,
-        deployment_id: &str,
-    ) -> GuestSessionState {
-        let now = now_rfc3339();
-        let mut data = self.data();
-        let new_session = data.messenger.configure(token, deployment_id, &now);
-        let deployment = data.deployment;
-        drop(data);
-        GuestSessionState {
-            new_session,
-            conversation: self.guest_conversation(token),
-            deployment,
-        }
-    }
-
-    /// A guest's message, autostart event or clear (see [`receive`]).
-    pub(crate) fn guest_inbound(
-        &self,
-        token: &str,
-        inbound: Inbound,
-    ) -> Result<InboundOutcome, GuestRefusal> {
-        let now = now_rfc3339();
-        let mut data = self.data();
-        let Data {
-            messenger,
-            conversations,
-            deployment,
-            ..
-        } = &mut *data;
-        let (outcome, push) = receive(
-            messenger,
-            conversations,
-            deployment.max_custom_data_bytes,
-            token,
-            inbound,
-            &now,
-        )?;
-        drop(data);
-        if let Some(push) = push {
-            let _ = self.inner.pushes.send(push);
-        }
-        Ok(outcome)
-    }
-
-    /// Runs the installed inbound flow on a conversation that has just started and stores its
-    /// record there. Called exactly once per Messenger conversation, by the request that
-    /// started it.
-    pub(crate) async fn run_inbound_flow(&self, conversation_id: &str) {
-        let flow = self
-            .inner
-            .flow
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let Some(flow) = flow else {
-            return;
-        };
-        let run = flow.run(self, conversation_id).await;
-        let mut data = self.data();
-        data.flow_runs += 1;
-        if let Some(c) = data
-            .conversations
-            .iter_mut()
-            .find(|c| c.id == conversation_id)
-        {
-            c.inbound_flow = Some(run);
-        }
-    }
-
-    /// The current conversation of the session of `token` and its state.
-    pub(crate) fn guest_conversation(&self, token: &str) -> Option<(String, ConversationState)> {
-        let data = self.data();
-        let id = data.messenger.get(token)?.conversation_id.clone()?;
-        let state = data.conversations.iter().find(|c| c.id == id)?.state;
-        Some((id, state))
-    }
-
-    /// The event stream of the session of `token`: its public id and a receiver of pushes.
-    pub(crate) fn subscribe_guest(
-        &self,
-        token: &str,
-    ) -> Option<(String, broadcast::Receiver<Push>)> {
-        let data = self.data();
-        let id = data.messenger.get(token)?.id.clone();
-        Some((id, self.inner.pushes.subscribe()))
-    }
-
-    /// The messages of the current (or last) conversation of the session of `token`, newest
-    /// first, as `GET /api/v2/webmessaging/messages` lists them.
-    pub(crate) fn guest_history(&self, token: &str) -> Option<Vec<WireMessage>> {
-        let data = self.data();
-        let session = data.messenger.get(token)?;
-        let last = session.conversations.last();
-        Some(
-            session
-                .messages
-                .iter()
-                .rev()
-                .filter(|m| Some(&m.conversation_id) == last)
-                .map(|m| m.message.clone())
-                .collect(),
-        )
-    }
-
-    /// An agent's text message to a Messenger conversation, pushed to its guest. `None` for an
-    /// unknown conversation or one Messenger did not start.
-    pub fn send_agent_message(&self, conversation_id: &str, text: &str) -> Option<WireMessage> {
-        let now = now_rfc3339();
-        let message = WireMessage::text("Outbound", text, &now);
-        let session_id = self
-            .data()
-            .messenger
-            .record_outbound(conversation_id, message.clone())?;
-        self.push(session_id, conversation_id, message.clone());
-        Some(message)
     }
 
     /// What the widget's `startConversation` would see for this token.

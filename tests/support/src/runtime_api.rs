@@ -4,8 +4,12 @@
 //! `POST /runtime/init/error` reports a failed cold start.
 //!
 //! Times are taken where Lambda takes them: the first `next` ends the init phase, a response
-//! ends an invocation. At the first response the process's CPU time and memory are read from
-//! `/proc` before the runtime is answered, so nothing it does afterwards is counted.
+//! ends an invocation. A hook given to [`RuntimeApi::on_first_response`] runs when the first
+//! response arrives, before the runtime is answered (the bench reads the process's CPU time and
+//! memory there, so nothing it does afterwards is counted).
+//!
+//! Used by the bench (the functions' release binaries) and by the Lambda glue's log-hygiene
+//! test (the glue in a child process at `TRACE`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -20,8 +24,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-
-use crate::procfs::{self, ProcSample};
 
 const PREFIX: &str = "/2018-06-01/runtime";
 /// The deadline each invocation is given (a function's configured timeout).
@@ -56,10 +58,12 @@ struct Inner {
     next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Invocation>>,
     pending: Mutex<HashMap<String, oneshot::Sender<Finished>>>,
     init_error: Mutex<Option<String>>,
-    pid: OnceLock<u32>,
     first_next: OnceLock<Instant>,
-    first_response: OnceLock<ProcSample>,
+    first_response: Mutex<Option<FirstResponseHook>>,
 }
+
+/// What runs once, when the first response arrives.
+type FirstResponseHook = Box<dyn FnOnce() + Send>;
 
 impl Inner {
     fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<Finished>>> {
@@ -109,9 +113,8 @@ impl RuntimeApi {
             next: tokio::sync::Mutex::new(next),
             pending: Mutex::new(HashMap::new()),
             init_error: Mutex::new(None),
-            pid: OnceLock::new(),
             first_next: OnceLock::new(),
-            first_response: OnceLock::new(),
+            first_response: Mutex::new(None),
         });
         let app = Router::new()
             .route(&format!("{PREFIX}/invocation/next"), get(next_event))
@@ -135,9 +138,13 @@ impl RuntimeApi {
         self.addr.to_string()
     }
 
-    /// Tells the server which process it serves, so the first response can sample it.
-    pub fn attach(&self, pid: u32) {
-        let _ = self.inner.pid.set(pid);
+    /// Runs `hook` once, when the first response arrives and before the runtime is answered.
+    pub fn on_first_response(&self, hook: impl FnOnce() + Send + 'static) {
+        *self
+            .inner
+            .first_response
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Box::new(hook));
     }
 
     /// Queues an event for the runtime's next `next`.
@@ -154,11 +161,6 @@ impl RuntimeApi {
     /// When the runtime first asked for an event (the end of Lambda's init phase).
     pub fn first_next(&self) -> Option<Instant> {
         self.inner.first_next.get().copied()
-    }
-
-    /// The process as sampled when its first response arrived.
-    pub fn first_response_sample(&self) -> Option<ProcSample> {
-        self.inner.first_response.get().cloned()
     }
 
     /// What the runtime reported to `/runtime/init/error`, if anything.
@@ -215,11 +217,13 @@ async fn next_event(State(inner): State<Arc<Inner>>) -> Response {
 
 fn finish(inner: &Inner, id: &str, outcome: Outcome) -> Response {
     let at = Instant::now();
-    if let Some(pid) = inner.pid.get()
-        && inner.first_response.get().is_none()
-        && let Some(sample) = procfs::sample(*pid)
-    {
-        let _ = inner.first_response.set(sample);
+    let hook = inner
+        .first_response
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    if let Some(hook) = hook {
+        hook();
     }
     match inner.pending().remove(id) {
         Some(reply) => {
@@ -262,7 +266,10 @@ mod tests {
 
     #[tokio::test]
     async fn an_event_goes_out_with_lambdas_headers_and_its_response_comes_back() {
-        let api = RuntimeApi::start("bench-fn").await.unwrap();
+        let api = RuntimeApi::start("test-fn").await.unwrap();
+        let hooked = Arc::new(Mutex::new(0));
+        let count = hooked.clone();
+        api.on_first_response(move || *count.lock().unwrap() += 1);
         let ticket = api.submit(Bytes::from_static(br#"{"hello":1}"#));
         let http = reqwest::Client::new();
         let next = http
@@ -285,7 +292,7 @@ mod tests {
             next.headers()["lambda-runtime-invoked-function-arn"]
                 .to_str()
                 .unwrap()
-                .ends_with(":function:bench-fn")
+                .ends_with(":function:test-fn")
         );
         assert_eq!(next.bytes().await.unwrap().as_ref(), br#"{"hello":1}"#);
         assert!(api.first_next().is_some());
@@ -299,11 +306,12 @@ mod tests {
         assert_eq!(posted.status(), 202);
         let finished = ticket.answer().await.unwrap();
         assert!(matches!(finished.outcome, Outcome::Response(b) if b.as_ref() == b"answer"));
+        assert_eq!(*hooked.lock().unwrap(), 1, "the hook ran before the answer");
     }
 
     #[tokio::test]
     async fn an_error_and_an_init_error_are_reported_as_such() {
-        let api = RuntimeApi::start("bench-fn").await.unwrap();
+        let api = RuntimeApi::start("test-fn").await.unwrap();
         let ticket = api.submit(Bytes::from_static(b"{}"));
         let http = reqwest::Client::new();
         let next = http
