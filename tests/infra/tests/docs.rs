@@ -12,7 +12,7 @@
 mod book;
 mod common;
 
-use book::checks::{self, PLANNED};
+use book::checks;
 use book::names::Names;
 use book::{Page, pages, root};
 
@@ -207,6 +207,15 @@ fn a_link_to_a_missing_page_or_heading_is_caught() {
         "(../docs/src/web/start-here.md)",
     );
     assert_caught(checks::links(&pages), "no `docs/src/web/start-here.md`");
+    let pages = mutated(
+        "docs/src/SUMMARY.md",
+        "(web/identity-providers.md)",
+        "(web/identity-provider.md)",
+    );
+    assert_caught(
+        checks::links(&pages),
+        "no `docs/src/web/identity-provider.md`",
+    );
 }
 
 #[test]
@@ -222,18 +231,6 @@ fn a_sam_deploy_of_the_source_template_is_caught() {
         "   sam deploy -t template.yaml\n",
     );
     assert_caught(checks::sam_deploy(&pages), "names the source template");
-}
-
-#[test]
-fn planned_pages_are_not_written_yet() {
-    for path in PLANNED {
-        let text = std::fs::read_to_string(root().join(path)).unwrap_or_default();
-        let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
-        assert!(
-            lines <= 1,
-            "{path} is written: remove it from PLANNED in tests/infra/tests/book/checks.rs"
-        );
-    }
 }
 
 #[test]

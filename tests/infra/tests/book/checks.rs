@@ -7,14 +7,6 @@ use std::path::Path;
 use super::names::{Names, is_camel};
 use super::{Page, commands, root, shell_words};
 
-/// Pages and files the documentation links to before they are written. mdbook renders a listed
-/// page that is missing as its title alone (`create-missing` in `docs/book.toml`); once a page
-/// has more than its title, it leaves this list (`planned_pages_are_not_written_yet` says so).
-pub const PLANNED: &[&str] = &[
-    "docs/src/web/identity-providers.md",
-    "docs/src/reference/genesys-sandbox.md",
-];
-
 /// Paths the documentation names that a command writes, not the repository holds.
 const WRITTEN_BY_COMMANDS: &[&str] = &[
     "web/test-output/",
@@ -53,7 +45,7 @@ fn path_like(word: &str) -> bool {
 }
 
 /// Every path named in a code span or a shell block must exist (`*` matches within one name,
-/// `{a,b}` names two), be planned, or be written by a command.
+/// `{a,b}` names two) or be written by a command.
 pub fn paths(pages: &[Page]) -> Vec<String> {
     let mut problems = Vec::new();
     for page in pages {
@@ -90,7 +82,7 @@ fn expand_braces(word: &str) -> Vec<String> {
 }
 
 fn exists(path: &str) -> bool {
-    if PLANNED.contains(&path) || WRITTEN_BY_COMMANDS.iter().any(|w| path.starts_with(w)) {
+    if WRITTEN_BY_COMMANDS.iter().any(|w| path.starts_with(w)) {
         return true;
     }
     match path.rsplit_once('/') {
@@ -459,9 +451,6 @@ pub fn links(pages: &[Page]) -> Vec<String> {
             };
             if page.path.starts_with("docs/src/") && !target.starts_with("docs/src/") {
                 problems.push(format!("{}: `{link}` leaves the book", page.path));
-                continue;
-            }
-            if PLANNED.contains(&target.as_str()) {
                 continue;
             }
             if !root().join(&target).exists() {
