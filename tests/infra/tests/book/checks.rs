@@ -18,6 +18,10 @@ const WRITTEN_BY_COMMANDS: &[&str] = &[
     "target/",
 ];
 
+/// Words shaped like a path that name something else: `application/`, the media-type prefix
+/// (RFC 6838's top-level type) that `JWT_TYP`'s comparison ignores.
+const NOT_PATHS: &[&str] = &["application/"];
+
 /// Extensions that make a slash-separated word a path.
 const EXTENSIONS: &[&str] = &[
     "rs", "toml", "yaml", "yml", "json", "md", "sh", "mjs", "js", "ts", "py", "tf", "txt", "png",
@@ -32,6 +36,9 @@ fn path_like(word: &str) -> bool {
     }
     let word = word.trim_end_matches([',', '.', ')', ':']);
     let not_a_path = ['<', '>', '$', '=', '@', ' ', '"', '\\', '[', '^', '('];
+    if NOT_PATHS.contains(&word) {
+        return false;
+    }
     if word.contains(not_a_path) || word.contains("://") || word.contains("{{") {
         return false;
     }
