@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use secure_initiation::config::{ConfigError, InitiateConfig, JwksTransport, verifier_config};
+use secure_initiation::config::{ConfigError, InitiateConfig, verifier_config};
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
@@ -41,7 +41,6 @@ fn three_settings_give_the_defaults_a_site_expects() {
     assert!(!c.require_nbf, "nbf is optional (RFC 7519)");
     assert_eq!(c.max_token_bytes, 8192);
     assert!(c.token_types.is_empty() && c.required_claims.is_empty() && c.tenants.is_empty());
-    assert!(!c.allow_loopback_http_jwks);
 }
 
 #[test]
@@ -133,27 +132,29 @@ fn nbf_size_and_token_kind_settings_are_read_and_checked() {
     }
 }
 
+/// The rule of every outbound URL of the functions: loopback traffic never leaves the
+/// execution environment, and it is how `cargo lambda watch` reaches the development provider.
 #[test]
-fn a_plain_http_jwks_on_loopback_is_for_the_local_stack_only() {
+fn a_plain_http_jwks_is_accepted_on_a_loopback_host_only() {
     for url in [
         "http://127.0.0.1:8080/realms/shop/protocol/openid-connect/certs",
         "http://127.1.2.3/jwks",
         "http://localhost:3000/jwks",
         "http://[::1]:9000/jwks",
     ] {
-        let deployment = deployed(&[("JWKS_URL", url)]).unwrap_err();
-        assert_eq!(deployment.variable(), "JWKS_URL", "{url}");
-        let local = verifier_config(
-            &env(&[("JWKS_URL", url)]),
-            JwksTransport::HttpsOrLoopbackHttp,
-        )
-        .unwrap();
-        assert!(local.allow_loopback_http_jwks);
+        let config = deployed(&[("JWKS_URL", url)]).unwrap();
+        assert_eq!(config.jwks_url.as_str(), url, "{url}");
+        assert!(config.allow_loopback_http_jwks);
+        assert!(verifier_config(&env(&[("JWKS_URL", url)])).is_ok(), "{url}");
     }
-    let e = verifier_config(
-        &env(&[("JWKS_URL", "http://idp.example.com/jwks")]),
-        JwksTransport::HttpsOrLoopbackHttp,
-    )
-    .unwrap_err();
-    assert_eq!(e.variable(), "JWKS_URL");
+    for url in [
+        "http://idp.example.com/jwks",
+        "http://128.0.0.1/jwks",
+        "http://127.0.0.1.example.com/jwks",
+        "ftp://127.0.0.1/jwks",
+    ] {
+        let e = deployed(&[("JWKS_URL", url)]).unwrap_err();
+        assert_eq!(e.variable(), "JWKS_URL", "{url}");
+        assert!(e.to_string().contains(url), "{e}");
+    }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genesys_sandbox::idp::DevIdp;
-use secure_initiation::config::{JwksTransport, verifier_config};
+use secure_initiation::config::verifier_config;
 use secure_initiation::ports::{Clock as _, OffsetClock};
 use secure_initiation::session::{HttpJwksSource, SessionVerifier};
 
@@ -71,8 +71,8 @@ pub(crate) fn identity(
         env.insert("JWT_ISSUER".into(), idp.issuer().to_owned());
         env.insert("JWT_AUDIENCE".into(), idp.audience().to_owned());
     }
-    let config = verifier_config(&env, JwksTransport::HttpsOrLoopbackHttp)
-        .map_err(|e| StackError::Build(format!("identity provider: {e}")))?;
+    let config =
+        verifier_config(&env).map_err(|e| StackError::Build(format!("identity provider: {e}")))?;
     let in_force = if site {
         IdentityInForce::Site {
             issuers: config.issuers.clone(),

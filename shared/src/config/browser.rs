@@ -39,7 +39,7 @@ fn browser<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<BrowserConfig, Co
         table: r.required(&vars::SESSION_TABLE)?,
         session_key_secret_id: r.required(&vars::SESSION_KEY_SECRET_ID)?,
         cors: cors(r)?,
-        jwt: identity::verifier_config(r.env, identity::JwksTransport::Https)?,
+        jwt: identity::verifier_config(r.env)?,
         strategy: strategy(r)?,
         ticket: ticket(r)?,
         risk: risk(r)?,

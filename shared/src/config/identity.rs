@@ -1,7 +1,14 @@
 //! The identity provider: `JWKS_URL` and the `JWT_*` variables into a [`VerifierConfig`]. The
-//! browser functions read them here; the local stack reads them with the same code, allowing
-//! only one thing more (an `http://` JWKS on a loopback host), so it verifies exactly as a
-//! deployment would.
+//! browser functions and the local stack read them with the same code, so the local stack
+//! verifies exactly as a deployment does.
+//!
+//! `JWKS_URL` is `https`, or plain `http` on a loopback host, the rule of every outbound URL of
+//! the functions (`GENESYS_*`, `RISK_SCORER_URL`, `OWNERSHIP_CHECK_URL`). Loopback traffic never
+//! leaves the machine or the Lambda execution environment, so TLS would protect nothing there:
+//! the only listeners on a Lambda's loopback are the Runtime API and the extensions its deployer
+//! added, and whoever can start another one already runs code inside the function. It is what a
+//! developer needs to run the functions against a provider on their own machine (the local
+//! stack's development provider under `cargo lambda watch`, a Keycloak in a container).
 
 use jsonwebtoken::Algorithm;
 use url::Url;
@@ -14,24 +21,11 @@ use crate::session::{
     DEFAULT_ALGORITHMS, VerifierConfig, VerifierConfigError, is_loopback, normalize_type,
 };
 
-/// Where a JWKS may be fetched from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JwksTransport {
-    /// HTTPS only: a deployed function (its loopback has no identity provider).
-    Https,
-    /// HTTPS, or plain HTTP to a loopback host: the local stack, for a provider a developer runs
-    /// on their machine.
-    HttpsOrLoopbackHttp,
-}
-
 /// Reads and checks the identity-provider variables; a value they refuse names its variable.
-pub fn verifier_config(
-    env: &(impl EnvSource + ?Sized),
-    transport: JwksTransport,
-) -> Result<VerifierConfig, ConfigError> {
+pub fn verifier_config(env: &(impl EnvSource + ?Sized)) -> Result<VerifierConfig, ConfigError> {
     let r = Reader { env };
-    let mut config = VerifierConfig::new(jwks_url(&r, transport)?, "", "");
-    config.allow_loopback_http_jwks = transport == JwksTransport::HttpsOrLoopbackHttp;
+    let mut config = VerifierConfig::new(jwks_url(&r)?, "", "");
+    config.allow_loopback_http_jwks = true;
     config.issuers = list(&r, &vars::JWT_ISSUER)?;
     config.audiences = list(&r, &vars::JWT_AUDIENCE)?;
     config.tenants = tenants(&r)?;
@@ -46,16 +40,11 @@ pub fn verifier_config(
     Ok(config)
 }
 
-fn jwks_url<E: EnvSource + ?Sized>(
-    r: &Reader<'_, E>,
-    transport: JwksTransport,
-) -> Result<Url, ConfigError> {
+fn jwks_url<E: EnvSource + ?Sized>(r: &Reader<'_, E>) -> Result<Url, ConfigError> {
     let var = &vars::JWKS_URL;
     let value = r.required(var)?;
     let url = Url::parse(&value).map_err(|_| invalid(var, &value))?;
-    let loopback_http = transport == JwksTransport::HttpsOrLoopbackHttp
-        && url.scheme() == "http"
-        && is_loopback(&url);
+    let loopback_http = url.scheme() == "http" && is_loopback(&url);
     if url.scheme() == "https" || loopback_http {
         Ok(url)
     } else {

@@ -23,7 +23,7 @@ use url::Url;
 
 pub use crate::env::{EnvSource, ProcessEnv};
 pub use crate::session::VerifierConfig;
-pub use identity::{JwksTransport, verifier_config};
+pub use identity::verifier_config;
 pub use vars::{Function, Kind, VARIABLES, Variable};
 
 use crate::api::risk::RiskPolicy;

@@ -173,7 +173,7 @@ variables! {
         "comma-separated exact origins such as `https://shop.example.com` (no `*`)",
         Kind::Required;
     JWKS_URL = "JWKS_URL", BROWSER,
-        "the identity provider's JWKS URL: https (the local stack also takes http on a loopback host)",
+        "the identity provider's JWKS URL: https (http only on a loopback host)",
         Kind::Required;
     JWT_ISSUER = "JWT_ISSUER", BROWSER,
         "the `iss` values accepted, comma-separated, each compared exactly; `{tenantid}` in one (Microsoft Entra multi-tenant) stands for a tenant of `JWT_ALLOWED_TENANTS`",
