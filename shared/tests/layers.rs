@@ -38,7 +38,7 @@ enum Depth {
 
 /// The crates held to the rule: source folder, depth and layering.
 const LAYERED: &[(&str, Depth, &[Folder])] = &[
-    ("shared/src", Depth::TopLevel, SHARED),
+    ("shared/src", Depth::All, SHARED),
     ("shared/lambda/src", Depth::All, LAMBDA_GLUE),
     ("functions/initiate/src", Depth::All, &[]),
     ("functions/refresh-token/src", Depth::All, &[]),
@@ -47,21 +47,136 @@ const LAYERED: &[(&str, Depth, &[Folder])] = &[
     ("bench/src", Depth::All, BENCH),
     ("bench/floor/src", Depth::All, &[]),
     ("bench/validate-memory/src", Depth::All, &[]),
+    ("dev/genesys-sandbox/src", Depth::All, SANDBOX),
+    ("functions/local/src", Depth::All, LOCAL),
 ];
 
-const SHARED: &[Folder] = &[(
+const SHARED: &[Folder] = &[
+    (
+        "",
+        &[
+            &["env", "clock"],
+            &["tls", "attributes"],
+            &["payload", "session"],
+            &["telemetry"],
+            &["request", "ports"],
+            &["tickets", "genesys", "adapters"],
+            &["http"],
+            &["idempotency"],
+            &["api"],
+            &["config"],
+        ],
+    ),
+    (
+        "adapters",
+        &[
+            &[
+                "keys",
+                "aws_http",
+                "ownership_http",
+                "risk_http",
+                "secrets_file",
+                "secrets_manager",
+            ],
+            &["dynamodb", "memory"],
+        ],
+    ),
+    (
+        "adapters::dynamodb",
+        &[&["codec"], &["counters", "idempotency", "pending", "sessions"]],
+    ),
+    (
+        "api",
+        &[
+            &["credential", "ownership", "risk", "strategy"],
+            &["common", "ticket", "validate"],
+            &["initiate", "pending", "refresh"],
+        ],
+    ),
+    (
+        "attributes",
+        &[
+            &["claim", "error", "schema", "value"],
+            &["set", "source"],
+            &["definition"],
+            &["load"],
+        ],
+    ),
+    (
+        "config",
+        &[
+            &["vars"],
+            &["reader"],
+            &["identity"],
+            &["browser"],
+            &["initiate", "refresh", "validate"],
+        ],
+    ),
+    (
+        "genesys",
+        &[
+            &["error", "meter", "region", "retry", "wire"],
+            &["transport"],
+            &["token"],
+            &["client"],
+            &["lookup"],
+        ],
+    ),
+    ("http", &[&["cors", "problem"], &["edge"]]),
+    (
+        "ports",
+        &[&["genesys", "ownership", "risk", "secrets", "store"]],
+    ),
+    (
+        "session",
+        &[
+            &["error", "policy", "seal", "hash"],
+            &["claims", "jwks"],
+            &["key_cache"],
+            &["jwt"],
+        ],
+    ),
+    ("telemetry", &[&["logs", "metrics"]]),
+    ("telemetry::metrics", &[&["emf", "emit", "labels"]]),
+];
+
+const SANDBOX: &[Folder] = &[
+    (
+        "",
+        &[
+            &["errors", "faults", "flow", "record", "idp"],
+            &["conversation"],
+            &["guests", "validate"],
+            &["config"],
+            &["state"],
+            &["admin", "api", "oauth"],
+            &["analytics", "guest_api"],
+            &["server"],
+        ],
+    ),
+    ("guest_api", &[&["request", "admin"], &["actions"], &["socket"]]),
+    (
+        "guests",
+        &[
+            &["deployment", "wire"],
+            &["frames"],
+            &["session"],
+            &["book"],
+            &["store"],
+            &["inbound"],
+        ],
+    ),
+];
+
+const LOCAL: &[Folder] = &[(
     "",
     &[
-        &["env", "clock"],
-        &["tls", "attributes"],
-        &["payload", "session"],
-        &["telemetry"],
-        &["request", "ports"],
-        &["tickets", "genesys", "adapters"],
-        &["http"],
-        &["idempotency"],
-        &["api"],
-        &["config"],
+        &["metrics", "ownership"],
+        &["identity"],
+        &["architect"],
+        &["wiring"],
+        &["demo", "routes"],
+        &["cli"],
     ],
 )];
 
