@@ -27,28 +27,19 @@ use sources::{code_of, production_lines, root, rust_files};
 /// and its child modules, bottom layer first.
 type Folder = (&'static str, &'static [&'static [&'static str]]);
 
-/// How deep a crate's folders are held to their layering.
-#[derive(Debug, Clone, Copy)]
-enum Depth {
-    /// The crate root's modules only: imports inside one top-level module are not judged.
-    TopLevel,
-    /// Every folder.
-    All,
-}
-
-/// The crates held to the rule: source folder, depth and layering.
-const LAYERED: &[(&str, Depth, &[Folder])] = &[
-    ("shared/src", Depth::All, SHARED),
-    ("shared/lambda/src", Depth::All, LAMBDA_GLUE),
-    ("functions/initiate/src", Depth::All, &[]),
-    ("functions/refresh-token/src", Depth::All, &[]),
-    ("functions/validate-session/src", Depth::All, &[]),
-    ("tools/genesys-as-code/src", Depth::All, GENESYS_AS_CODE),
-    ("bench/src", Depth::All, BENCH),
-    ("bench/floor/src", Depth::All, &[]),
-    ("bench/validate-memory/src", Depth::All, &[]),
-    ("dev/genesys-sandbox/src", Depth::All, SANDBOX),
-    ("functions/local/src", Depth::All, LOCAL),
+/// The crates held to the rule: source folder and layering, every folder of each.
+const LAYERED: &[(&str, &[Folder])] = &[
+    ("shared/src", SHARED),
+    ("shared/lambda/src", LAMBDA_GLUE),
+    ("functions/initiate/src", &[]),
+    ("functions/refresh-token/src", &[]),
+    ("functions/validate-session/src", &[]),
+    ("tools/genesys-as-code/src", GENESYS_AS_CODE),
+    ("bench/src", BENCH),
+    ("bench/floor/src", &[]),
+    ("bench/validate-memory/src", &[]),
+    ("dev/genesys-sandbox/src", SANDBOX),
+    ("functions/local/src", LOCAL),
 ];
 
 const SHARED: &[Folder] = &[
@@ -83,7 +74,10 @@ const SHARED: &[Folder] = &[
     ),
     (
         "adapters::dynamodb",
-        &[&["codec"], &["counters", "idempotency", "pending", "sessions"]],
+        &[
+            &["codec"],
+            &["counters", "idempotency", "pending", "sessions"],
+        ],
     ),
     (
         "api",
@@ -146,15 +140,19 @@ const SANDBOX: &[Folder] = &[
         &[
             &["errors", "faults", "flow", "record", "idp"],
             &["conversation"],
-            &["guests", "validate"],
-            &["config"],
+            &["guests", "rooms", "validate"],
+            &["config", "lifecycle"],
+            &["inbound"],
             &["state"],
             &["admin", "api", "oauth"],
             &["analytics", "guest_api"],
             &["server"],
         ],
     ),
-    ("guest_api", &[&["request", "admin"], &["actions"], &["socket"]]),
+    (
+        "guest_api",
+        &[&["request", "admin"], &["actions"], &["socket"]],
+    ),
     (
         "guests",
         &[
@@ -164,6 +162,19 @@ const SANDBOX: &[Folder] = &[
             &["book"],
             &["store"],
             &["inbound"],
+        ],
+    ),
+    (
+        "rooms",
+        &[
+            &["room"],
+            &[
+                "clients",
+                "conversations",
+                "faults",
+                "initiations",
+                "requests",
+            ],
         ],
     ),
 ];
@@ -406,12 +417,11 @@ fn layer_in(layering: &[Folder], folder: &[String], module: &str) -> Option<usiz
 }
 
 /// What is wrong with one import, if anything.
-fn judge(import: &Import, depth: Depth, layering: &[Folder]) -> Option<String> {
+fn judge(import: &Import, layering: &[Folder]) -> Option<String> {
     let (from, to) = (&import.from, &import.to);
     let common = from.iter().zip(to).take_while(|(a, b)| a == b).count();
-    if matches!(depth, Depth::TopLevel) && common >= 1 || to.len() > common && from.len() == common
-    {
-        // Inside one top-level module of a shallow crate, or a module using its own child.
+    if to.len() > common && from.len() == common {
+        // A module using its own child.
         return None;
     }
     let (a, b) = (from.join("::"), to.join("::"));
@@ -443,10 +453,10 @@ fn judge(import: &Import, depth: Depth, layering: &[Folder]) -> Option<String> {
 #[test]
 fn each_module_imports_only_modules_below_it() {
     let mut wrong: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (src, depth, layering) in LAYERED {
+    for (src, layering) in LAYERED {
         let (_, imports) = crate_imports(src);
         for import in imports {
-            if let Some(what) = judge(&import, *depth, layering) {
+            if let Some(what) = judge(&import, layering) {
                 wrong.entry(what).or_default().insert(import.place);
             }
         }
@@ -457,17 +467,15 @@ fn each_module_imports_only_modules_below_it() {
 #[test]
 fn every_module_of_a_folder_with_siblings_is_in_a_layer_of_it() {
     let mut missing = Vec::new();
-    for (src, depth, layering) in LAYERED {
+    for (src, layering) in LAYERED {
         let (modules, _) = crate_imports(src);
         let mut children: BTreeMap<ModPath, BTreeSet<String>> = BTreeMap::new();
         for module in modules.iter().filter(|m| !m.is_empty()) {
             let folder = module[..module.len() - 1].to_vec();
-            if matches!(depth, Depth::All) || folder.is_empty() {
-                children
-                    .entry(folder)
-                    .or_default()
-                    .insert(module.last().unwrap().clone());
-            }
+            children
+                .entry(folder)
+                .or_default()
+                .insert(module.last().unwrap().clone());
         }
         for (folder, names) in children.iter().filter(|(_, n)| n.len() > 1) {
             for name in names {
@@ -520,7 +528,7 @@ fn the_reader_resolves_groups_supers_and_inline_paths() {
         place: String::new(),
     };
     assert!(
-        judge(&up, Depth::All, GENESYS_AS_CODE).is_some(),
+        judge(&up, GENESYS_AS_CODE).is_some(),
         "a child never uses its folder's file"
     );
 }

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::conversation::{Conversation, Participant};
+use crate::conversation::{Conversation, Participant, new_conversation};
 use crate::errors::{
     FieldProblem, bad_credentials, genesys_error, genesys_error_with, not_found,
     unsupported_media_type,
@@ -39,7 +39,10 @@ pub(crate) async fn create_conversation(
         Ok(new) => new,
         Err(problems) => return invalid(&problems),
     };
-    let (conversation_id, token) = state.create_conversation(new);
+    let conversation = new_conversation(new);
+    let conversation_id = conversation.id.clone();
+    let token = state.rooms().initiations.issue(&conversation_id);
+    state.rooms().conversations.insert(conversation);
     tracing::info!(target: "genesys_sandbox", %conversation_id, "conversation created");
     let mut response = (
         StatusCode::CREATED,
@@ -132,9 +135,14 @@ pub(crate) async fn patch_attributes(
         Ok(a) => a,
         Err(problems) => return invalid(&problems),
     };
-    match state.merge_attributes(&conversation_id, &participant_id, attributes) {
+    let merged =
+        state
+            .rooms()
+            .conversations
+            .merge_attributes(&conversation_id, &participant_id, attributes);
+    match merged {
         Ok(merged) => Json(json!({"attributes": merged})).into_response(),
-        Err(what) => not_found(what),
+        Err(unknown) => not_found(unknown.as_str()),
     }
 }
 
@@ -255,7 +263,7 @@ fn participant(c: &Conversation, p: &Participant) -> Value {
 }
 
 pub(crate) fn authorized(state: &SandboxState, headers: &HeaderMap) -> bool {
-    bearer(headers).is_some_and(|t| state.token_is_valid(t))
+    bearer(headers).is_some_and(|t| state.rooms().clients.is_valid(t))
 }
 
 /// The `Authorization: Bearer` token, if any.

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use genesys_sandbox::{FlowRun, FlowStep, InboundFlow, SandboxState, SetDatum};
+use genesys_sandbox::{FlowConversation, FlowRun, FlowStep, InboundFlow, SetDatum};
 
 use bytes::Bytes;
 use genesys_as_code::data_action::{
@@ -138,33 +138,29 @@ impl InterpretedFlow {
         if let Some(run) = self.runs().get(conversation_id) {
             return Some(run.clone());
         }
-        let run = self.run(stack, &stack.sandbox, conversation_id).await;
+        let conversation = stack.sandbox.flow_conversation(conversation_id)?;
+        let run = self.run(stack, &conversation).await;
         self.runs().insert(conversation_id.to_owned(), run.clone());
         Some(run)
     }
 
-    /// Runs the flow on a conversation of `sandbox`.
-    pub(crate) async fn run(
-        &self,
-        stack: &Stack,
-        sandbox: &SandboxState,
-        conversation_id: &str,
-    ) -> FlowRun {
+    /// Runs the flow on a conversation of the sandbox.
+    pub(crate) async fn run(&self, stack: &Stack, conversation: &FlowConversation) -> FlowRun {
         let name = format!(
             "{} ({})",
             self.loaded.flow().name.clone().unwrap_or_default(),
             self.file
         );
         let mut record = FlowRun::new(name);
-        let Some(customer) = sandbox
-            .conversation(conversation_id)
+        let Some(customer) = conversation
+            .conversation()
             .and_then(|c| c.customer().map(|p| p.id.clone()))
         else {
             record.error = Some("the conversation has no customer participant".to_owned());
             return record;
         };
         let runtime = Conversation {
-            id: conversation_id.to_owned(),
+            id: conversation.id().to_owned(),
             customer_id: customer,
             called: Mutex::new(None),
             set: Mutex::new(Vec::new()),
@@ -174,7 +170,7 @@ impl InterpretedFlow {
                 stack.credential.0.clone(),
                 stack.credential.1.clone(),
             ),
-            sandbox,
+            sandbox: conversation,
         };
         let run = self.loaded.run(&runtime).await;
         stack.metrics.flush();
@@ -259,14 +255,10 @@ impl StackFlow {
 }
 
 impl InboundFlow for StackFlow {
-    fn run<'a>(
-        &'a self,
-        sandbox: &'a SandboxState,
-        conversation_id: &'a str,
-    ) -> BoxFuture<'a, FlowRun> {
+    fn run<'a>(&'a self, conversation: &'a FlowConversation) -> BoxFuture<'a, FlowRun> {
         Box::pin(async move {
             match self.stack.upgrade() {
-                Some(stack) => stack.flow.run(&stack, sandbox, conversation_id).await,
+                Some(stack) => stack.flow.run(&stack, conversation).await,
                 None => FlowRun {
                     error: Some("the local stack has stopped".to_owned()),
                     ..FlowRun::default()
@@ -284,7 +276,7 @@ struct Conversation<'a> {
     flow: &'a InterpretedFlow,
     validate: &'a ValidateHandler,
     credential: BasicCredential,
-    sandbox: &'a SandboxState,
+    sandbox: &'a FlowConversation,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -299,14 +291,14 @@ impl FlowRuntime for Conversation<'_> {
 
     async fn participant_data(&self, key: &str) -> Option<String> {
         self.sandbox
-            .participant_attributes(&self.id, &self.customer_id)
+            .participant_data(&self.customer_id)
             .and_then(|attributes| attributes.get(key).cloned())
     }
 
     async fn set_participant_data(&self, key: &str, value: &str, step: usize) {
         if !self
             .sandbox
-            .set_participant_data(&self.id, &self.customer_id, key, value)
+            .set_participant_data(&self.customer_id, key, value)
         {
             tracing::warn!(conversation_id = %self.id, key, "participant data not set: unknown conversation");
         }
@@ -349,7 +341,7 @@ impl FlowRuntime for Conversation<'_> {
     }
 
     async fn disconnect(&self, _step: usize) {
-        self.sandbox.disconnect_conversation(&self.id);
+        self.sandbox.disconnect();
     }
 }
 
