@@ -182,11 +182,13 @@ const SANDBOX: &[Folder] = &[
 const LOCAL: &[Folder] = &[(
     "",
     &[
-        &["metrics", "ownership"],
-        &["identity"],
-        &["architect"],
+        &["error", "in_process", "metrics", "ownership", "response"],
+        &["architect", "identity"],
+        &["options"],
         &["wiring"],
-        &["demo", "routes"],
+        &["demo"],
+        &["routes"],
+        &["running"],
         &["cli"],
     ],
 )];
