@@ -99,7 +99,7 @@ const SHARED: &[Folder] = &[
     (
         "config",
         &[
-            &["vars"],
+            &["error", "vars"],
             &["reader"],
             &["identity"],
             &["browser"],
@@ -109,29 +109,33 @@ const SHARED: &[Folder] = &[
     (
         "genesys",
         &[
-            &["error", "meter", "region", "retry", "wire"],
+            &["error", "region", "retry"],
+            &["meter", "wire"],
             &["transport"],
             &["token"],
             &["client"],
             &["lookup"],
         ],
     ),
-    ("http", &[&["cors", "problem"], &["edge"]]),
+    ("http", &[&["problem"], &["cors", "message"], &["edge"]]),
     (
         "ports",
-        &[&["genesys", "ownership", "risk", "secrets", "store"]],
+        &[&["ownership", "risk", "secrets", "store"], &["genesys"]],
     ),
     (
         "session",
         &[
-            &["error", "policy", "seal", "hash"],
-            &["claims", "jwks"],
+            &["error", "policy", "seal"],
+            &["claims", "hash", "jwks"],
             &["key_cache"],
             &["jwt"],
         ],
     ),
     ("telemetry", &[&["logs", "metrics"]]),
-    ("telemetry::metrics", &[&["emf", "emit", "labels"]]),
+    (
+        "telemetry::metrics",
+        &[&["catalogue", "labels"], &["emf", "emit"]],
+    ),
 ];
 
 const SANDBOX: &[Folder] = &[
