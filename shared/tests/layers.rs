@@ -90,8 +90,12 @@ const SHARED: &[Folder] = &[
     (
         "attributes",
         &[
-            &["claim", "error", "schema", "value"],
-            &["set", "source"],
+            &["value"],
+            &["error"],
+            &["claim"],
+            &["schema"],
+            &["accept", "source"],
+            &["set"],
             &["definition"],
             &["load"],
         ],
