@@ -12,7 +12,13 @@
 //!   lives in a sibling); the crate root (`lib.rs`, `main.rs`) likewise;
 //! - an import between modules of different folders is judged where their paths part.
 //!
-//! A crate joins with one line in [`LAYERED`], naming its layering.
+//! Every workspace member's `src` is in [`LAYERED`] (a test fails otherwise): the shipped
+//! crates, the tools, the bench and the test crates' libraries alike. Their `src/bin/*.rs`
+//! binaries and the test crates' `tests/*.rs` suites are crate roots of their own that only
+//! use the library and, at most, a `common` helper folder of the suite; they are not layered.
+//! The test crates' libraries follow the same rule with their own layering: the harness (the
+//! stack it runs, the tools it starts) at the bottom, the scenarios above it, and what runs
+//! several scenarios (the load run) on top.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/sources.rs"]
@@ -21,7 +27,7 @@ mod sources;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use sources::{code_of, production_lines, root, rust_files};
+use sources::{code_of, production_lines, root, rust_files, workspace_members};
 
 /// A folder's layering: the folder as a module path (`""` for the crate root, `"archy::flow"`)
 /// and its child modules, bottom layer first.
@@ -40,6 +46,12 @@ const LAYERED: &[(&str, &[Folder])] = &[
     ("bench/validate-memory/src", &[]),
     ("dev/genesys-sandbox/src", SANDBOX),
     ("functions/local/src", LOCAL),
+    ("tests/support/src", TEST_SUPPORT),
+    ("tests/hardening/src", HARDENING),
+    ("tests/identity-providers/src", IDENTITY_PROVIDERS),
+    ("tests/e2e/src", &[]),
+    ("tests/infra/src", &[]),
+    ("tests/architect/src", &[]),
 ];
 
 const SHARED: &[Folder] = &[
@@ -200,6 +212,33 @@ const LOCAL: &[Folder] = &[(
         &["cli"],
     ],
 )];
+
+/// The suites' helpers: independent of each other, but moto is started with the tools' finder.
+const TEST_SUPPORT: &[Folder] = &[(
+    "",
+    &[
+        &[
+            "guest",
+            "https",
+            "logs",
+            "runtime_api",
+            "serial_proxy",
+            "tools",
+        ],
+        &["moto"],
+    ],
+)];
+
+/// The harness (a stack and a client), the scenarios on it, and the load run over them.
+const HARDENING: &[Folder] = &[
+    (
+        "",
+        &[&["harness"], &["attacks", "faults", "inputs"], &["load"]],
+    ),
+    ("faults", &[&["aws", "genesys", "risk"]]),
+];
+
+const IDENTITY_PROVIDERS: &[Folder] = &[("", &[&["deployment", "keys"]])];
 
 const LAMBDA_GLUE: &[Folder] = &[("", &[&["entry"], &["bootstrap"]])];
 
@@ -512,6 +551,15 @@ fn every_module_of_a_folder_with_siblings_is_in_a_layer_of_it() {
         }
     }
     assert!(missing.is_empty(), "add them to the layering: {missing:#?}");
+}
+
+#[test]
+fn every_workspace_member_is_layered() {
+    let unlisted: Vec<String> = workspace_members()
+        .into_iter()
+        .filter(|m| !LAYERED.iter().any(|(src, _)| *src == format!("{m}/src")))
+        .collect();
+    assert_eq!(unlisted, Vec::<String>::new(), "add them to LAYERED");
 }
 
 #[test]
