@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the functions' release binaries and the floor, then measures them as Lambda runs them
-# and prints the Markdown table (see the README's "Performance" section).
+# and prints the Markdown table (see docs/src/project/performance.md).
 #
 #   bash scripts/bench.sh                 # 20 spawns, 2,000 warm invocations per function
 #   bash scripts/bench.sh --quick         # 3 spawns, 100 invocations (CI: keeps the bench from rotting)

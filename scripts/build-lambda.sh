@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the three Lambda functions for arm64 (provided.al2023) with cargo lambda and prints
 # the size of each `bootstrap`. Not part of CI: from an empty cache it took 13 min 39 s on the
-# 2-core CI machine, which the CI budget cannot hold (docs/src/platform/build-and-deploy.md).
+# 2-core CI machine, which the CI budget cannot hold (docs/src/project/development.md).
 # `sam build` in infra/ runs the same build, one function at a time.
 #
 # Usage: bash scripts/build-lambda.sh        (CARGO_TARGET_DIR is honoured; default target/)

@@ -34,6 +34,7 @@ bash scripts/check-infra.sh
 bash scripts/check-genesys.sh
 bash scripts/browser-tests.sh
 bash scripts/oidc-interop.sh # a real OpenID Provider's tokens against the local stack
+bash scripts/book.sh # the book and its diagrams (after the browser suites: it uses their Node.js and Chromium)
 bash scripts/bench.sh --quick # release build of the functions, then a short run of the Lambda bench so it cannot rot
 bash scripts/supply-chain.sh
 bash scripts/fuzz.sh

@@ -3,7 +3,7 @@
 //! Left to their defaults, the AWS SDK's client and every `reqwest` client parse the platform's
 //! whole root store when they are built: every file of `/etc/ssl/certs` (on Amazon Linux, the
 //! PEM bundles) read and decoded again for each client. `lambda-bench` measured that at half of
-//! the init CPU of validate-session and initiate (README, "Tuning decisions"), i.e. tens of
+//! the init CPU of validate-session and initiate (docs/src/project/tuning.md), i.e. tens of
 //! milliseconds of a 128 MB function's cold start. So the roots are compiled in, already
 //! parsed:
 //!

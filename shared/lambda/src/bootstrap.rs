@@ -173,7 +173,7 @@ pub fn genesys_client(
 /// within `budget`. A failure is logged, never fatal: the first call fetches the token as it
 /// would have anyway, and a Genesys outage does not turn into failed cold starts.
 ///
-/// Off by default, by measurement (README, "Tuning decisions"): it moves the token request from
+/// Off by default, by measurement (docs/src/project/tuning.md): it moves the token request from
 /// the first invocation into init, which leaves an on-demand cold start exactly as long; it pays
 /// off only where init runs ahead of traffic (provisioned concurrency, Lambda's proactive
 /// initialisation), where it takes the TLS handshake and token request off the first caller.

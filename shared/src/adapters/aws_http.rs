@@ -2,8 +2,8 @@
 //!
 //! By default the SDK's client loads the platform's whole root store at every cold start: every
 //! file of `/etc/ssl/certs` (or Amazon Linux's bundles) read and PEM-decoded, which the bench
-//! measured at half of validate-session's and initiate's init CPU (`lambda-bench`, README
-//! "Tuning decisions"). These functions' SDK clients only ever talk to AWS service endpoints
+//! measured at half of validate-session's and initiate's init CPU (`lambda-bench`,
+//! docs/src/project/tuning.md). These functions' SDK clients only ever talk to AWS service endpoints
 //! (Secrets Manager, DynamoDB), whose certificates all chain to the Amazon Trust Services roots,
 //! so the client trusts exactly those, compiled in (`shared/certs/amazon-trust-services.pem`,
 //! five certificates): less work at every cold start and a narrower trust than the 140-odd roots

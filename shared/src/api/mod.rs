@@ -2,7 +2,7 @@
 //! (API Gateway events and the raw AWS Lambda data-action event) and the local stack — serves
 //! them the same way, through the trait.
 //!
-//! Each handler's `run` reads like its flow in the README: the edge admits the request
+//! Each handler's `run` reads like its flow in the book's HTTP API reference: the edge admits the request
 //! (`http::BrowserEdge`), then the business rules, the store and the strategy.
 
 mod common;

@@ -2,7 +2,7 @@
 //! missing value stops the cold start with a message naming the variable and what it accepts;
 //! nothing quietly falls back to a default when a value is present but wrong.
 //!
-//! - [`vars`]: one row per variable (the single source for parsing, the README table and the
+//! - [`vars`]: one row per variable (the single source for parsing, the book's configuration table and the
 //!   template tests);
 //! - `reader`: reads a variable by its row;
 //! - `browser`: what initiate and refresh-token share (CORS, strategy, tickets, risk);

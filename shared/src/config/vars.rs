@@ -1,5 +1,5 @@
 //! Every environment variable, one declarative row each: its name, the functions that read it,
-//! what it accepts, its default and its range. Parsing (the `reader` module), the README's
+//! what it accepts, its default and its range. Parsing (the `reader` module), the book's
 //! configuration table and the template tests all read these rows; defaults come from the
 //! constants of the modules that use them, so each is written once.
 
@@ -53,7 +53,7 @@ pub enum Kind {
 /// One environment variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Variable {
-    /// The variable, as the SAM template and the README spell it.
+    /// The variable, as the SAM template and the book spell it.
     pub name: &'static str,
     /// The functions whose configuration reads it (the SAM template sets it on exactly these).
     pub read_by: &'static [Function],
@@ -69,7 +69,7 @@ pub const ALLOWED_ALGORITHMS: [&str; 8] = [
 ];
 
 impl Variable {
-    /// What it accepts, default and range included: the README's column and the text of a
+    /// What it accepts, default and range included: the book's column and the text of a
     /// refusal.
     pub fn accepts(&self) -> String {
         match self.kind {
@@ -159,7 +159,7 @@ macro_rules! variables {
                 kind: $kind,
             };
         )*
-        /// Every variable, in the README's order.
+        /// Every variable, in the book's order.
         pub const VARIABLES: &[Variable] = &[$($id),*];
     };
 }

@@ -328,11 +328,7 @@ fn the_dashboard_shows_every_reason_and_entry_point_and_each_function_s_errors_a
 fn every_alarm_metric_is_one_the_code_emits_or_a_function_s_or_the_api_s() {
     let t = template();
     let all = alarms(&t);
-    assert_eq!(
-        all.len(),
-        6,
-        "the six alarms of the README's Operations section"
-    );
+    assert_eq!(all.len(), 6, "the six alarms of the book's alarms page");
     for (name, a) in all {
         for (id, m) in alarm_metrics(a) {
             let what = format!("{name} ({id})");
@@ -360,12 +356,7 @@ fn every_alarm_metric_is_one_the_code_emits_or_a_function_s_or_the_api_s() {
 #[test]
 fn every_alarm_says_what_it_means_notifies_the_topic_and_has_a_runbook_line() {
     let t = template();
-    let readme = read("README.md");
-    let operations = readme
-        .split("<!-- operations:start -->")
-        .nth(1)
-        .and_then(|s| s.split("<!-- operations:end -->").next())
-        .expect("the README has an Operations section between operations markers");
+    let runbook = read("docs/src/operations/alarms.md");
     let topic =
         json!({"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]});
     for (name, a) in alarms(&t) {
@@ -380,8 +371,8 @@ fn every_alarm_says_what_it_means_notifies_the_topic_and_has_a_runbook_line() {
         assert_eq!(p["OKActions"], json!([topic]), "{name}");
         assert_eq!(p["TreatMissingData"], "notBreaching", "{name}");
         assert!(
-            operations.contains(&format!("`{name}`")),
-            "{name} has no runbook line in the README's Operations section"
+            runbook.contains(&format!("| `{name}`")),
+            "{name} has no runbook line in docs/src/operations/alarms.md"
         );
     }
     assert_eq!(
@@ -631,8 +622,8 @@ fn the_custom_domain_is_optional_and_the_execute_api_endpoint_can_only_go_with_o
 }
 
 #[test]
-fn the_readme_describes_every_catalogued_metric_as_the_code_does() {
-    let readme = read("README.md");
+fn the_book_describes_every_catalogued_metric_as_the_code_does() {
+    let catalogue = read("docs/src/reference/metrics.md");
     for m in CATALOGUE {
         let dimensions: Vec<String> = m
             .dimensions
@@ -647,8 +638,31 @@ fn the_readme_describes_every_catalogued_metric_as_the_code_does() {
             m.meaning
         );
         assert!(
-            readme.contains(&row),
-            "the README's metric table lacks:\n{row}"
+            catalogue.contains(&row),
+            "docs/src/reference/metrics.md's metric table lacks:\n{row}"
         );
     }
+}
+
+#[test]
+fn the_book_lists_every_dashboard_widget_in_order() {
+    let d = dashboard(&template(), &[]);
+    let titles: Vec<&str> = d["widgets"]
+        .as_array()
+        .expect("widgets")
+        .iter()
+        .filter_map(|w| w["properties"]["title"].as_str())
+        .collect();
+    let page = read("docs/src/operations/dashboard.md");
+    let listed: Vec<&str> = page
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells.len() == 4 && cells[1].parse::<usize>().is_ok()).then(|| cells[2])
+        })
+        .collect();
+    assert_eq!(
+        listed, titles,
+        "docs/src/operations/dashboard.md lists the dashboard's widgets in order"
+    );
 }

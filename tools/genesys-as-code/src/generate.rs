@@ -2,7 +2,7 @@
 //! validate-session data action's contracts, its importable definitions for both integration
 //! types ([`data_actions`]) and their CX-as-Code Terraform ([`terraform`]), the Archy inbound
 //! message flow ([`flow`]) and its `genesyscloud_flow` resource, the Architect expressions and
-//! the README's attribute table.
+//! the book's attribute and configuration tables.
 //!
 //! `cargo run -p genesys-as-code --bin generate-artifacts` writes them; a test fails when the
 //! committed copies are stale.
@@ -23,15 +23,56 @@ use secure_initiation::attributes::{AttributeDef, AttributeType, Schema, Source}
 
 use crate::routing::Routing;
 
-/// Marks the start of the generated table in README.md.
-pub const README_START: &str = "<!-- generated:attributes:start -->";
-/// Marks the end of the generated table in README.md.
-pub const README_END: &str = "<!-- generated:attributes:end -->";
+/// Marks the start of the generated attribute table in [`ATTRIBUTES_PAGE`].
+pub const ATTRIBUTES_START: &str = "<!-- generated:attributes:start -->";
+/// Marks the end of the generated attribute table.
+pub const ATTRIBUTES_END: &str = "<!-- generated:attributes:end -->";
 
-/// Marks the start of the generated configuration table in README.md.
+/// Marks the start of the generated configuration table in [`CONFIGURATION_PAGE`].
 pub const CONFIG_START: &str = "<!-- generated:configuration:start -->";
-/// Marks the end of the generated configuration table in README.md.
+/// Marks the end of the generated configuration table.
 pub const CONFIG_END: &str = "<!-- generated:configuration:end -->";
+
+/// A page of the book (`docs/src/`) whose table between two markers is generated.
+#[derive(Debug, Clone, Copy)]
+pub struct GeneratedPage {
+    /// Path relative to the repository root.
+    pub path: &'static str,
+    start: &'static str,
+    end: &'static str,
+    table: fn(&Schema) -> String,
+}
+
+/// The attribute schema's reference page: the attribute table.
+pub const ATTRIBUTES_PAGE: GeneratedPage = GeneratedPage {
+    path: "docs/src/reference/attribute-schema.md",
+    start: ATTRIBUTES_START,
+    end: ATTRIBUTES_END,
+    table: attribute_table,
+};
+
+/// The configuration reference page: the variable table.
+pub const CONFIGURATION_PAGE: GeneratedPage = GeneratedPage {
+    path: "docs/src/reference/configuration.md",
+    start: CONFIG_START,
+    end: CONFIG_END,
+    table: |_| configuration_table(),
+};
+
+/// Every page with a generated table.
+pub const GENERATED_PAGES: [GeneratedPage; 2] = [ATTRIBUTES_PAGE, CONFIGURATION_PAGE];
+
+impl GeneratedPage {
+    /// `text` (the page as it is) with its table written anew from `schema`.
+    pub fn render(&self, text: &str, schema: &Schema) -> Result<String, GenerateError> {
+        replace_between(text, self.start, self.end, &(self.table)(schema)).map_err(|()| {
+            GenerateError::MissingMarkers {
+                page: self.path,
+                start: self.start,
+            }
+        })
+    }
+}
 
 /// Path of the data action input contract, relative to the repository root.
 pub const INPUT_CONTRACT_PATH: &str = "infra/genesys/contracts/validate-session.input.json";
@@ -49,14 +90,17 @@ pub struct Artifact {
     pub contents: String,
 }
 
-/// Why the README could not be updated.
+/// Why a page's generated table could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GenerateError {
-    /// The README lacks the markers that delimit a generated table.
-    #[error(
-        "README.md lacks the markers around a generated section (`{README_START}`, `{CONFIG_START}` and their ends)"
-    )]
-    MissingMarkers,
+    /// The page lacks the markers that delimit its generated table.
+    #[error("`{page}` lacks the markers around its generated table (`{start}` and its end)")]
+    MissingMarkers {
+        /// The page.
+        page: &'static str,
+        /// Its start marker.
+        start: &'static str,
+    },
 }
 
 /// Architect expressions for every routing attribute, with the typing each needs.
@@ -74,7 +118,7 @@ pub fn architect_expressions(schema: &Schema) -> String {
          `lint-flow` reports it either way.\n\n\
          The variables below are the Call Data Action's outputs mapped to variables of the same \
          name: `State.<key>` in the generated flow (infra/genesys/flows/), whatever you mapped \
-         them to in a flow of your own (`Flow.<key>` in the README's manual steps). Branch on \
+         them to in a flow of your own (`Flow.<key>` in the book's manual route). Branch on \
          `valid` first: when it is false every attribute is an empty string.\n\n",
     );
     out.push_str("| attribute | type | equality | other forms |\n|---|---|---|---|\n");
@@ -134,7 +178,7 @@ fn example_value(def: &AttributeDef) -> String {
     }
 }
 
-/// The Markdown table of attributes for the README.
+/// The Markdown table of attributes (the schema's reference page).
 pub fn attribute_table(schema: &Schema) -> String {
     let mut out = String::from(
         "| key | type | source | rules | required | routing | visibility | returned to Architect |\n\
@@ -186,13 +230,11 @@ fn replace_between(
     start_marker: &str,
     end_marker: &str,
     body: &str,
-) -> Result<String, GenerateError> {
-    let start = text
-        .find(start_marker)
-        .ok_or(GenerateError::MissingMarkers)?;
-    let end = text.find(end_marker).ok_or(GenerateError::MissingMarkers)?;
+) -> Result<String, ()> {
+    let start = text.find(start_marker).ok_or(())?;
+    let end = text.find(end_marker).ok_or(())?;
     if end < start {
-        return Err(GenerateError::MissingMarkers);
+        return Err(());
     }
     let mut out = String::with_capacity(text.len() + body.len());
     out.push_str(&text[..start + start_marker.len()]);
@@ -200,18 +242,6 @@ fn replace_between(
     out.push_str(body);
     out.push_str(&text[end..]);
     Ok(out)
-}
-
-/// Replaces the generated sections of the README (attributes, configuration).
-pub fn render_readme(readme: &str, schema: &Schema) -> Result<String, GenerateError> {
-    let with_attributes =
-        replace_between(readme, README_START, README_END, &attribute_table(schema))?;
-    replace_between(
-        &with_attributes,
-        CONFIG_START,
-        CONFIG_END,
-        &configuration_table(),
-    )
 }
 
 fn pretty(value: &Value) -> String {
@@ -234,7 +264,7 @@ pub fn all_artifacts(schema: &Schema, routing: &Routing) -> Vec<Artifact> {
     all
 }
 
-/// Every file generated from the schema alone, except the README (which is edited in place).
+/// Every file generated from the schema alone, except the book's pages (edited in place).
 pub fn artifacts(schema: &Schema) -> Vec<Artifact> {
     vec![
         Artifact {

@@ -3,7 +3,7 @@
 //! - [`generate`]: every Genesys-side artifact, generated from `config/attributes.toml` and
 //!   `config/routing.toml`: the validate-session data action (contracts, importable JSON, CX-as-Code
 //!   Terraform), the Archy inbound message flow and its `genesyscloud_flow` resource, the Architect
-//!   expressions and the README's tables (`generate-artifacts`);
+//!   expressions and the book's attribute and configuration tables (`generate-artifacts`);
 //! - [`routing`]: the routing rules of `config/routing.toml`, checked against the schema;
 //! - [`interpret`]: an interpreter of the Archy subset the generator emits, which the local
 //!   stack runs on the sandbox's conversations, calling validate-session through

@@ -29,11 +29,14 @@ fn committed_artifacts_match_the_schema() {
             artifact.path
         );
     }
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    assert!(
-        generate::render_readme(&readme, &schema).unwrap() == readme,
-        "the README's attribute table is stale: run `cargo run -p genesys-as-code --bin generate-artifacts`"
-    );
+    for page in generate::GENERATED_PAGES {
+        let text = std::fs::read_to_string(root().join(page.path)).unwrap();
+        assert!(
+            page.render(&text, &schema).unwrap() == text,
+            "the table of `{}` is stale: run `cargo run -p genesys-as-code --bin generate-artifacts`",
+            page.path
+        );
+    }
 }
 
 #[test]
@@ -67,5 +70,11 @@ fn a_changed_schema_changes_the_artifacts() {
         generate::output_contract(&schema),
         generate::output_contract(&fewer)
     );
-    assert!(generate::render_readme("no markers", &schema).is_err());
+    for page in generate::GENERATED_PAGES {
+        let refused = page.render("no markers", &schema);
+        assert!(
+            matches!(refused, Err(generate::GenerateError::MissingMarkers { page: named, .. }) if named == page.path),
+            "{refused:?}"
+        );
+    }
 }

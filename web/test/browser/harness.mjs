@@ -2,7 +2,7 @@
 // demo page with a controlled clock, and the page-level checks every suite makes.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 
@@ -10,6 +10,10 @@ import { chromium } from 'playwright-core';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 export const outputDir = new URL('../../test-output/', import.meta.url);
+/** Where the book's tutorial keeps the screenshots it shows (docs/src/tutorial/demo-tour.md). */
+const bookScreenshots = new URL('../../../docs/src/tutorial/screenshots/', import.meta.url);
+/** The screenshots the tutorial shows; `BOOK_SCREENSHOTS=1` refreshes them. */
+const BOOK_SHOTS = new Set(['demo.png', 'demo-lifecycle.png', 'demo-initiation-api.png']);
 
 /** The `local` binary: `LOCAL_BIN`, else the cargo target dir's debug build. */
 function localBinary() {
@@ -307,12 +311,19 @@ function messengerRecord([key, value], urls) {
   return value;
 }
 
-/** Saves a full-page screenshot under test-output/. */
+/**
+ * Saves a full-page screenshot under test-output/; with `BOOK_SCREENSHOTS=1`, the ones the
+ * book's tutorial shows are also written into docs/src/tutorial/screenshots/, to be committed.
+ */
 export async function screenshot(page, name) {
   await mkdir(outputDir, { recursive: true });
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   await page.setViewportSize({ width: 1280, height }); // Messenger's docked panel lands below the content
   const file = new URL(name, outputDir);
   await page.screenshot({ path: fileURLToPath(file), fullPage: true });
+  if (process.env.BOOK_SCREENSHOTS === '1' && BOOK_SHOTS.has(name)) {
+    await mkdir(bookScreenshots, { recursive: true });
+    await copyFile(file, new URL(name, bookScreenshots));
+  }
   return file;
 }

@@ -151,7 +151,8 @@ pub struct Metric {
     pub dimensions: &'static [Dimension],
     /// The functions that emit it.
     pub functions: &'static [&'static str],
-    /// What one data point means (the README's Operations table says the same).
+    /// What one data point means (the book's metric catalogue, docs/src/reference/metrics.md, says
+    /// the same).
     pub meaning: &'static str,
 }
 

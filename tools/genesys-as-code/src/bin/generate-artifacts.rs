@@ -63,7 +63,7 @@ fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
 }
 
-/// Every generated file with its path, the README's generated sections included.
+/// Every generated file with its path, the book's generated pages included.
 fn files(args: &Args) -> Result<Vec<(PathBuf, String)>, String> {
     let root = &args.root;
     let schema_path = args
@@ -82,10 +82,14 @@ fn files(args: &Args) -> Result<Vec<(PathBuf, String)>, String> {
         .into_iter()
         .map(|a| (root.join(a.path), a.contents))
         .collect();
-    let readme_path = root.join("README.md");
-    let readme =
-        generate::render_readme(&read(&readme_path)?, &schema).map_err(|e| e.to_string())?;
-    files.push((readme_path, readme));
+    for page in generate::GENERATED_PAGES {
+        let path = root.join(page.path);
+        let text = read(&path)?;
+        files.push((
+            path,
+            page.render(&text, &schema).map_err(|e| e.to_string())?,
+        ));
+    }
     Ok(files)
 }
 
