@@ -5,6 +5,8 @@
 
 #[path = "store_conformance/cases.rs"]
 mod cases;
+#[path = "store_conformance/pending.rs"]
+mod pending;
 #[path = "store_conformance/refresh.rs"]
 mod refresh;
 #[path = "store_conformance/security.rs"]
@@ -72,6 +74,7 @@ async fn dynamodb() -> Backend {
 /// Every case, whichever file holds it.
 mod cases_and_security {
     pub use super::cases::*;
+    pub use super::pending::*;
     pub use super::refresh::*;
     pub use super::security::*;
 }
@@ -136,6 +139,14 @@ conformance!(
     a_validation_that_binds_during_a_refresh_keeps_its_conversation,
     a_ticket_replaced_under_initiation_api_never_binds_afterwards,
     racing_refreshes_and_validations_never_end_a_validated_conversation,
+    several_pending_creates_of_one_subject_are_all_kept,
+    clearing_a_pending_create_clears_exactly_its_own,
+    a_pending_create_recorded_again_replaces_only_itself,
+    pending_creates_are_kept_per_subject,
+    a_pending_create_past_its_ttl_is_gone_and_its_siblings_stay,
+    a_create_with_an_earlier_ttl_does_not_shorten_its_siblings,
+    a_subject_holds_at_most_the_maximum_of_live_pending_creates,
+    concurrent_recordings_and_clears_of_one_subject_all_land,
 );
 
 /// DynamoDB only: the table never holds a raw session hash (only its digest), neither in a
@@ -218,6 +229,38 @@ async fn the_dynamodb_table_never_holds_a_raw_session_hash() {
             assert!(!sealed.windows(token.len()).any(|w| w == token.as_bytes()));
         }
     }
+}
+
+/// DynamoDB only: a subject's pending creates are one item (one read per request, whatever
+/// their count), which expires only after the last of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_table_keeps_a_subject_s_pending_creates_in_one_item_that_expires_last() {
+    let backend = dynamodb().await;
+    let subject = cases::record("subject-a").subject_key;
+    for (i, ttl) in [(0, 900), (1, 1800), (2, 600)] {
+        let create = pending::pending(&subject, &format!("tab-{i}"), i, pending::NOW + ttl);
+        backend.store.put_pending_create(&create).await.unwrap();
+    }
+
+    let (moto, table) = backend.moto.as_ref().unwrap();
+    let scan = moto
+        .dynamodb()
+        .scan()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap();
+    let items = scan.items();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(
+        items[0]["pk"].as_s().unwrap(),
+        &format!("pending#{subject}")
+    );
+    assert_eq!(
+        items[0]["ttl"].as_n().unwrap(),
+        &(pending::NOW + 1800).to_string(),
+        "the item's ttl is its latest create's"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

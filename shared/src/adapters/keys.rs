@@ -29,7 +29,7 @@ pub(crate) fn idem_pk(key: &str) -> String {
     format!("idem#{key}")
 }
 
-/// `pending#<subject_key>`: the subject's create whose answer is not recorded yet.
+/// `pending#<subject_key>`: the subject's creates whose outcome is not recorded yet.
 pub(crate) fn pending_pk(subject_key: &str) -> String {
     format!("pending#{subject_key}")
 }

@@ -132,7 +132,9 @@ impl InitiateHandler {
         self.ports.sessions.create_session(&record).await?;
 
         let message = admitted.body.initial_message();
-        let outcome = self.start(&record, &attributes, message, now).await?;
+        let outcome = self
+            .start(&record, &attributes, message, now, req.deadline_ms)
+            .await?;
         tracing::info!(
             strategy = self.ports.strategy.kind().as_str(),
             risk_score,

@@ -55,12 +55,14 @@ impl BrowserFlow for RefreshFlow {
         let hash = handler.edge.keys().mint();
         let attributes = handler.attributes(req, &admitted, &old, &hash, now).await?;
         let new = rules.successor(&old, refresh, hash, attributes.to_canonical_map(), now);
-        let previous = handler.previous_conversation(&old, reconciled.as_ref())?;
+        let previous = handler.previous_conversation(&old, &reconciled)?;
         handler.rotate(&old, &new, handler.grace_until(now)).await?;
         if let Some(conversation) = previous {
             handler.end_previous_conversation(&conversation).await?;
         }
-        let outcome = handler.start(&new, &attributes, None, now).await?;
+        let outcome = handler
+            .start(&new, &attributes, None, now, req.deadline_ms)
+            .await?;
         tracing::info!(refresh_count = new.refresh_count, "session refreshed");
         let schema = &handler.browser.schema;
         Ok(TicketResponse::for_ticket(schema, &new, &rules, outcome).into_response())
@@ -167,10 +169,10 @@ impl RefreshHandler {
     fn previous_conversation(
         &self,
         old: &SessionRecord,
-        reconciled: Option<&SessionHash>,
+        reconciled: &[SessionHash],
     ) -> Result<Option<GenesysId>, ApiError> {
         if self.ports.strategy.kind() == StrategyKind::Messenger
-            || reconciled == Some(&old.session_hash)
+            || reconciled.contains(&old.session_hash)
         {
             return Ok(None);
         }

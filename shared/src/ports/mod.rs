@@ -16,6 +16,6 @@ pub use secrets::{
 };
 pub use store::{
     BindOutcome, IdempotencyBegin, IdempotencyClaim, IdempotencyCompletion, IdempotencyStore,
-    PendingCreate, RateDecision, RateLimiter, RotateOutcome, SessionRecord, SessionStatus,
-    SessionStore, StoreError,
+    MAX_PENDING_CREATES, PendingCreate, RateDecision, RateLimiter, RotateOutcome, SessionRecord,
+    SessionStatus, SessionStore, StoreError,
 };

@@ -74,20 +74,33 @@ pub struct SessionRecord {
     pub initiated_conversation: Option<GenesysId>,
 }
 
-/// A Genesys create sent for a subject's chain whose answer has not been recorded yet: kept
-/// until the create answers, or until the chain's next refresh or initiation reconciles it
-/// (see `api::pending`). One per subject: a subject's chain creates one conversation at a time.
+/// A Genesys create sent for one of a subject's tickets whose outcome is not recorded yet: kept
+/// until the create answers, or until a later refresh or initiation of the subject reconciles
+/// it (see `api::pending`). A subject may have several at once (two tabs, a double click), each
+/// under its own [`PendingCreate::id`]: recording one never replaces another.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingCreate {
     /// Keyed hash of the subject.
     pub subject_key: String,
+    /// Its identity among the subject's pending creates (a keyed fingerprint of the session
+    /// hash it carries: one create per ticket).
+    pub id: String,
     /// The session hash the create carries, sealed (the store never holds a raw hash).
     pub sealed_hash: Vec<u8>,
     /// When the create was sent (Unix seconds).
     pub started_at: i64,
+    /// Until when the request that sent it may still be running (Unix milliseconds): until
+    /// then its answer may still arrive and be handed to the browser, so nobody reconciles it.
+    pub in_flight_until_ms: i64,
     /// When the store may forget it (Unix seconds).
     pub ttl: i64,
 }
+
+/// How many pending creates a subject holds at most. The rate limits keep a subject far below
+/// it (a create is pending for one Genesys deadline unless its answer is lost); a put beyond it
+/// fails with [`StoreError::Full`], which keeps the subject's record small and the work of
+/// reconciling it bounded.
+pub const MAX_PENDING_CREATES: usize = 32;
 
 /// Result of binding a session hash to a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +209,9 @@ pub enum StoreError {
     /// A stored record could not be read back.
     #[error("stored record is corrupt: {0}")]
     Corrupt(String),
+    /// A bounded record is at its bound (a subject's [`MAX_PENDING_CREATES`]).
+    #[error("record is full")]
+    Full,
 }
 
 /// Tickets: issued, read, bound to a conversation, rotated by a refresh; each decision is one
@@ -243,18 +259,16 @@ pub trait SessionStore: Send + Sync + Debug {
         conversation_id: &GenesysId,
     ) -> Result<(), StoreError>;
 
-    /// Remembers a create about to be sent (replacing the subject's earlier one).
+    /// Records `pending` beside the subject's other pending creates, or replaces the one with
+    /// the same `id`; never touches another. Fails with [`StoreError::Full`] when the subject
+    /// holds [`MAX_PENDING_CREATES`] live ones already.
     async fn put_pending_create(&self, pending: &PendingCreate) -> Result<(), StoreError>;
 
-    /// The subject's pending create, if any (one past its `ttl` is absent).
-    async fn pending_create(&self, subject_key: &str) -> Result<Option<PendingCreate>, StoreError>;
+    /// The subject's pending creates, oldest first; one past its `ttl` is absent.
+    async fn pending_creates(&self, subject_key: &str) -> Result<Vec<PendingCreate>, StoreError>;
 
-    /// Forgets the subject's pending create if it is still the one with `sealed_hash`.
-    async fn clear_pending_create(
-        &self,
-        subject_key: &str,
-        sealed_hash: &[u8],
-    ) -> Result<(), StoreError>;
+    /// Forgets the subject's pending create `id`, if it is there; every other one stays.
+    async fn clear_pending_create(&self, subject_key: &str, id: &str) -> Result<(), StoreError>;
 }
 
 /// Per-subject fixed-window rate limiting, atomic across instances.

@@ -331,3 +331,47 @@ async fn a_create_that_timed_out_is_ended_by_the_chain_s_next_initiation() {
         "one live conversation for the customer"
     );
 }
+
+/// One customer initiating from several tabs at once under `initiation-api`: each request
+/// records its create as pending and looks for leftovers of the subject's earlier creates
+/// before its own. A create still under way is not a leftover: every initiation keeps its
+/// conversation connected, none is ended by its sibling. The sandbox's delay fault makes each
+/// create answer late (the conversation exists, the answer is held back, still well within the
+/// deadline), and the initiations start staggered, so every later one runs while the earlier
+/// ones' conversations exist and their answers are outstanding.
+#[tokio::test]
+async fn concurrent_initiations_of_one_subject_keep_every_conversation_connected() {
+    use genesys_sandbox::Fault;
+    use std::time::Duration;
+
+    const TABS: u32 = 4;
+    let app = app(StrategyKind::InitiationApi).await;
+    let token = app.login("erin").await;
+    app.running.sandbox.inject(
+        Fault::delay(Duration::from_millis(1200))
+            .on_path("/api/v2/webmessaging")
+            .times(TABS),
+    );
+    let tabs = (0..TABS).map(|tab| {
+        let (app, token) = (&app, &token);
+        async move {
+            tokio::time::sleep(Duration::from_millis(u64::from(tab) * 200)).await;
+            app.initiate(token).await
+        }
+    });
+    let started = futures::future::join_all(tabs).await;
+
+    let mut handed: Vec<&str> = started
+        .iter()
+        .map(|body| body["conversationId"].as_str().unwrap())
+        .collect();
+    let connected = app.running.sandbox.connected_conversations();
+    let mut connected: Vec<&str> = connected.iter().map(|c| c.id.as_str()).collect();
+    handed.sort_unstable();
+    connected.sort_unstable();
+    assert_eq!(handed.len(), TABS as usize);
+    assert_eq!(
+        connected, handed,
+        "every conversation handed to a tab is still connected"
+    );
+}

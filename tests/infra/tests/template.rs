@@ -402,10 +402,60 @@ fn each_function_may_make_only_the_dynamodb_calls_its_flows_make() {
         }
         if actions.iter().any(|a| a == "dynamodb:UpdateItem") && !in_transaction {
             assert!(
-                *keys == json!(["rate#*"]) || s["Sid"] == "RecordConversation",
+                *keys == json!(["rate#*"])
+                    || *keys == json!(["pending#*"])
+                    || s["Sid"] == "RecordConversation",
                 "{s}"
             );
         }
+    }
+}
+
+/// With `initiation-api`, initiate and refresh record a create before they send it, clear it
+/// once it answered and read the subject's pending creates when it comes back
+/// (`shared/src/adapters/dynamodb/pending.rs`): without this grant every recording is refused,
+/// and a create that answered too late is never reconciled.
+#[test]
+fn initiate_and_refresh_may_keep_pending_creates_under_initiation_api_only() {
+    let t = template();
+    for crate_name in ["initiate", "refresh-token"] {
+        let (_, f) = function(&t, crate_name);
+        let policies = &role_of(&t, f)["Properties"]["Policies"];
+        let conditional: Vec<&Value> = policies
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["PolicyDocument"]["Statement"].as_array().unwrap())
+            .filter_map(|s| s.get("Fn::If"))
+            .filter(|branches| branches[1]["Sid"] == "PendingCreates")
+            .collect();
+        assert_eq!(
+            conditional.len(),
+            1,
+            "{crate_name}: one PendingCreates statement"
+        );
+        let branches = conditional[0];
+        assert_eq!(branches[0], json!("UseInitiationApi"), "{crate_name}");
+        assert_eq!(branches[2], json!({"Ref": "AWS::NoValue"}), "{crate_name}");
+        let s = &branches[1];
+        let actions: BTreeSet<String> = as_list(&s["Action"])
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect();
+        let want: BTreeSet<String> = ["dynamodb:UpdateItem", "dynamodb:GetItem"]
+            .map(String::from)
+            .into();
+        assert_eq!(actions, want, "{crate_name}");
+        assert_eq!(
+            s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"],
+            json!(["pending#*"]),
+            "{crate_name}"
+        );
+        assert_eq!(
+            s["Resource"],
+            json!({"Fn::GetAtt": "SessionTable.Arn"}),
+            "{crate_name}"
+        );
     }
 }
 

@@ -13,8 +13,10 @@
 //!   raw session hash is never written: the key is its SHA-256, so a leaked table or backup holds
 //!   no value that validates.
 //! - rate: `count` N.
-//! - pending create (`pending#<subject_key>`): `subject_key` S, `sealed_hash` B (the session
-//!   hash a create carries, sealed), `started_at` N.
+//! - pending creates (`pending#<subject_key>`, one item per subject): `subject_key` S and
+//!   `creates` M, each entry under its create's id a map of `sealed_hash` B (the session hash
+//!   the create carries, sealed), `started_at` N, `in_flight_until_ms` N and `ttl` N; the
+//!   item's `ttl` is the latest of its entries' (see `pending`).
 //! - idempotency: `fingerprint` S, `state` S (`in_progress|completed`), `created_at` N, and once
 //!   completed `status_code` N and `body_until` N; its `ttl` is then the key's retention (a
 //!   spent key answers `409` for a day after its ticket ended). The sealed body is a separate

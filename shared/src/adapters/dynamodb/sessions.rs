@@ -118,18 +118,14 @@ impl SessionStore for DynamoStore {
         self.put_pending(pending).await
     }
 
-    #[tracing::instrument(name = "store_pending_create", skip_all)]
-    async fn pending_create(&self, subject_key: &str) -> Result<Option<PendingCreate>, StoreError> {
+    #[tracing::instrument(name = "store_pending_creates", skip_all)]
+    async fn pending_creates(&self, subject_key: &str) -> Result<Vec<PendingCreate>, StoreError> {
         self.read_pending(subject_key).await
     }
 
     #[tracing::instrument(name = "store_clear_pending_create", skip_all)]
-    async fn clear_pending_create(
-        &self,
-        subject_key: &str,
-        sealed_hash: &[u8],
-    ) -> Result<(), StoreError> {
-        self.clear_pending(subject_key, sealed_hash).await
+    async fn clear_pending_create(&self, subject_key: &str, id: &str) -> Result<(), StoreError> {
+        self.clear_pending(subject_key, id).await
     }
 
     #[tracing::instrument(name = "store_rotate_session", skip_all)]

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 
 mod idempotency;
+mod pending;
 
-use super::keys::{RateWindow, WindowCounter, pending_pk, session_pk};
+use super::keys::{RateWindow, WindowCounter, session_pk};
 use crate::payload::GenesysId;
 use crate::ports::{
     BindOutcome, Clock, PendingCreate, RotateOutcome, SessionRecord, SessionStatus, SessionStore,
@@ -36,7 +37,7 @@ enum Item {
         response: Option<idempotency::Remembered>,
         ttl: i64,
     },
-    Pending(PendingCreate),
+    Pending(pending::Pending),
 }
 
 impl Item {
@@ -44,7 +45,7 @@ impl Item {
         match self {
             Self::Session { record, .. } => record.ttl,
             Self::Rate { ttl, .. } | Self::Idempotency { ttl, .. } => *ttl,
-            Self::Pending(pending) => pending.ttl,
+            Self::Pending(held) => held.ttl,
         }
     }
 }
@@ -258,34 +259,15 @@ impl SessionStore for MemoryStore {
     }
 
     async fn put_pending_create(&self, pending: &PendingCreate) -> Result<(), StoreError> {
-        let now = self.clock.now_secs();
-        let item = Item::Pending(pending.clone());
-        self.lock().put(pending_pk(&pending.subject_key), item, now);
-        Ok(())
+        self.put_pending(pending)
     }
 
-    async fn pending_create(&self, subject_key: &str) -> Result<Option<PendingCreate>, StoreError> {
-        let now = self.clock.now_secs();
-        match self.lock().live(&pending_pk(subject_key), now) {
-            Some(Item::Pending(pending)) => Ok(Some(pending.clone())),
-            Some(_) => Err(StoreError::Corrupt("not a pending create".into())),
-            None => Ok(None),
-        }
+    async fn pending_creates(&self, subject_key: &str) -> Result<Vec<PendingCreate>, StoreError> {
+        self.read_pending(subject_key)
     }
 
-    async fn clear_pending_create(
-        &self,
-        subject_key: &str,
-        sealed_hash: &[u8],
-    ) -> Result<(), StoreError> {
-        let now = self.clock.now_secs();
-        let pk = pending_pk(subject_key);
-        let mut items = self.lock();
-        if let Some(Item::Pending(pending)) = items.live(&pk, now)
-            && pending.sealed_hash == sealed_hash
-        {
-            items.map.remove(&pk);
-        }
+    async fn clear_pending_create(&self, subject_key: &str, id: &str) -> Result<(), StoreError> {
+        self.clear_pending(subject_key, id);
         Ok(())
     }
 }
