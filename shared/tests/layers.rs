@@ -94,9 +94,11 @@ const SHARED: &[Folder] = &[
     (
         "api",
         &[
-            &["credential", "ownership", "risk", "strategy"],
-            &["common", "ticket", "validate"],
-            &["initiate", "pending", "refresh"],
+            &["credential", "handler", "ownership", "risk", "strategy"],
+            &["browser_edge", "ticket", "validate"],
+            &["pending"],
+            &["start"],
+            &["initiate", "refresh"],
         ],
     ),
     (
