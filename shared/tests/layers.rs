@@ -87,9 +87,15 @@ const SHARED: &[Folder] = &[
     (
         "adapters::dynamodb",
         &[
+            &["table"],
             &["codec"],
+            &["store"],
             &["counters", "idempotency", "pending", "sessions"],
         ],
+    ),
+    (
+        "adapters::memory",
+        &[&["items"], &["idempotency", "pending"], &["sessions"]],
     ),
     (
         "api",
