@@ -81,12 +81,9 @@ pub(crate) async fn patch_conversation(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !authorized(&state, &headers) {
-        return bad_credentials();
-    }
-    let body = match json_body(&headers, &body) {
+    let body = match authorized_json(&state, &headers, &body) {
         Ok(v) => v,
-        Err(rejection) => return rejection.into_response(),
+        Err(refusal) => return refusal.into_response(),
     };
     let Some(obj) = body.as_object() else {
         return invalid(&[FieldProblem::new("body", "must be a JSON object")]);
@@ -124,12 +121,9 @@ pub(crate) async fn patch_attributes(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !authorized(&state, &headers) {
-        return bad_credentials();
-    }
-    let body = match json_body(&headers, &body) {
+    let body = match authorized_json(&state, &headers, &body) {
         Ok(v) => v,
-        Err(rejection) => return rejection.into_response(),
+        Err(refusal) => return refusal.into_response(),
     };
     let attributes = match participant_attributes(&body) {
         Ok(a) => a,
@@ -293,6 +287,34 @@ impl IntoResponse for BodyRejection {
             ),
         }
     }
+}
+
+/// Why a request's body was not read: no valid bearer token, or not a JSON body.
+pub(crate) enum Refused {
+    Credentials,
+    Body(BodyRejection),
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Credentials => bad_credentials(),
+            Self::Body(rejection) => rejection.into_response(),
+        }
+    }
+}
+
+/// The JSON body of a request from an authorized client: `401` without a valid bearer token
+/// (checked first, as Genesys does), then the body's refusal.
+pub(crate) fn authorized_json(
+    state: &SandboxState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, Refused> {
+    if !authorized(state, headers) {
+        return Err(Refused::Credentials);
+    }
+    json_body(headers, body).map_err(Refused::Body)
 }
 
 pub(crate) fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, BodyRejection> {
