@@ -97,6 +97,22 @@ pub struct Created {
     pub expires_at: i64,
 }
 
+/// What [`Idempotency::begin`] made of a keyed request.
+#[derive(Debug)]
+pub enum Begun {
+    /// The key is this request's: create, then [`Idempotency::finish`].
+    Claimed(Claim),
+    /// The key's first answer, replayed.
+    Answered(ApiResponse),
+}
+
+/// A claimed key, until [`Idempotency::finish`] completes or releases it.
+#[derive(Debug)]
+pub struct Claim {
+    record: String,
+    unknown_until: i64,
+}
+
 /// The protocol over its store.
 #[derive(Debug, Clone)]
 pub struct Idempotency {
@@ -142,12 +158,22 @@ impl Idempotency {
         })
     }
 
-    /// Runs `create` once per key: replays, refuses or claims first, remembers after.
+    /// Runs `create` once per key: [`Self::begin`], then `create` if the key was claimed, then
+    /// [`Self::finish`].
     pub async fn run<F, Fut>(&self, keyed: &Keyed<'_>, create: F) -> Result<ApiResponse, ApiError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Created, ApiError>>,
     {
+        match self.begin(keyed).await? {
+            Begun::Answered(response) => Ok(response),
+            Begun::Claimed(claim) => self.finish(claim, create().await).await,
+        }
+    }
+
+    /// Claims the key for this request, or answers it: the first answer replayed, or a
+    /// conflict (still in progress, another request, spent).
+    pub async fn begin(&self, keyed: &Keyed<'_>) -> Result<Begun, ApiError> {
         let record = self.keys.fingerprint(&[
             b"idempotency",
             keyed.subject_key.as_bytes(),
@@ -165,27 +191,34 @@ impl Idempotency {
             until: claim_until,
         };
         match self.store.begin(&claim).await? {
-            IdempotencyBegin::Started => {}
+            IdempotencyBegin::Started => Ok(Begun::Claimed(Claim {
+                record,
+                unknown_until: now + keyed.ticket_ttl_secs,
+            })),
             IdempotencyBegin::Completed { status, body } => {
-                return self.replay(&record, status, &body, now).await;
+                let replay = self.replay(&record, status, &body, now).await?;
+                Ok(Begun::Answered(replay))
             }
-            IdempotencyBegin::InProgress => {
-                return Err(ApiError::IdempotencyConflict(
-                    "a request with this Idempotency-Key is still in progress",
-                ));
-            }
-            IdempotencyBegin::Mismatch => {
-                return Err(ApiError::IdempotencyConflict(
-                    "this Idempotency-Key was used with a different request",
-                ));
-            }
+            IdempotencyBegin::InProgress => Err(ApiError::IdempotencyConflict(
+                "a request with this Idempotency-Key is still in progress",
+            )),
+            IdempotencyBegin::Mismatch => Err(ApiError::IdempotencyConflict(
+                "this Idempotency-Key was used with a different request",
+            )),
             IdempotencyBegin::Spent => {
                 tracing::info!("spent idempotency key");
-                return Err(ApiError::IdempotencyConflict(SPENT));
+                Err(ApiError::IdempotencyConflict(SPENT))
             }
         }
-        let result = create().await;
-        self.remember(&record, &result, now + keyed.ticket_ttl_secs)
+    }
+
+    /// Remembers what the claimed request's create answered, and answers it.
+    pub async fn finish(
+        &self,
+        claim: Claim,
+        result: Result<Created, ApiError>,
+    ) -> Result<ApiResponse, ApiError> {
+        self.remember(&claim.record, &result, claim.unknown_until)
             .await;
         result.map(|created| created.response)
     }

@@ -12,7 +12,13 @@
 //!   lives in a sibling); the crate root (`lib.rs`, `main.rs`) likewise;
 //! - an import between modules of different folders is judged where their paths part.
 //!
-//! A crate joins with one line in [`LAYERED`], naming its layering.
+//! Every workspace member's `src` is in [`LAYERED`] (a test fails otherwise): the shipped
+//! crates, the tools, the bench and the test crates' libraries alike. Their `src/bin/*.rs`
+//! binaries and the test crates' `tests/*.rs` suites are crate roots of their own that only
+//! use the library and, at most, a `common` helper folder of the suite; they are not layered.
+//! The test crates' libraries follow the same rule with their own layering: the harness (the
+//! stack it runs, the tools it starts) at the bottom, the scenarios above it, and what runs
+//! several scenarios (the load run) on top.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/sources.rs"]
@@ -21,49 +27,226 @@ mod sources;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use sources::{code_of, production_lines, root, rust_files};
+use sources::{code_of, production_lines, root, rust_files, workspace_members};
 
 /// A folder's layering: the folder as a module path (`""` for the crate root, `"archy::flow"`)
 /// and its child modules, bottom layer first.
 type Folder = (&'static str, &'static [&'static [&'static str]]);
 
-/// How deep a crate's folders are held to their layering.
-#[derive(Debug, Clone, Copy)]
-enum Depth {
-    /// The crate root's modules only: imports inside one top-level module are not judged.
-    TopLevel,
-    /// Every folder.
-    All,
-}
-
-/// The crates held to the rule: source folder, depth and layering.
-const LAYERED: &[(&str, Depth, &[Folder])] = &[
-    ("shared/src", Depth::TopLevel, SHARED),
-    ("shared/lambda/src", Depth::All, LAMBDA_GLUE),
-    ("functions/initiate/src", Depth::All, &[]),
-    ("functions/refresh-token/src", Depth::All, &[]),
-    ("functions/validate-session/src", Depth::All, &[]),
-    ("tools/genesys-as-code/src", Depth::All, GENESYS_AS_CODE),
-    ("bench/src", Depth::All, BENCH),
-    ("bench/floor/src", Depth::All, &[]),
-    ("bench/validate-memory/src", Depth::All, &[]),
+/// The crates held to the rule: source folder and layering, every folder of each.
+const LAYERED: &[(&str, &[Folder])] = &[
+    ("shared/src", SHARED),
+    ("shared/lambda/src", LAMBDA_GLUE),
+    ("functions/initiate/src", &[]),
+    ("functions/refresh-token/src", &[]),
+    ("functions/validate-session/src", &[]),
+    ("tools/genesys-as-code/src", GENESYS_AS_CODE),
+    ("bench/src", BENCH),
+    ("bench/floor/src", &[]),
+    ("bench/validate-memory/src", &[]),
+    ("dev/genesys-sandbox/src", SANDBOX),
+    ("functions/local/src", LOCAL),
+    ("tests/support/src", TEST_SUPPORT),
+    ("tests/hardening/src", HARDENING),
+    ("tests/identity-providers/src", IDENTITY_PROVIDERS),
+    ("tests/e2e/src", &[]),
+    ("tests/infra/src", &[]),
+    ("tests/architect/src", &[]),
 ];
 
-const SHARED: &[Folder] = &[(
+const SHARED: &[Folder] = &[
+    (
+        "",
+        &[
+            &["env", "clock"],
+            &["tls", "attributes"],
+            &["payload", "session"],
+            &["telemetry"],
+            &["request", "ports"],
+            &["tickets", "genesys", "adapters"],
+            &["http"],
+            &["idempotency"],
+            &["api"],
+            &["config"],
+        ],
+    ),
+    (
+        "adapters",
+        &[
+            &[
+                "keys",
+                "aws_http",
+                "ownership_http",
+                "risk_http",
+                "secrets_file",
+                "secrets_manager",
+            ],
+            &["dynamodb", "memory"],
+        ],
+    ),
+    (
+        "adapters::dynamodb",
+        &[
+            &["table"],
+            &["codec"],
+            &["store"],
+            &["counters", "idempotency", "pending", "sessions"],
+        ],
+    ),
+    (
+        "adapters::memory",
+        &[&["items"], &["idempotency", "pending"], &["sessions"]],
+    ),
+    (
+        "api",
+        &[
+            &["credential", "handler", "ownership", "risk", "strategy"],
+            &["browser_edge", "ticket", "validate"],
+            &["pending"],
+            &["start"],
+            &["initiate", "refresh"],
+        ],
+    ),
+    (
+        "attributes",
+        &[
+            &["value"],
+            &["error"],
+            &["claim"],
+            &["schema"],
+            &["accept", "source"],
+            &["set"],
+            &["definition"],
+            &["load"],
+        ],
+    ),
+    (
+        "config",
+        &[
+            &["error", "vars"],
+            &["reader"],
+            &["identity"],
+            &["browser"],
+            &["initiate", "refresh", "validate"],
+        ],
+    ),
+    (
+        "genesys",
+        &[
+            &["error", "region", "retry"],
+            &["meter", "wire"],
+            &["transport"],
+            &["token"],
+            &["client"],
+            &["lookup"],
+        ],
+    ),
+    ("http", &[&["problem"], &["cors", "message"], &["edge"]]),
+    (
+        "ports",
+        &[&["ownership", "risk", "secrets", "store"], &["genesys"]],
+    ),
+    (
+        "session",
+        &[
+            &["error", "policy", "seal"],
+            &["claims", "hash", "jwks"],
+            &["key_cache"],
+            &["jwt"],
+        ],
+    ),
+    ("telemetry", &[&["logs", "metrics"]]),
+    (
+        "telemetry::metrics",
+        &[&["catalogue", "labels"], &["emf", "emit"]],
+    ),
+];
+
+const SANDBOX: &[Folder] = &[
+    (
+        "",
+        &[
+            &["errors", "faults", "flow", "record", "idp"],
+            &["conversation"],
+            &["guests", "rooms", "validate"],
+            &["config", "lifecycle"],
+            &["inbound"],
+            &["state"],
+            &["admin", "api", "oauth"],
+            &["analytics", "guest_api"],
+            &["server"],
+        ],
+    ),
+    (
+        "guest_api",
+        &[&["request", "admin"], &["actions"], &["socket"]],
+    ),
+    (
+        "guests",
+        &[
+            &["deployment", "wire"],
+            &["frames"],
+            &["session"],
+            &["book"],
+            &["store"],
+            &["inbound"],
+        ],
+    ),
+    (
+        "rooms",
+        &[
+            &["room"],
+            &[
+                "clients",
+                "conversations",
+                "faults",
+                "initiations",
+                "requests",
+            ],
+        ],
+    ),
+];
+
+const LOCAL: &[Folder] = &[(
     "",
     &[
-        &["env", "clock"],
-        &["tls", "attributes"],
-        &["payload", "session"],
-        &["telemetry"],
-        &["request", "ports"],
-        &["tickets", "genesys", "adapters"],
-        &["http"],
-        &["idempotency"],
-        &["api"],
-        &["config"],
+        &["error", "in_process", "metrics", "ownership", "response"],
+        &["architect", "identity"],
+        &["options"],
+        &["wiring"],
+        &["demo"],
+        &["routes"],
+        &["running"],
+        &["cli"],
     ],
 )];
+
+/// The suites' helpers: independent of each other, but moto is started with the tools' finder.
+const TEST_SUPPORT: &[Folder] = &[(
+    "",
+    &[
+        &[
+            "guest",
+            "https",
+            "logs",
+            "runtime_api",
+            "serial_proxy",
+            "tools",
+        ],
+        &["moto"],
+    ],
+)];
+
+/// The harness (a stack and a client), the scenarios on it, and the load run over them.
+const HARDENING: &[Folder] = &[
+    (
+        "",
+        &[&["harness"], &["attacks", "faults", "inputs"], &["load"]],
+    ),
+    ("faults", &[&["aws", "genesys", "risk"]]),
+];
+
+const IDENTITY_PROVIDERS: &[Folder] = &[("", &[&["deployment", "keys"]])];
 
 const LAMBDA_GLUE: &[Folder] = &[("", &[&["entry"], &["bootstrap"]])];
 
@@ -291,12 +474,11 @@ fn layer_in(layering: &[Folder], folder: &[String], module: &str) -> Option<usiz
 }
 
 /// What is wrong with one import, if anything.
-fn judge(import: &Import, depth: Depth, layering: &[Folder]) -> Option<String> {
+fn judge(import: &Import, layering: &[Folder]) -> Option<String> {
     let (from, to) = (&import.from, &import.to);
     let common = from.iter().zip(to).take_while(|(a, b)| a == b).count();
-    if matches!(depth, Depth::TopLevel) && common >= 1 || to.len() > common && from.len() == common
-    {
-        // Inside one top-level module of a shallow crate, or a module using its own child.
+    if to.len() > common && from.len() == common {
+        // A module using its own child.
         return None;
     }
     let (a, b) = (from.join("::"), to.join("::"));
@@ -328,10 +510,10 @@ fn judge(import: &Import, depth: Depth, layering: &[Folder]) -> Option<String> {
 #[test]
 fn each_module_imports_only_modules_below_it() {
     let mut wrong: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (src, depth, layering) in LAYERED {
+    for (src, layering) in LAYERED {
         let (_, imports) = crate_imports(src);
         for import in imports {
-            if let Some(what) = judge(&import, *depth, layering) {
+            if let Some(what) = judge(&import, layering) {
                 wrong.entry(what).or_default().insert(import.place);
             }
         }
@@ -342,17 +524,15 @@ fn each_module_imports_only_modules_below_it() {
 #[test]
 fn every_module_of_a_folder_with_siblings_is_in_a_layer_of_it() {
     let mut missing = Vec::new();
-    for (src, depth, layering) in LAYERED {
+    for (src, layering) in LAYERED {
         let (modules, _) = crate_imports(src);
         let mut children: BTreeMap<ModPath, BTreeSet<String>> = BTreeMap::new();
         for module in modules.iter().filter(|m| !m.is_empty()) {
             let folder = module[..module.len() - 1].to_vec();
-            if matches!(depth, Depth::All) || folder.is_empty() {
-                children
-                    .entry(folder)
-                    .or_default()
-                    .insert(module.last().unwrap().clone());
-            }
+            children
+                .entry(folder)
+                .or_default()
+                .insert(module.last().unwrap().clone());
         }
         for (folder, names) in children.iter().filter(|(_, n)| n.len() > 1) {
             for name in names {
@@ -382,6 +562,15 @@ fn every_module_of_a_folder_with_siblings_is_in_a_layer_of_it() {
 }
 
 #[test]
+fn every_workspace_member_is_layered() {
+    let unlisted: Vec<String> = workspace_members()
+        .into_iter()
+        .filter(|m| !LAYERED.iter().any(|(src, _)| *src == format!("{m}/src")))
+        .collect();
+    assert_eq!(unlisted, Vec::<String>::new(), "add them to LAYERED");
+}
+
+#[test]
 fn the_reader_resolves_groups_supers_and_inline_paths() {
     let text = "pub(in crate::lint) use crate::archy::{expr::Expr, flow::{self, Flow}};\nuse super::super::yaml::Node;\nfn f() { let x = super::walk::f(); }\n#[cfg(test)]\nmod tests { use crate::lint::x; }\n";
     let at: ModPath = vec!["archy".into(), "flow".into(), "read".into()];
@@ -405,7 +594,7 @@ fn the_reader_resolves_groups_supers_and_inline_paths() {
         place: String::new(),
     };
     assert!(
-        judge(&up, Depth::All, GENESYS_AS_CODE).is_some(),
+        judge(&up, GENESYS_AS_CODE).is_some(),
         "a child never uses its folder's file"
     );
 }

@@ -14,7 +14,8 @@ use serde_json::json;
 
 use crate::errors::{FieldProblem, genesys_error, genesys_error_with, not_found};
 use crate::faults::Fault;
-use crate::state::{SandboxState, StartCheck};
+use crate::rooms::StartCheck;
+use crate::state::SandboxState;
 
 pub(crate) fn routes() -> Router<SandboxState> {
     Router::new()
@@ -44,15 +45,16 @@ async fn clear_requests(State(state): State<SandboxState>) -> StatusCode {
 }
 
 async fn stats(State(state): State<SandboxState>) -> Response {
+    let rooms = state.rooms();
     Json(json!({
-        "requests": state.requests().len(),
+        "requests": rooms.requests.count(|_| true),
         "tokenRequests": state.count_token_requests(),
         "createRequests": state.count_create_requests(),
-        "conversations": state.conversations().len(),
-        "activeTokens": state.active_tokens(),
-        "armedFaults": state.faults().len(),
-        "connectedConversations": state.connected_conversations().len(),
-        "messengerSessions": state.count_messenger_sessions(),
+        "conversations": rooms.conversations.all().len(),
+        "activeTokens": rooms.clients.active(),
+        "armedFaults": rooms.faults.all().len(),
+        "connectedConversations": rooms.conversations.connected().len(),
+        "messengerSessions": rooms.guests.sessions().len(),
         "flowRuns": state.count_flow_runs(),
     }))
     .into_response()

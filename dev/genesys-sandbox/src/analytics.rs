@@ -18,9 +18,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::api::{authorized, json_body};
+use crate::api::authorized_json;
 use crate::conversation::Conversation;
-use crate::errors::{FieldProblem, bad_credentials, genesys_error_with};
+use crate::errors::{FieldProblem, genesys_error_with};
 use crate::state::SandboxState;
 
 /// One `property` predicate: a participant attribute and the value it must match.
@@ -115,12 +115,9 @@ pub(crate) async fn details_query(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !authorized(&state, &headers) {
-        return bad_credentials();
-    }
-    let body = match json_body(&headers, &body) {
+    let body = match authorized_json(&state, &headers, &body) {
         Ok(v) => v,
-        Err(rejection) => return rejection.into_response(),
+        Err(refusal) => return refusal.into_response(),
     };
     let query = match parse(&body) {
         Ok(query) => query,

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::conversation::{Conversation, Participant};
+use crate::conversation::{Conversation, Participant, new_conversation};
 use crate::errors::{
     FieldProblem, bad_credentials, genesys_error, genesys_error_with, not_found,
     unsupported_media_type,
@@ -39,7 +39,10 @@ pub(crate) async fn create_conversation(
         Ok(new) => new,
         Err(problems) => return invalid(&problems),
     };
-    let (conversation_id, token) = state.create_conversation(new);
+    let conversation = new_conversation(new);
+    let conversation_id = conversation.id.clone();
+    let token = state.rooms().initiations.issue(&conversation_id);
+    state.rooms().conversations.insert(conversation);
     tracing::info!(target: "genesys_sandbox", %conversation_id, "conversation created");
     let mut response = (
         StatusCode::CREATED,
@@ -78,12 +81,9 @@ pub(crate) async fn patch_conversation(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !authorized(&state, &headers) {
-        return bad_credentials();
-    }
-    let body = match json_body(&headers, &body) {
+    let body = match authorized_json(&state, &headers, &body) {
         Ok(v) => v,
-        Err(rejection) => return rejection.into_response(),
+        Err(refusal) => return refusal.into_response(),
     };
     let Some(obj) = body.as_object() else {
         return invalid(&[FieldProblem::new("body", "must be a JSON object")]);
@@ -121,20 +121,22 @@ pub(crate) async fn patch_attributes(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !authorized(&state, &headers) {
-        return bad_credentials();
-    }
-    let body = match json_body(&headers, &body) {
+    let body = match authorized_json(&state, &headers, &body) {
         Ok(v) => v,
-        Err(rejection) => return rejection.into_response(),
+        Err(refusal) => return refusal.into_response(),
     };
     let attributes = match participant_attributes(&body) {
         Ok(a) => a,
         Err(problems) => return invalid(&problems),
     };
-    match state.merge_attributes(&conversation_id, &participant_id, attributes) {
+    let merged =
+        state
+            .rooms()
+            .conversations
+            .merge_attributes(&conversation_id, &participant_id, attributes);
+    match merged {
         Ok(merged) => Json(json!({"attributes": merged})).into_response(),
-        Err(what) => not_found(what),
+        Err(unknown) => not_found(unknown.as_str()),
     }
 }
 
@@ -255,7 +257,7 @@ fn participant(c: &Conversation, p: &Participant) -> Value {
 }
 
 pub(crate) fn authorized(state: &SandboxState, headers: &HeaderMap) -> bool {
-    bearer(headers).is_some_and(|t| state.token_is_valid(t))
+    bearer(headers).is_some_and(|t| state.rooms().clients.is_valid(t))
 }
 
 /// The `Authorization: Bearer` token, if any.
@@ -285,6 +287,34 @@ impl IntoResponse for BodyRejection {
             ),
         }
     }
+}
+
+/// Why a request's body was not read: no valid bearer token, or not a JSON body.
+pub(crate) enum Refused {
+    Credentials,
+    Body(BodyRejection),
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Credentials => bad_credentials(),
+            Self::Body(rejection) => rejection.into_response(),
+        }
+    }
+}
+
+/// The JSON body of a request from an authorized client: `401` without a valid bearer token
+/// (checked first, as Genesys does), then the body's refusal.
+pub(crate) fn authorized_json(
+    state: &SandboxState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, Refused> {
+    if !authorized(state, headers) {
+        return Err(Refused::Credentials);
+    }
+    json_body(headers, body).map_err(Refused::Body)
 }
 
 pub(crate) fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, BodyRejection> {

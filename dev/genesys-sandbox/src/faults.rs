@@ -121,32 +121,10 @@ impl Fault {
     }
 }
 
-/// Takes one use of the first armed fault matching `path`.
-pub(crate) fn take(faults: &mut Vec<Fault>, path: &str) -> Option<FaultKind> {
-    let i = faults.iter().position(|f| f.matches(path))?;
-    let fault = &mut faults[i];
-    fault.count -= 1;
-    let kind = fault.kind.clone();
-    if fault.count == 0 {
-        faults.remove(i);
-    }
-    Some(kind)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_fault_applies_only_to_its_path_and_only_as_often_as_armed() {
-        let mut faults = vec![Fault::status(503).times(2).on_path("/oauth/token")];
-        assert_eq!(take(&mut faults, "/api/v2/conversations/messages/x"), None);
-        assert!(take(&mut faults, "/oauth/token").is_some());
-        assert!(take(&mut faults, "/oauth/token").is_some());
-        assert_eq!(take(&mut faults, "/oauth/token"), None);
-        assert!(faults.is_empty());
-    }
 
     #[test]
     fn faults_read_from_admin_json() {

@@ -1,8 +1,8 @@
 //! What one run of the inbound message flow did: the record a [`crate::InboundFlow`] returns
 //! and the sandbox stores on the conversation. It is deliberately generic (named steps with JSON
 //! detail), so a stand-in flow and an interpreter of a real Architect flow can both fill it.
-//! (The port itself is beside the state that runs it, `state/messenger.rs`, so this module
-//! imports nothing of the sandbox's.)
+//! (The port itself, and the handle a run gets on its conversation, are in `inbound.rs`, so this
+//! module imports nothing of the sandbox's.)
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -24,8 +24,11 @@ mod flow;
 mod guest_api;
 mod guests;
 pub mod idp;
+mod inbound;
+mod lifecycle;
 mod oauth;
 mod record;
+mod rooms;
 mod server;
 mod state;
 mod validate;
@@ -39,6 +42,7 @@ pub use guests::{
     MessengerDeployment, Presence, SessionEvent, WireChannel, WireEvent, WireMessage, WirePresence,
     WireRecipient, custom_data_bytes,
 };
+pub use inbound::{FlowConversation, InboundFlow};
 pub use record::RecordedRequest;
 pub use server::{Sandbox, SandboxError, guest_router, platform_router, router};
-pub use state::{InboundFlow, SandboxState};
+pub use state::SandboxState;

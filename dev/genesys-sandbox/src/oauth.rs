@@ -24,7 +24,7 @@ pub(crate) async fn token(
             "client authentication (HTTP Basic) is required",
         );
     };
-    if !state.client_matches(&client_id, &client_secret) {
+    if !state.rooms().clients.matches(&client_id, &client_secret) {
         tracing::info!(target: "genesys_sandbox", "token request with unknown client credentials");
         return oauth_error(
             StatusCode::UNAUTHORIZED,
@@ -32,43 +32,14 @@ pub(crate) async fn token(
             "client authentication failed",
         );
     }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body must be application/x-www-form-urlencoded",
-        );
+    if let Some(refusal) = grant_refusal(&headers, &body) {
+        return refusal;
     }
-    let grant_types: Vec<String> = url::form_urlencoded::parse(&body)
-        .filter(|(k, _)| k == "grant_type")
-        .map(|(_, v)| v.into_owned())
-        .collect();
-    match grant_types.as_slice() {
-        [g] if g == "client_credentials" => {}
-        [] => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "grant_type is required",
-            );
-        }
-        _ => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                "only client_credentials is supported",
-            );
-        }
-    }
-    let (access_token, expires_in) = state.issue_token();
+    let issued = state.rooms().clients.issue();
     let mut response = Json(json!({
-        "access_token": access_token,
+        "access_token": issued.token,
         "token_type": "bearer",
-        "expires_in": expires_in,
+        "expires_in": issued.expires_in,
     }))
     .into_response();
     response.headers_mut().insert(
@@ -76,6 +47,38 @@ pub(crate) async fn token(
         header::HeaderValue::from_static("no-store"),
     );
     response
+}
+
+/// Why the body is not a client credentials grant, if it is not one.
+fn grant_refusal(headers: &HeaderMap, body: &[u8]) -> Option<Response> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Some(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let grant_types: Vec<String> = url::form_urlencoded::parse(body)
+        .filter(|(k, _)| k == "grant_type")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    match grant_types.as_slice() {
+        [g] if g == "client_credentials" => None,
+        [] => Some(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "grant_type is required",
+        )),
+        _ => Some(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "only client_credentials is supported",
+        )),
+    }
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {

@@ -90,27 +90,15 @@ async fn record_and_fault(
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, state.max_body_bytes()).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, state.rooms().max_body_bytes).await else {
         return genesys_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "request.entity.too.large",
             "The request is too large.",
         );
     };
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let index = state.record(RecordedRequest {
-        seq: 0,
-        method: parts.method.to_string(),
-        path: path.clone(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: redact_headers(&parts.headers),
-        body: redact_body(content_type, &bytes),
-        status: None,
-    });
-    let fault = state.take_fault(&path);
+    let index = record(&state, &parts, &bytes);
+    let fault = state.rooms().faults.take(&path);
     let kill = parts.extensions.get::<ConnectionKill>().cloned();
     let method = parts.method.clone();
     let request = Request::from_parts(parts, Body::from(bytes));
@@ -139,9 +127,29 @@ async fn record_and_fault(
             return reset(kill).await;
         }
     };
-    state.set_status(index, response.status().as_u16());
+    state
+        .rooms()
+        .requests
+        .set_status(index, response.status().as_u16());
     tracing::debug!(target: "genesys_sandbox", %method, %path, status = response.status().as_u16(), "request");
     response
+}
+
+/// Records a request (credentials redacted); where it is in the log.
+fn record(state: &SandboxState, parts: &axum::http::request::Parts, body: &[u8]) -> usize {
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    state.rooms().requests.record(RecordedRequest {
+        seq: 0,
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: redact_headers(&parts.headers),
+        body: redact_body(content_type, body),
+        status: None,
+    })
 }
 
 async fn reset(kill: Option<ConnectionKill>) -> Response {

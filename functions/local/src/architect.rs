@@ -13,30 +13,24 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use genesys_sandbox::{FlowRun, FlowStep, InboundFlow, SandboxState, SetDatum};
-
-use bytes::Bytes;
-use genesys_as_code::data_action::{
-    BasicCredential, HttpRequest, HttpResponse, HttpTransport, Outcome, WebServicesAction,
-};
+use genesys_as_code::data_action::{BasicCredential, Outcome, WebServicesAction};
 use genesys_as_code::generate::data_actions::API_BASE_PLACEHOLDER;
 use genesys_as_code::generate::flow::{
     DATA_ACTION_NAME, FLOW_PATH, INTEGRATION_CATEGORY, default_substitutions,
 };
 use genesys_as_code::interpret::{self, FlowRuntime, Loaded};
 use genesys_as_code::routing::Routing;
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use secure_initiation::api::{Handler as _, ValidateHandler};
-use tracing::Instrument as _;
-
-use crate::wiring::Stack;
+use genesys_sandbox::{FlowConversation, FlowRun, FlowStep, InboundFlow, SandboxState, SetDatum};
+use secure_initiation::api::ValidateHandler;
 use secure_initiation::attributes::Schema;
-use secure_initiation::http::ApiRequest;
 use serde_json::{Value, json};
+
+use crate::in_process::InProcess;
+use crate::metrics::LocalMetrics;
 
 const COMMITTED_FLOW: &str =
     include_str!("../../../infra/genesys/flows/secure-inbound-message.yaml");
@@ -54,8 +48,17 @@ pub struct FlowOptions {
     pub set: BTreeMap<String, String>,
 }
 
-/// The loaded flow, its data action and the runs of conversations the sandbox did not start
-/// it for (the initiation-api strategy's).
+/// What a run of the flow uses besides the flow: the validate-session handler its Call Data
+/// Action reaches, the integration's Basic credential, and the metrics it flushes afterwards.
+#[derive(Debug)]
+pub(crate) struct FlowParts {
+    pub(crate) validate: ValidateHandler,
+    pub(crate) credential: BasicCredential,
+    pub(crate) metrics: Arc<LocalMetrics>,
+}
+
+/// The loaded flow, its data action, the parts a run uses, and the runs of conversations the
+/// sandbox did not start it for (the initiation-api strategy's).
 #[derive(Debug)]
 pub(crate) struct InterpretedFlow {
     loaded: Loaded,
@@ -64,13 +67,18 @@ pub(crate) struct InterpretedFlow {
     action_name: String,
     file: String,
     secret_keys: BTreeSet<String>,
+    parts: FlowParts,
     runs: Mutex<HashMap<String, FlowRun>>,
 }
 
 impl InterpretedFlow {
     /// Loads the flow; a flow outside the interpreter's subset stops the stack with the refusal
     /// (action and line).
-    pub(crate) fn load(options: &FlowOptions, schema: &Schema) -> Result<Self, String> {
+    pub(crate) fn load(
+        options: &FlowOptions,
+        schema: &Schema,
+        parts: FlowParts,
+    ) -> Result<Self, String> {
         let routing = match &options.routing {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
@@ -108,26 +116,23 @@ impl InterpretedFlow {
                 .unwrap_or_default(),
             file,
             secret_keys,
+            parts,
             runs: Mutex::new(HashMap::new()),
         })
-    }
-
-    fn runs(&self) -> std::sync::MutexGuard<'_, HashMap<String, FlowRun>> {
-        // Every mutation is one insert: a poisoned lock still holds consistent data.
-        self.runs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The record of a conversation's run: the one the sandbox stored (a conversation Messenger
     /// started runs the flow on its own, after its first message: this waits for the record),
     /// or one this flow ran (once) for a conversation Messenger did not start.
-    pub(crate) async fn record_for(&self, stack: &Stack, conversation_id: &str) -> Option<FlowRun> {
-        let conversation = stack.sandbox.conversation(conversation_id)?;
+    pub(crate) async fn record_for(
+        &self,
+        sandbox: &SandboxState,
+        conversation_id: &str,
+    ) -> Option<FlowRun> {
+        let conversation = sandbox.conversation(conversation_id)?;
         if conversation.messenger_session_id.is_some() {
-            let wait = std::time::Duration::from_secs(10);
-            return stack
-                .sandbox
+            let wait = Duration::from_secs(10);
+            return sandbox
                 .wait_for_flow(conversation_id, wait)
                 .await?
                 .inbound_flow;
@@ -135,49 +140,39 @@ impl InterpretedFlow {
         if let Some(run) = conversation.inbound_flow {
             return Some(run);
         }
-        if let Some(run) = self.runs().get(conversation_id) {
+        if let Some(run) = lock(&self.runs).get(conversation_id) {
             return Some(run.clone());
         }
-        let run = self.run(stack, &stack.sandbox, conversation_id).await;
-        self.runs().insert(conversation_id.to_owned(), run.clone());
+        let conversation = sandbox.flow_conversation(conversation_id)?;
+        let run = self.run_on(&conversation).await;
+        lock(&self.runs).insert(conversation_id.to_owned(), run.clone());
         Some(run)
     }
 
-    /// Runs the flow on a conversation of `sandbox`.
-    pub(crate) async fn run(
-        &self,
-        stack: &Stack,
-        sandbox: &SandboxState,
-        conversation_id: &str,
-    ) -> FlowRun {
+    /// Runs the flow on a conversation of the sandbox.
+    async fn run_on(&self, conversation: &FlowConversation) -> FlowRun {
         let name = format!(
             "{} ({})",
             self.loaded.flow().name.clone().unwrap_or_default(),
             self.file
         );
         let mut record = FlowRun::new(name);
-        let Some(customer) = sandbox
-            .conversation(conversation_id)
+        let Some(customer) = conversation
+            .conversation()
             .and_then(|c| c.customer().map(|p| p.id.clone()))
         else {
             record.error = Some("the conversation has no customer participant".to_owned());
             return record;
         };
-        let runtime = Conversation {
-            id: conversation_id.to_owned(),
+        let runtime = SandboxRuntime {
+            conversation,
             customer_id: customer,
             called: Mutex::new(None),
             set: Mutex::new(Vec::new()),
             flow: self,
-            validate: &stack.validate,
-            credential: BasicCredential::new(
-                stack.credential.0.clone(),
-                stack.credential.1.clone(),
-            ),
-            sandbox,
         };
         let run = self.loaded.run(&runtime).await;
-        stack.metrics.flush();
+        self.parts.metrics.flush();
         let called = runtime.called.into_inner().unwrap_or_default();
         record.steps = run
             .steps
@@ -243,72 +238,48 @@ fn shown(step: &interpret::Step, called: Option<&Outcome>) -> FlowStep {
     }
 }
 
-/// The sandbox's `InboundFlow` port, over the stack's interpreted flow. It holds the stack
-/// weakly (the stack holds the sandbox, which holds the flow).
-#[derive(Debug)]
-pub(crate) struct StackFlow {
-    stack: Weak<Stack>,
-}
-
-impl StackFlow {
-    pub(crate) fn new(stack: &Arc<Stack>) -> Self {
-        Self {
-            stack: Arc::downgrade(stack),
-        }
+/// The sandbox's `InboundFlow` port: the sandbox runs the flow on each conversation a guest
+/// starts.
+impl InboundFlow for InterpretedFlow {
+    fn run<'a>(&'a self, conversation: &'a FlowConversation) -> BoxFuture<'a, FlowRun> {
+        Box::pin(self.run_on(conversation))
     }
 }
 
-impl InboundFlow for StackFlow {
-    fn run<'a>(
-        &'a self,
-        sandbox: &'a SandboxState,
-        conversation_id: &'a str,
-    ) -> BoxFuture<'a, FlowRun> {
-        Box::pin(async move {
-            match self.stack.upgrade() {
-                Some(stack) => stack.flow.run(&stack, sandbox, conversation_id).await,
-                None => FlowRun {
-                    error: Some("the local stack has stopped".to_owned()),
-                    ..FlowRun::default()
-                },
-            }
-        })
-    }
-}
-
-struct Conversation<'a> {
-    id: String,
+/// The interpreter's runtime over one sandbox conversation: what the flow's actions read and
+/// did, for the record.
+struct SandboxRuntime<'a> {
+    conversation: &'a FlowConversation,
     customer_id: String,
     called: Mutex<Option<Outcome>>,
     set: Mutex<Vec<(String, String, usize)>>,
     flow: &'a InterpretedFlow,
-    validate: &'a ValidateHandler,
-    credential: BasicCredential,
-    sandbox: &'a SandboxState,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Every change under these locks is one step: a poisoned lock still holds consistent data.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[async_trait::async_trait]
-impl FlowRuntime for Conversation<'_> {
+impl FlowRuntime for SandboxRuntime<'_> {
     fn conversation_id(&self) -> String {
-        self.id.clone()
+        self.conversation.id().to_owned()
     }
 
     async fn participant_data(&self, key: &str) -> Option<String> {
-        self.sandbox
-            .participant_attributes(&self.id, &self.customer_id)
+        self.conversation
+            .participant_data(&self.customer_id)
             .and_then(|attributes| attributes.get(key).cloned())
     }
 
     async fn set_participant_data(&self, key: &str, value: &str, step: usize) {
         if !self
-            .sandbox
-            .set_participant_data(&self.id, &self.customer_id, key, value)
+            .conversation
+            .set_participant_data(&self.customer_id, key, value)
         {
-            tracing::warn!(conversation_id = %self.id, key, "participant data not set: unknown conversation");
+            let conversation_id = self.conversation.id();
+            tracing::warn!(%conversation_id, key, "participant data not set: unknown conversation");
         }
         lock(&self.set).push((key.to_owned(), value.to_owned(), step));
     }
@@ -325,9 +296,10 @@ impl FlowRuntime for Conversation<'_> {
                 "no data action `{action}` in category `{category}`"
             ));
         }
+        let parts = &self.flow.parts;
         let transport = InProcess {
-            validate: self.validate,
-            conversation: &self.id,
+            validate: &parts.validate,
+            conversation_id: self.conversation.id(),
         };
         let outcome = self
             .flow
@@ -335,7 +307,7 @@ impl FlowRuntime for Conversation<'_> {
             .run(
                 &transport,
                 inputs,
-                &self.credential,
+                &parts.credential,
                 (API_BASE_PLACEHOLDER, "http://validate-session.local"),
                 timeout,
             )
@@ -345,56 +317,11 @@ impl FlowRuntime for Conversation<'_> {
     }
 
     async fn transfer_to_acd(&self, queue: &str, _step: usize) {
-        tracing::info!(conversation_id = %self.id, queue, "flow transferred the conversation");
+        let conversation_id = self.conversation.id();
+        tracing::info!(%conversation_id, queue, "flow transferred the conversation");
     }
 
     async fn disconnect(&self, _step: usize) {
-        self.sandbox.disconnect_conversation(&self.id);
-    }
-}
-
-/// The validate-session handler in this process, reached with the request the data action
-/// rendered (method, path, headers, body), as API Gateway would hand it over.
-struct InProcess<'a> {
-    validate: &'a ValidateHandler,
-    conversation: &'a str,
-}
-
-#[async_trait::async_trait]
-impl HttpTransport for InProcess<'_> {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
-        let url = url::Url::parse(&request.url)
-            .map_err(|_| "the rendered URL does not parse".to_owned())?;
-        let mut headers = HeaderMap::new();
-        for (name, value) in &request.headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| format!("bad header name `{name}`"))?;
-            let value = HeaderValue::from_str(value).map_err(|_| "bad header value".to_owned())?;
-            headers.insert(name, value);
-        }
-        let method =
-            Method::from_bytes(request.method.as_bytes()).map_err(|_| "bad method".to_owned())?;
-        let function = secure_initiation::telemetry::metrics::Function::ValidateSession;
-        let request_id = format!("architect-{}", self.conversation);
-        // The flow runs on its own (after the first message's echo), so its call gets the span
-        // every invocation's lines carry, as the stack's routes give one.
-        let cold_start = secure_initiation::telemetry::metrics::cold_start(function);
-        let span = tracing::info_span!("request", request_id = %request_id, cold_start);
-        let served = self.validate.handle(ApiRequest {
-            method,
-            path: url.path().to_owned(),
-            headers,
-            body: Bytes::from(request.body),
-            client_ip: None,
-            request_id,
-            deadline_ms: None,
-        });
-        let response = secure_initiation::telemetry::serve(function, served)
-            .instrument(span)
-            .await;
-        Ok(HttpResponse {
-            status: response.status().as_u16(),
-            body: response.body().to_vec(),
-        })
+        self.conversation.disconnect();
     }
 }

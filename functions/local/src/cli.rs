@@ -9,7 +9,9 @@ use clap::Parser;
 use genesys_sandbox::{Disconnect, DisconnectType, MessengerDeployment};
 use secure_initiation::api::strategy::StrategyKind;
 
-use crate::{DEV_WIDGET_ID, IdentityInForce, Options, Running};
+use crate::identity::IdentityInForce;
+use crate::options::{DEV_WIDGET_ID, Options};
+use crate::running::Running;
 
 /// The whole stack on 127.0.0.1: the three functions, the Genesys sandbox, a development
 /// identity provider, an in-memory store and development secrets.

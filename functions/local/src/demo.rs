@@ -26,8 +26,9 @@ use secure_initiation::http::ApiError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::routes::into_axum;
-use crate::wiring::{DEV_WIDGET_ID, Stack};
+use crate::options::DEV_WIDGET_ID;
+use crate::response::into_axum;
+use crate::wiring::Stack;
 
 const INDEX_HTML: &str = include_str!("../../../web/demo/index.html");
 const STAND_IN_JS: &str = include_str!("../../../web/demo/genesys-stand-in.js");
@@ -135,7 +136,11 @@ struct ArchitectRun {
 
 /// The inbound flow's record for one sandbox conversation (see the module doc).
 async fn architect_run(State(stack): State<Arc<Stack>>, Json(run): Json<ArchitectRun>) -> Response {
-    let Some(record) = stack.flow.record_for(&stack, &run.conversation_id).await else {
+    let Some(record) = stack
+        .flow
+        .record_for(&stack.sandbox, &run.conversation_id)
+        .await
+    else {
         return problem(ApiError::NotFound);
     };
     let call = record.find("callData");

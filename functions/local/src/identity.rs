@@ -20,7 +20,7 @@ use secure_initiation::config::verifier_config;
 use secure_initiation::ports::{Clock as _, OffsetClock};
 use secure_initiation::session::{HttpJwksSource, SessionVerifier};
 
-use crate::wiring::{StackError, build_err};
+use crate::error::{StackError, build_err};
 
 /// The variables that choose the site's own provider.
 const SITE_VARIABLES: [&str; 3] = ["JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"];
@@ -50,14 +50,25 @@ pub enum IdentityInForce {
     },
 }
 
-/// The development provider (always served, for `/dev/login` and the tests) and the verifier
-/// of the provider in force. The development provider signs with the stack's clock, so
-/// `iat`/`exp` stay in step with the verifier after `/dev/clock` moves it.
+/// The identity providers of the stack.
+#[derive(Debug)]
+pub(crate) struct Identity {
+    /// The development provider, always served (`/dev/login`, the tests' crafted tokens).
+    pub(crate) dev_idp: Arc<DevIdp>,
+    /// Verifies the tokens of the provider in force.
+    pub(crate) verifier: Arc<SessionVerifier>,
+    /// Which provider that is.
+    pub(crate) in_force: IdentityInForce,
+}
+
+/// The development provider and the verifier of the provider in force. The development
+/// provider signs with the stack's clock, so `iat`/`exp` stay in step with the verifier after
+/// `/dev/clock` moves it.
 pub(crate) fn identity(
     base: &str,
     clock: &OffsetClock,
     variables: &BTreeMap<String, String>,
-) -> Result<(Arc<DevIdp>, Arc<SessionVerifier>, IdentityInForce), StackError> {
+) -> Result<Identity, StackError> {
     let idp_clock = clock.clone();
     let idp = Arc::new(
         DevIdp::with_defaults()
@@ -87,5 +98,9 @@ pub(crate) fn identity(
         Arc::new(clock.clone()),
     )
     .map_err(build_err)?;
-    Ok((idp, Arc::new(verifier), in_force))
+    Ok(Identity {
+        dev_idp: idp,
+        verifier: Arc::new(verifier),
+        in_force,
+    })
 }

@@ -5,19 +5,20 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get, post};
 use http::StatusCode;
 use secure_initiation::api::Handler;
-use secure_initiation::http::{ApiError, ApiRequest, ApiResponse};
+use secure_initiation::http::{ApiError, ApiRequest};
 use secure_initiation::ports::Clock as _;
 use secure_initiation::telemetry::{self, metrics};
 use serde::Deserialize;
 use tracing::Instrument;
 
+use crate::response::into_axum;
 use crate::wiring::Stack;
+use crate::{demo, ownership};
 
 /// Bodies above this are refused before a handler sees them (the handlers cap far lower).
 const TRANSPORT_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -38,8 +39,8 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .route("/dev/clock", post(advance_clock))
         .route("/dev/store", get(store_counts))
         .route("/dev/metrics", get(metric_totals))
-        .route("/dev/ownership", post(crate::ownership::check))
-        .merge(crate::demo::routes())
+        .route("/dev/ownership", post(ownership::check))
+        .merge(demo::routes())
         .with_state(stack)
         .nest("/sandbox", sandbox)
         .merge(guests)
@@ -123,11 +124,6 @@ fn uuid_like() -> String {
     let mut bytes = [0u8; 16];
     let _ = aws_lc_rs::rand::fill(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub(crate) fn into_axum(response: ApiResponse) -> Response {
-    let (parts, body) = response.into_parts();
-    Response::from_parts(parts, Body::from(body))
 }
 
 /// `GET /dev/metrics`: the running totals of every metric line the handlers emitted (what

@@ -5,56 +5,52 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use tracing::Instrument as _;
 
-use super::common::{
-    Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings, attribute_failure,
-    within_limit,
+use super::browser_edge::{
+    Browser, BrowserPorts, BrowserSettings, attribute_failure, respond, within_limit,
 };
+use super::handler::{Function, Handler};
 use super::ownership::{Ownership, vouched};
-use super::{Function, TicketResponse};
+use super::start::Start;
+use super::ticket::TicketResponse;
 use crate::attributes::{AttributeInputs, AttributeSet};
-use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse};
-use crate::idempotency::{Created, Idempotency, IdempotencyKey, Keyed};
+use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse, BrowserEdge};
+use crate::idempotency::{Begun, Created, Idempotency, IdempotencyKey, Keyed};
 use crate::ports::{IdempotencyStore, RiskContext};
 use crate::request::InitiationRequest;
 
-/// The initiate function: `POST /v1/initiations`.
-pub type InitiateHandler = BrowserHandler<InitiateFlow>;
-
-/// initiate's own part: the `Idempotency-Key` protocol around creating a ticket, and the
-/// site's ownership check of the request fields that need it.
+/// The initiate function: `POST /v1/initiations`. Around the browser edge's checks, its own
+/// part: the `Idempotency-Key` protocol around creating a ticket, and the site's ownership
+/// check of the request fields that need it.
 #[derive(Debug, Clone)]
-pub struct InitiateFlow {
+pub struct InitiateHandler {
+    browser: Browser,
+    edge: BrowserEdge,
+    ports: BrowserPorts,
+    settings: BrowserSettings,
     idempotency: Idempotency,
     ownership: Option<Ownership>,
+    start: Start,
 }
 
 #[async_trait]
-impl BrowserFlow for InitiateFlow {
-    const FUNCTION: Function = Function::Initiate;
+impl Handler for InitiateHandler {
+    fn function(&self) -> Function {
+        Function::Initiate
+    }
 
-    async fn run(handler: &InitiateHandler, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let schema = &handler.browser.schema;
-        let admitted = handler
-            .edge
-            .admit(req, |body| InitiationRequest::parse(schema, body))
-            .await?;
-        let Some(key) = IdempotencyKey::from_headers(&req.headers)? else {
-            return Ok(handler.create(req, &admitted).await?.response);
+    async fn handle(&self, req: ApiRequest) -> ApiResponse {
+        let span = tracing::info_span!("initiate", subject = tracing::field::Empty);
+        let serve = async {
+            if let Some(preflight) = self.edge.preflight(&req) {
+                return preflight;
+            }
+            let result = self.answer(&req).await;
+            let strategy = self.ports.strategy.kind();
+            respond(&self.edge, Function::Initiate, strategy, &req, result)
         };
-        let canonical = admitted.body.canonical();
-        let keyed = Keyed {
-            key: &key,
-            subject_key: &admitted.subject_key,
-            request: &canonical,
-            deadline_ms: req.deadline_ms,
-            ticket_ttl_secs: handler.settings.ticket.ttl_secs,
-        };
-        handler
-            .flow
-            .idempotency
-            .run(&keyed, || handler.create(req, &admitted))
-            .await
+        serve.instrument(span).await
     }
 }
 
@@ -72,19 +68,51 @@ impl InitiateHandler {
             browser.keys.clone(),
             browser.clock.clone(),
         )?;
-        let flow = InitiateFlow {
+        Ok(Self {
+            edge: browser.edge(),
+            start: Start::new(&browser, &ports, settings),
+            browser,
+            ports,
+            settings,
             idempotency,
             ownership: None,
-        };
-        Ok(Self::with_flow(browser, ports, settings, flow))
+        })
     }
 
     /// With the site's ownership check: `verify = "ownership"` fields are set only once it
     /// vouched for them (without one, they are not set; see [`super::ownership`]).
     #[must_use]
     pub fn with_ownership(mut self, ownership: Ownership) -> Self {
-        self.flow.ownership = Some(ownership);
+        self.ownership = Some(ownership);
         self
+    }
+
+    /// The answer to a request that is not a preflight: the edge admits it, then a ticket is
+    /// created, once per `Idempotency-Key` when the request has one.
+    async fn answer(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let schema = &self.browser.schema;
+        let admitted = self
+            .edge
+            .admit(req, |body| InitiationRequest::parse(schema, body))
+            .await?;
+        let Some(key) = IdempotencyKey::from_headers(&req.headers)? else {
+            return Ok(self.create(req, &admitted).await?.response);
+        };
+        let canonical = admitted.body.canonical();
+        let keyed = Keyed {
+            key: &key,
+            subject_key: &admitted.subject_key,
+            request: &canonical,
+            deadline_ms: req.deadline_ms,
+            ticket_ttl_secs: self.settings.ticket.ttl_secs,
+        };
+        match self.idempotency.begin(&keyed).await? {
+            Begun::Answered(response) => Ok(response),
+            Begun::Claimed(claim) => {
+                let created = self.create(req, &admitted).await;
+                self.idempotency.finish(claim, created).await
+            }
+        }
     }
 
     /// Rate limit → risk → attributes → store → strategy.
@@ -97,7 +125,7 @@ impl InitiateHandler {
         let subject_key = admitted.subject_key.as_str();
         let rate = self.ports.rate.as_ref();
         within_limit(rate, subject_key, self.settings.rate, now).await?;
-        self.reconcile(subject_key).await;
+        self.start.reconcile(subject_key).await;
         let client_ip = req.client_ip.as_deref();
         let ctx = RiskContext {
             subject_key,
@@ -108,7 +136,7 @@ impl InitiateHandler {
         let risk_score =
             super::risk::score(&self.settings.risk, self.ports.risk.as_ref(), &ctx).await?;
 
-        let ownership = self.flow.ownership.as_ref();
+        let ownership = self.ownership.as_ref();
         let subject = admitted.session.subject.as_str();
         let schema = &self.browser.schema;
         let fields = vouched(ownership, schema, subject, admitted.body.fields()).await?;
@@ -133,6 +161,7 @@ impl InitiateHandler {
 
         let message = admitted.body.initial_message();
         let outcome = self
+            .start
             .start(&record, &attributes, message, now, req.deadline_ms)
             .await?;
         tracing::info!(

@@ -37,20 +37,20 @@
 //! refreshes and initiations of the subject while it lasts, at most
 //! [`RECONCILED_PER_REQUEST`] per request, the most recent creates first.
 //!
-//! [`before_create`]: BrowserHandler::before_create
-//! [`after_create`]: BrowserHandler::after_create
-//! [`reconcile`]: BrowserHandler::reconcile
+//! [`before_create`]: PendingCreates::before_create
+//! [`after_create`]: PendingCreates::after_create
+//! [`reconcile`]: PendingCreates::reconcile
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::common::BrowserHandler;
-use super::strategy::StrategyOutcome;
-use crate::attributes::AttributeSet;
+use super::browser_edge::{Browser, BrowserPorts, BrowserSettings};
+use super::strategy::{InitiationStrategy, StrategyKind};
+use crate::attributes::Schema;
 use crate::http::ApiError;
-use crate::payload::InitialMessage;
-use crate::ports::{GatewayError, PendingCreate, SessionRecord, StoreError};
+use crate::ports::{Clock, GatewayError, PendingCreate, SessionRecord, SessionStore, StoreError};
 use crate::session::{SessionHash, SessionKeys};
 
 /// How long past its Genesys deadline a create counts as in flight when the invocation's
@@ -73,46 +73,52 @@ fn create_id(keys: &SessionKeys, hash: &SessionHash) -> String {
     keys.fingerprint(&[b"pending-create", hash.as_str().as_bytes()])
 }
 
-impl<F> BrowserHandler<F> {
-    /// Runs the strategy for the stored ticket `record`: a create is remembered while it is
-    /// under way, and the conversation it made recorded on the ticket. `invocation_deadline_ms`
-    /// is when the invocation ends (Unix milliseconds), if known.
-    pub(super) async fn start(
-        &self,
-        record: &SessionRecord,
-        attributes: &AttributeSet,
-        message: Option<&InitialMessage>,
-        now: i64,
-        invocation_deadline_ms: Option<i64>,
-    ) -> Result<StrategyOutcome, ApiError> {
-        let deadline = Instant::now() + self.settings.genesys_deadline;
-        let in_flight_until_ms = invocation_deadline_ms.unwrap_or_else(|| {
-            let budget = self.settings.genesys_deadline + IN_FLIGHT_MARGIN;
-            let budget_ms = i64::try_from(budget.as_millis()).unwrap_or(i64::MAX);
-            self.browser.clock.now_ms().saturating_add(budget_ms)
-        });
-        let pending = self.before_create(record, now, in_flight_until_ms).await;
-        let strategy = self.ports.strategy.as_ref();
-        let outcome = super::start_strategy(strategy, attributes, message, deadline).await;
-        self.after_create(pending, &outcome).await;
-        if let Ok(StrategyOutcome::Conversation(created)) = &outcome {
-            super::record_conversation(self.ports.sessions.as_ref(), record, created).await;
+/// The subject's creates whose answer may not have arrived: remembered before each create,
+/// forgotten after, reconciled once out of flight.
+#[derive(Debug, Clone)]
+pub(super) struct PendingCreates {
+    sessions: Arc<dyn SessionStore>,
+    strategy: Arc<dyn InitiationStrategy>,
+    keys: Arc<SessionKeys>,
+    clock: Arc<dyn Clock>,
+    schema: Arc<Schema>,
+    genesys_deadline: Duration,
+    max_age_secs: i64,
+}
+
+impl PendingCreates {
+    /// Over the store and the strategy of `ports`, sealing with the keys of `browser`.
+    pub(super) fn new(browser: &Browser, ports: &BrowserPorts, settings: &BrowserSettings) -> Self {
+        Self {
+            sessions: ports.sessions.clone(),
+            strategy: ports.strategy.clone(),
+            keys: browser.keys.clone(),
+            clock: browser.clock.clone(),
+            schema: browser.schema.clone(),
+            genesys_deadline: settings.genesys_deadline,
+            max_age_secs: settings.ticket.max_age_secs,
         }
-        outcome
     }
 
-    /// Remembers the create about to be sent for `record`, in flight until
-    /// `in_flight_until_ms`. Nothing is remembered for a strategy that creates nothing.
-    async fn before_create(
+    /// Remembers the create about to be sent for `record`, in flight until the invocation ends
+    /// (`invocation_deadline_ms`, Unix milliseconds) or, when that is unknown, until the
+    /// Genesys deadline plus [`IN_FLIGHT_MARGIN`]. Nothing is remembered for a strategy that
+    /// creates nothing.
+    pub(super) async fn before_create(
         &self,
         record: &SessionRecord,
         now: i64,
-        in_flight_until_ms: i64,
+        invocation_deadline_ms: Option<i64>,
     ) -> Option<PendingCreate> {
         if !self.creates_conversations() {
             return None;
         }
-        let keys = &self.browser.keys;
+        let in_flight_until_ms = invocation_deadline_ms.unwrap_or_else(|| {
+            let budget = self.genesys_deadline + IN_FLIGHT_MARGIN;
+            let budget_ms = i64::try_from(budget.as_millis()).unwrap_or(i64::MAX);
+            self.clock.now_ms().saturating_add(budget_ms)
+        });
+        let keys = &self.keys;
         let hash = record.session_hash.as_str().as_bytes();
         let sealed = keys
             .sealer()
@@ -124,9 +130,9 @@ impl<F> BrowserHandler<F> {
             sealed_hash: sealed,
             started_at: now,
             in_flight_until_ms,
-            ttl: in_flight_until_ms.div_euclid(1000) + 1 + self.settings.ticket.max_age_secs,
+            ttl: in_flight_until_ms.div_euclid(1000) + 1 + self.max_age_secs,
         };
-        match self.ports.sessions.put_pending_create(&pending).await {
+        match self.sessions.put_pending_create(&pending).await {
             Ok(()) => Some(pending),
             Err(StoreError::Full) => {
                 tracing::warn!("pending create not recorded: the subject holds too many");
@@ -142,13 +148,17 @@ impl<F> BrowserHandler<F> {
     /// Forgets the create once its outcome is known. One that may have created a conversation
     /// that was never recorded (a Genesys deadline, `504`) is kept, and no longer in flight:
     /// this request stopped waiting for it.
-    async fn after_create<T>(&self, pending: Option<PendingCreate>, result: &Result<T, ApiError>) {
+    pub(super) async fn after_create<T>(
+        &self,
+        pending: Option<PendingCreate>,
+        result: &Result<T, ApiError>,
+    ) {
         let Some(mut pending) = pending else {
             return;
         };
         if matches!(result, Err(ApiError::Timeout { .. })) {
-            pending.in_flight_until_ms = self.browser.clock.now_ms();
-            if let Err(e) = self.ports.sessions.put_pending_create(&pending).await {
+            pending.in_flight_until_ms = self.clock.now_ms();
+            if let Err(e) = self.sessions.put_pending_create(&pending).await {
                 tracing::warn!(error = %e, "timed-out create left in flight until its deadline");
             }
             return;
@@ -163,20 +173,20 @@ impl<F> BrowserHandler<F> {
         if !self.creates_conversations() {
             return Vec::new();
         }
-        let pending = match self.ports.sessions.pending_creates(subject_key).await {
+        let pending = match self.sessions.pending_creates(subject_key).await {
             Ok(pending) => pending,
             Err(e) => {
                 tracing::warn!(error = %e, "pending creates not read");
                 return Vec::new();
             }
         };
-        let now_ms = self.browser.clock.now_ms();
+        let now_ms = self.clock.now_ms();
         let due = pending
             .into_iter()
             .rev()
             .filter(|p| p.in_flight_until_ms < now_ms)
             .take(RECONCILED_PER_REQUEST);
-        let deadline = Instant::now() + self.settings.genesys_deadline;
+        let deadline = Instant::now() + self.genesys_deadline;
         let mut reconciled = Vec::new();
         for pending in due {
             match self.reconcile_one(&pending, deadline).await {
@@ -201,7 +211,6 @@ impl<F> BrowserHandler<F> {
         deadline: Instant,
     ) -> Result<Option<SessionHash>, GatewayError> {
         let hash = self
-            .browser
             .keys
             .sealer()
             .and_then(|s| s.open(&context(&pending.subject_key), &pending.sealed_hash))
@@ -213,8 +222,8 @@ impl<F> BrowserHandler<F> {
             self.clear(pending).await;
             return Ok(None);
         };
-        let key = self.browser.schema.session_hash_key();
-        let strategy = self.ports.strategy.as_ref();
+        let key = self.schema.session_hash_key();
+        let strategy = self.strategy.as_ref();
         let ended = strategy
             .reconcile(key, hash.as_str(), pending.started_at, deadline)
             .await?;
@@ -228,7 +237,7 @@ impl<F> BrowserHandler<F> {
     }
 
     async fn clear(&self, pending: &PendingCreate) {
-        let sessions = self.ports.sessions.as_ref();
+        let sessions = self.sessions.as_ref();
         if let Err(e) = sessions
             .clear_pending_create(&pending.subject_key, &pending.id)
             .await
@@ -238,6 +247,6 @@ impl<F> BrowserHandler<F> {
     }
 
     fn creates_conversations(&self) -> bool {
-        self.ports.strategy.kind() == super::strategy::StrategyKind::InitiationApi
+        self.strategy.kind() == StrategyKind::InitiationApi
     }
 }

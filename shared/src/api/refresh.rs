@@ -14,65 +14,95 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::time::Instant;
+use tracing::Instrument as _;
 
-use super::common::{
-    Browser, BrowserFlow, BrowserHandler, BrowserPorts, BrowserSettings, attribute_failure,
-    within_limit,
+use super::browser_edge::{
+    Browser, BrowserPorts, BrowserSettings, attribute_failure, respond, within_limit,
 };
+use super::handler::{Function, Handler};
+use super::start::Start;
 use super::strategy::StrategyKind;
-use super::{Function, TicketResponse};
+use super::ticket::TicketResponse;
 use crate::attributes::{AttributeInputs, AttributeSet};
-use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse, NotRefreshable};
+use crate::http::{Admitted, ApiError, ApiRequest, ApiResponse, BrowserEdge, NotRefreshable};
 use crate::payload::GenesysId;
 use crate::ports::{RiskContext, RotateOutcome, SessionRecord};
 use crate::request::RefreshRequest;
 use crate::session::SessionHash;
 use crate::tickets::RefreshRefusal;
 
-/// The refresh-token function: `POST /v1/initiations/refresh`.
-pub type RefreshHandler = BrowserHandler<RefreshFlow>;
-
-/// refresh-token's own part: the chain's rules and the rotation.
-#[derive(Debug, Clone, Copy)]
-pub struct RefreshFlow;
+/// The refresh-token function: `POST /v1/initiations/refresh`. Around the browser edge's
+/// checks, its own part: the chain's rules and the rotation.
+#[derive(Debug, Clone)]
+pub struct RefreshHandler {
+    browser: Browser,
+    edge: BrowserEdge,
+    ports: BrowserPorts,
+    settings: BrowserSettings,
+    start: Start,
+}
 
 #[async_trait]
-impl BrowserFlow for RefreshFlow {
-    const FUNCTION: Function = Function::Refresh;
+impl Handler for RefreshHandler {
+    fn function(&self) -> Function {
+        Function::Refresh
+    }
 
-    async fn run(handler: &RefreshHandler, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let admitted = handler.edge.admit(req, RefreshRequest::parse).await?;
-        let now = handler.browser.clock.now_secs();
-        let settings = &handler.settings;
-        let limit_key = format!("refresh:{}", admitted.subject_key);
-        let rate = handler.ports.rate.as_ref();
-        within_limit(rate, &limit_key, handler.settings.rate, now).await?;
-        let reconciled = handler.reconcile(&admitted.subject_key).await;
-
-        let old = handler.current(&admitted).await?;
-        let rules = settings.ticket;
-        let refresh = rules.check_refresh(&old, now).map_err(refusal)?;
-        let hash = handler.edge.keys().mint();
-        let attributes = handler.attributes(req, &admitted, &old, &hash, now).await?;
-        let new = rules.successor(&old, refresh, hash, attributes.to_canonical_map(), now);
-        let previous = handler.previous_conversation(&old, &reconciled)?;
-        handler.rotate(&old, &new, handler.grace_until(now)).await?;
-        if let Some(conversation) = previous {
-            handler.end_previous_conversation(&conversation).await?;
-        }
-        let outcome = handler
-            .start(&new, &attributes, None, now, req.deadline_ms)
-            .await?;
-        tracing::info!(refresh_count = new.refresh_count, "session refreshed");
-        let schema = &handler.browser.schema;
-        Ok(TicketResponse::for_ticket(schema, &new, &rules, outcome).into_response())
+    async fn handle(&self, req: ApiRequest) -> ApiResponse {
+        let span = tracing::info_span!("refresh", subject = tracing::field::Empty);
+        let serve = async {
+            if let Some(preflight) = self.edge.preflight(&req) {
+                return preflight;
+            }
+            let result = self.answer(&req).await;
+            let strategy = self.ports.strategy.kind();
+            respond(&self.edge, Function::Refresh, strategy, &req, result)
+        };
+        serve.instrument(span).await
     }
 }
 
 impl RefreshHandler {
     /// The function over its ports.
     pub fn new(browser: Browser, ports: BrowserPorts, settings: BrowserSettings) -> Self {
-        Self::with_flow(browser, ports, settings, RefreshFlow)
+        Self {
+            edge: browser.edge(),
+            start: Start::new(&browser, &ports, settings),
+            browser,
+            ports,
+            settings,
+        }
+    }
+
+    /// The answer to a request that is not a preflight: the edge admits it, then the
+    /// subject's refresh limit → the caller's ticket → the chain's rules → the new ticket's
+    /// attributes → the rotation → the previous conversation ended → the strategy.
+    async fn answer(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let admitted = self.edge.admit(req, RefreshRequest::parse).await?;
+        let now = self.browser.clock.now_secs();
+        let limit_key = format!("refresh:{}", admitted.subject_key);
+        let rate = self.ports.rate.as_ref();
+        within_limit(rate, &limit_key, self.settings.rate, now).await?;
+        let reconciled = self.start.reconcile(&admitted.subject_key).await;
+
+        let old = self.current(&admitted).await?;
+        let rules = self.settings.ticket;
+        let refresh = rules.check_refresh(&old, now).map_err(refusal)?;
+        let hash = self.edge.keys().mint();
+        let attributes = self.attributes(req, &admitted, &old, &hash, now).await?;
+        let new = rules.successor(&old, refresh, hash, attributes.to_canonical_map(), now);
+        let previous = self.previous_conversation(&old, &reconciled)?;
+        self.rotate(&old, &new, self.grace_until(now)).await?;
+        if let Some(conversation) = previous {
+            self.end_previous_conversation(&conversation).await?;
+        }
+        let outcome = self
+            .start
+            .start(&new, &attributes, None, now, req.deadline_ms)
+            .await?;
+        tracing::info!(refresh_count = new.refresh_count, "session refreshed");
+        let schema = &self.browser.schema;
+        Ok(TicketResponse::for_ticket(schema, &new, &rules, outcome).into_response())
     }
 
     /// Revokes `old` and stores `new` in one step; a ticket that changed since it was read

@@ -11,7 +11,7 @@ use http::{Method, StatusCode};
 use tokio::time::Instant;
 
 pub use super::credential::DataActionCredential;
-use super::{Function, Handler};
+use super::handler::{Function, Handler};
 use crate::attributes::{AttributeSet, Schema, Source};
 use crate::http::{ApiError, ApiRequest, ApiResponse, bytes_response, log_error};
 use crate::payload::{

@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::error::{AttributeError, SchemaError};
-use super::schema::AttributeType;
+use super::value::AttributeType;
 
 /// Longest claim name or pointer accepted.
 const MAX_CLAIM_LEN: usize = 128;

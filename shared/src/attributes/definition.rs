@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use super::error::SchemaError;
 use super::schema::{
-    AttributeDef, AttributeType, Computed, ContextField, MAX_KEY_LEN, RESERVED_KEYS, RiskField,
-    Source, Verify, Visibility,
+    AttributeDef, Computed, ContextField, MAX_KEY_LEN, RESERVED_KEYS, RiskField, Source, Verify,
+    Visibility,
 };
 use super::source::{parse_source, toml_scalar};
+use super::value::AttributeType;
 
 #[derive(Deserialize)]
 pub(super) struct RawAttribute {

@@ -2,7 +2,7 @@
 //! (or setting) and the rule broken; messages are lowercase and quote values in backticks.
 //! Attribute *values* never appear in messages: they may be personal data.
 
-use super::schema::AttributeType;
+use super::value::AttributeType;
 
 /// Why a schema could not be loaded. A variant's `key` is the attribute's key as written in
 /// the schema, and its `setting` the setting's name there.

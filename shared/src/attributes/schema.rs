@@ -3,12 +3,11 @@
 //! that request-time validation can trust the schema.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use regex_lite::Regex;
 
 use super::claim::ClaimSource;
-use super::value::{AttributeValue, canonical_integer};
+use super::value::{AttributeType, AttributeValue, canonical_integer};
 
 /// The schema shipped with the package (`config/attributes.toml`), compiled into every binary.
 pub const DEFAULT_SCHEMA_TOML: &str = include_str!("../../../config/attributes.toml");
@@ -23,34 +22,6 @@ pub const RESERVED_KEYS: [&str; 3] = ["valid", "reason", "participant_update"];
 pub const MAX_KEY_LEN: usize = 64;
 /// Request-level field the browser may always send besides the schema's request fields.
 pub const INITIAL_MESSAGE_FIELD: &str = "initialMessage";
-
-/// How Architect sees the value once it is a string; every value travels as a canonical string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttributeType {
-    /// Any string the rules allow.
-    String,
-    /// A signed 64-bit integer, serialised in canonical decimal (`2`, never `2.0` or `02`).
-    Integer,
-    /// `true` or `false`.
-    Boolean,
-}
-
-impl AttributeType {
-    /// The name used in the TOML schema and in error messages.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::String => "string",
-            Self::Integer => "integer",
-            Self::Boolean => "boolean",
-        }
-    }
-}
-
-impl fmt::Display for AttributeType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Whether agents see the attribute in their standard UI (Genesys custom attribute visibility).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

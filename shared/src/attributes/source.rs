@@ -3,7 +3,8 @@
 
 use super::claim;
 use super::error::SchemaError;
-use super::schema::{AttributeType, Computed, ContextField, MAX_KEY_LEN, RiskField, Source};
+use super::schema::{Computed, ContextField, MAX_KEY_LEN, RiskField, Source};
+use super::value::AttributeType;
 use super::value::{AttributeValue, parse_canonical_integer};
 
 /// Parses `source = { <kind> = <value> }` for an attribute of type `ty`.

@@ -2,17 +2,103 @@
 //! Genesys connection and routing), the ticket rules and the risk rules. Genesys settings are
 //! also what validate-session's write-back reads.
 
+use std::time::Duration;
+
 use url::Url;
 
+use super::error::ConfigError;
+use super::identity;
 use super::reader::{Reader, invalid};
 use super::vars::{self, Variable};
-use super::{BrowserConfig, ConfigError, GenesysConfig, RiskConfig, StrategyConfig, identity};
 use crate::api::risk::{FailPolicy, RiskPolicy};
 use crate::api::strategy::StrategyKind;
 use crate::api::{BrowserSettings, RateLimit, TicketSettings};
 use crate::env::EnvSource;
 use crate::http::Cors;
 use crate::payload::{GenesysId, RoutingTarget, SkillRequirement};
+use crate::session::VerifierConfig;
+
+/// Genesys Cloud connection settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenesysConfig {
+    /// Region domain (`mypurecloud.com`), unless both base URLs are overridden.
+    pub region: Option<String>,
+    /// API base URL override.
+    pub api_base_url: Option<Url>,
+    /// Login base URL override.
+    pub login_base_url: Option<Url>,
+    /// Secret id of the client credentials.
+    pub credentials_secret_id: String,
+    /// Fetch a token during init (`GENESYS_WARM_UP`).
+    pub warm_up: bool,
+}
+
+/// The strategy and, for `initiation-api`, where to route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // built once per cold start
+pub enum StrategyConfig {
+    /// `messenger`: nothing is sent to Genesys at initiation.
+    Messenger,
+    /// `initiation-api` with its Genesys connection and routing.
+    InitiationApi {
+        /// Where the client credentials and the API are.
+        genesys: GenesysConfig,
+        /// The widget, queue and skills every initiation is routed to.
+        target: RoutingTarget,
+        /// Budget of the strategy's Genesys calls per request.
+        deadline: Duration,
+    },
+}
+
+impl StrategyConfig {
+    /// Which strategy, without its settings.
+    pub fn kind(&self) -> StrategyKind {
+        match self {
+            Self::Messenger => StrategyKind::Messenger,
+            Self::InitiationApi { .. } => StrategyKind::InitiationApi,
+        }
+    }
+
+    /// The budget of the strategy's Genesys calls (the default when it makes none).
+    pub fn deadline(&self) -> Duration {
+        match self {
+            Self::InitiationApi { deadline, .. } => *deadline,
+            Self::Messenger => crate::api::strategy::default_genesys_deadline(),
+        }
+    }
+}
+
+/// Risk scoring settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskConfig {
+    /// Thresholds and failure policy.
+    pub policy: RiskPolicy,
+    /// HTTP scorer, if any (else the built-in rules).
+    pub scorer_url: Option<Url>,
+    /// HTTP scorer deadline.
+    pub deadline: Duration,
+}
+
+/// Settings shared by initiate and refresh-token (the browser-facing functions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserConfig {
+    /// The DynamoDB table of sessions, counters and idempotency records.
+    pub table: String,
+    /// Secret id of the session-hash key.
+    pub session_key_secret_id: String,
+    /// CORS allow-list.
+    pub cors: Cors,
+    /// Session token verification (the identity provider).
+    pub jwt: VerifierConfig,
+    /// The initiation strategy and, for `initiation-api`, its Genesys settings.
+    pub strategy: StrategyConfig,
+    /// Ticket lifetime, maximum chain age and refresh count.
+    pub ticket: TicketSettings,
+    /// Risk scoring (initiate scores every session, refresh scores it again).
+    pub risk: RiskConfig,
+    /// How long a secret read is reused before Secrets Manager is asked again.
+    pub secrets_ttl: Duration,
+}
 
 /// A browser-facing function's configuration: the shared part and its rules, its rate limit
 /// read from `rate`.

@@ -13,7 +13,7 @@
 use jsonwebtoken::Algorithm;
 use url::Url;
 
-use super::ConfigError;
+use super::error::ConfigError;
 use super::reader::{Reader, invalid};
 use super::vars::{self, ALLOWED_ALGORITHMS, Variable};
 use crate::env::EnvSource;

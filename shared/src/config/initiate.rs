@@ -1,10 +1,38 @@
 //! initiate's configuration.
 
+use super::browser::{self, BrowserConfig};
+use super::error::ConfigError;
+use std::time::Duration;
+
+use url::Url;
+
 use super::reader::Reader;
-use super::{ConfigError, InitiateConfig, OwnershipConfig, browser, vars};
+use super::vars;
 use crate::api::BrowserSettings;
 use crate::api::ownership::OwnershipFailPolicy;
 use crate::env::EnvSource;
+
+/// The initiate function's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitiateConfig {
+    /// Shared browser-facing settings.
+    pub browser: BrowserConfig,
+    /// Rate limit, risk, tickets and the Genesys budget, as the handler applies them.
+    pub settings: BrowserSettings,
+    /// The site's ownership check, if configured.
+    pub ownership: Option<OwnershipConfig>,
+}
+
+/// The site's ownership check (`OWNERSHIP_CHECK_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnershipConfig {
+    /// Its HTTPS endpoint.
+    pub url: Url,
+    /// How long it may take.
+    pub deadline: Duration,
+    /// What its failure means.
+    pub on_failure: crate::api::ownership::OwnershipFailPolicy,
+}
 
 impl InitiateConfig {
     /// Loads and checks every variable initiate reads.

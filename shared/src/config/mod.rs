@@ -10,6 +10,7 @@
 //! - `initiate`, `refresh`, `validate`: each function's assembly.
 
 mod browser;
+mod error;
 mod identity;
 mod initiate;
 mod reader;
@@ -17,189 +18,15 @@ mod refresh;
 mod validate;
 pub mod vars;
 
-use std::time::Duration;
-
-use url::Url;
-
 pub use crate::env::{EnvSource, ProcessEnv};
 pub use crate::session::VerifierConfig;
+pub use browser::{BrowserConfig, GenesysConfig, RiskConfig, StrategyConfig};
+pub use error::ConfigError;
 pub use identity::verifier_config;
+pub use initiate::{InitiateConfig, OwnershipConfig};
+pub use refresh::RefreshConfig;
+pub use validate::ValidateConfig;
 pub use vars::{Function, Kind, VARIABLES, Variable};
-
-use crate::api::risk::RiskPolicy;
-use crate::api::strategy::StrategyKind;
-use crate::api::{BrowserSettings, TicketSettings, ValidateSettings};
-use crate::http::Cors;
-use crate::payload::RoutingTarget;
-
-/// A variable that is missing or not accepted. Secrets are never configuration values (only
-/// secret ids are), so quoting the value is safe.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// Required and absent (or blank).
-    #[error("`{variable}` is required: {accepted}")]
-    Missing {
-        variable: &'static str,
-        /// What it accepts.
-        accepted: String,
-    },
-    /// Present but not accepted.
-    #[error("`{variable}` = `{value}` is not accepted: {accepted}")]
-    Invalid {
-        variable: &'static str,
-        /// The value as set (configuration holds secret ids, never secrets).
-        value: String,
-        /// What it accepts.
-        accepted: String,
-    },
-    /// A row read as a kind it is not (a bug in the assembly, caught by the tests).
-    #[error("`{variable}` is not {kind}")]
-    NotOfKind {
-        variable: &'static str,
-        /// The kind it was read as.
-        kind: &'static str,
-    },
-}
-
-impl ConfigError {
-    /// The variable at fault.
-    pub fn variable(&self) -> &'static str {
-        match self {
-            Self::Missing { variable, .. }
-            | Self::Invalid { variable, .. }
-            | Self::NotOfKind { variable, .. } => variable,
-        }
-    }
-}
-
-/// Genesys Cloud connection settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GenesysConfig {
-    /// Region domain (`mypurecloud.com`), unless both base URLs are overridden.
-    pub region: Option<String>,
-    /// API base URL override.
-    pub api_base_url: Option<Url>,
-    /// Login base URL override.
-    pub login_base_url: Option<Url>,
-    /// Secret id of the client credentials.
-    pub credentials_secret_id: String,
-    /// Fetch a token during init (`GENESYS_WARM_UP`).
-    pub warm_up: bool,
-}
-
-/// The strategy and, for `initiation-api`, where to route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(clippy::large_enum_variant)] // built once per cold start
-pub enum StrategyConfig {
-    /// `messenger`: nothing is sent to Genesys at initiation.
-    Messenger,
-    /// `initiation-api` with its Genesys connection and routing.
-    InitiationApi {
-        /// Where the client credentials and the API are.
-        genesys: GenesysConfig,
-        /// The widget, queue and skills every initiation is routed to.
-        target: RoutingTarget,
-        /// Budget of the strategy's Genesys calls per request.
-        deadline: Duration,
-    },
-}
-
-impl StrategyConfig {
-    /// Which strategy, without its settings.
-    pub fn kind(&self) -> StrategyKind {
-        match self {
-            Self::Messenger => StrategyKind::Messenger,
-            Self::InitiationApi { .. } => StrategyKind::InitiationApi,
-        }
-    }
-
-    /// The budget of the strategy's Genesys calls (the default when it makes none).
-    pub fn deadline(&self) -> Duration {
-        match self {
-            Self::InitiationApi { deadline, .. } => *deadline,
-            Self::Messenger => crate::api::strategy::default_genesys_deadline(),
-        }
-    }
-}
-
-/// Risk scoring settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RiskConfig {
-    /// Thresholds and failure policy.
-    pub policy: RiskPolicy,
-    /// HTTP scorer, if any (else the built-in rules).
-    pub scorer_url: Option<Url>,
-    /// HTTP scorer deadline.
-    pub deadline: Duration,
-}
-
-/// Settings shared by initiate and refresh-token (the browser-facing functions).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BrowserConfig {
-    /// The DynamoDB table of sessions, counters and idempotency records.
-    pub table: String,
-    /// Secret id of the session-hash key.
-    pub session_key_secret_id: String,
-    /// CORS allow-list.
-    pub cors: Cors,
-    /// Session token verification (the identity provider).
-    pub jwt: VerifierConfig,
-    /// The initiation strategy and, for `initiation-api`, its Genesys settings.
-    pub strategy: StrategyConfig,
-    /// Ticket lifetime, maximum chain age and refresh count.
-    pub ticket: TicketSettings,
-    /// Risk scoring (initiate scores every session, refresh scores it again).
-    pub risk: RiskConfig,
-    /// How long a secret read is reused before Secrets Manager is asked again.
-    pub secrets_ttl: Duration,
-}
-
-/// The initiate function's configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InitiateConfig {
-    /// Shared browser-facing settings.
-    pub browser: BrowserConfig,
-    /// Rate limit, risk, tickets and the Genesys budget, as the handler applies them.
-    pub settings: BrowserSettings,
-    /// The site's ownership check, if configured.
-    pub ownership: Option<OwnershipConfig>,
-}
-
-/// The site's ownership check (`OWNERSHIP_CHECK_*`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnershipConfig {
-    /// Its HTTPS endpoint.
-    pub url: Url,
-    /// How long it may take.
-    pub deadline: Duration,
-    /// What its failure means.
-    pub on_failure: crate::api::ownership::OwnershipFailPolicy,
-}
-
-/// The refresh-token function's configuration: the same kinds of settings as initiate's, with
-/// its own rate limit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefreshConfig {
-    /// Shared browser-facing settings.
-    pub browser: BrowserConfig,
-    /// Rate limit, risk, tickets and the Genesys budget, as the handler applies them.
-    pub settings: BrowserSettings,
-}
-
-/// The validate-session function's configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidateConfig {
-    /// The DynamoDB table of sessions, counters and idempotency records.
-    pub table: String,
-    /// Secret id of the data-action Basic credential.
-    pub data_action_secret_id: String,
-    /// Genesys connection for the write-back, when enabled.
-    pub genesys: Option<GenesysConfig>,
-    /// Deadline, write-back and risk threshold, as the handler applies them.
-    pub settings: ValidateSettings,
-    /// How long a secret read is reused before Secrets Manager is asked again.
-    pub secrets_ttl: Duration,
-}
 
 /// The log level. Lambda's `AWS_LAMBDA_LOG_LEVEL` (set from the template's
 /// `LoggingConfig.ApplicationLogLevel`) wins when present: Lambda drops JSON lines below it

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::ConfigError;
+use super::error::ConfigError;
 use super::vars::{Kind, Variable};
 use crate::env::EnvSource;
 

@@ -1,9 +1,28 @@
 //! validate-session's configuration.
 
+use super::browser::{self, GenesysConfig};
+use super::error::ConfigError;
+use std::time::Duration;
+
 use super::reader::Reader;
-use super::{ConfigError, ValidateConfig, browser, vars};
+use super::vars;
 use crate::api::ValidateSettings;
 use crate::env::EnvSource;
+
+/// The validate-session function's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidateConfig {
+    /// The DynamoDB table of sessions, counters and idempotency records.
+    pub table: String,
+    /// Secret id of the data-action Basic credential.
+    pub data_action_secret_id: String,
+    /// Genesys connection for the write-back, when enabled.
+    pub genesys: Option<GenesysConfig>,
+    /// Deadline, write-back and risk threshold, as the handler applies them.
+    pub settings: ValidateSettings,
+    /// How long a secret read is reused before Secrets Manager is asked again.
+    pub secrets_ttl: Duration,
+}
 
 impl ValidateConfig {
     /// Loads and checks every variable validate-session reads.

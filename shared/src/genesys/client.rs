@@ -13,7 +13,7 @@ use reqwest::Method;
 use tokio::time::Instant;
 use url::Url;
 
-use super::GenesysError;
+use super::error::GenesysError;
 use super::meter::CallMeter;
 use super::region::{GenesysConfigError, GenesysEndpoints};
 use super::retry::RetryPolicy;
@@ -25,11 +25,6 @@ use crate::ports::{
     Clock, CreatedConversation, GatewayError, GenesysGateway, SecretSource, SecretString,
 };
 use crate::telemetry::metrics::Operation;
-
-/// The field of the credentials secret holding the OAuth client id.
-pub const CLIENT_ID_FIELD: &str = "client_id";
-/// The field of the credentials secret holding the OAuth client secret.
-pub const CLIENT_SECRET_FIELD: &str = "client_secret";
 
 /// How the client reaches Genesys Cloud.
 #[derive(Debug, Clone)]

@@ -18,8 +18,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::time::Instant;
 
-use super::GenesysError;
 use super::client::{ApiCall, GenesysClient};
+use super::error::GenesysError;
 use super::transport::Repeat;
 use super::wire::parse;
 use crate::payload::GenesysId;

@@ -4,7 +4,7 @@
 
 use tokio::time::Instant;
 
-use super::GenesysError;
+use super::error::GenesysError;
 use crate::telemetry;
 use crate::telemetry::metrics::{CallOutcome, Operation};
 

@@ -11,7 +11,8 @@ mod token;
 mod transport;
 mod wire;
 
-pub use client::{CLIENT_ID_FIELD, CLIENT_SECRET_FIELD, GenesysClient, GenesysClientConfig};
+pub use client::{GenesysClient, GenesysClientConfig};
 pub use error::GenesysError;
 pub use region::{GenesysConfigError, GenesysEndpoints, REGIONS};
 pub use retry::RetryPolicy;
+pub use token::{CLIENT_ID_FIELD, CLIENT_SECRET_FIELD};

@@ -9,12 +9,17 @@ use reqwest::Method;
 use tokio::time::Instant;
 use url::Url;
 
+use super::error::GenesysError;
 use super::meter::CallMeter;
 use super::transport::{Auth, Body, Repeat, Request, Transport};
 use super::wire::{TokenResponse, api_error, parse};
-use super::{CLIENT_ID_FIELD, CLIENT_SECRET_FIELD, GenesysError};
 use crate::ports::{Clock, SecretSource, SecretString};
 use crate::telemetry::metrics::Operation;
+
+/// The field of the credentials secret holding the OAuth client id.
+pub const CLIENT_ID_FIELD: &str = "client_id";
+/// The field of the credentials secret holding the OAuth client secret.
+pub const CLIENT_SECRET_FIELD: &str = "client_secret";
 
 /// A bearer token and when to stop using it.
 pub(crate) struct CachedToken {

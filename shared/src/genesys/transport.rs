@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
 use url::Url;
 
-use super::GenesysError;
+use super::error::GenesysError;
 use super::meter::CallMeter;
 use super::retry::{RetryPolicy, fits, remaining, retry_after};
 use crate::ports::SecretString;

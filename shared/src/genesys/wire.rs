@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::GenesysError;
+use super::error::GenesysError;
 
 /// `POST /oauth/token` → `{access_token, token_type, expires_in}`. No `Debug`: it holds a token.
 #[derive(Deserialize)]

@@ -3,7 +3,7 @@
 
 use http::{HeaderMap, HeaderValue, Method, header};
 
-use super::ApiError;
+use super::problem::ApiError;
 
 /// Origins allowed to call the browser-facing routes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use http::Method;
 
-use super::{ApiError, ApiRequest, ApiResponse, Cors, DEFAULT_MAX_BODY_BYTES};
+use super::cors::Cors;
+use super::message::{ApiRequest, ApiResponse, DEFAULT_MAX_BODY_BYTES};
+use super::problem::ApiError;
 use crate::request::RequestError;
 use crate::session::{AuthError, SessionKeys, SessionVerifier, VerifiedSession};
 

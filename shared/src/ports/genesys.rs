@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
+use super::secrets::SecretString;
 use crate::payload::{GenesysId, InitiationBody, ParticipantAttributesBody};
-use crate::ports::SecretString;
 
 type Source = Box<dyn std::error::Error + Send + Sync>;
 

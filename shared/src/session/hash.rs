@@ -28,6 +28,8 @@ use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::seal::{SealError, Sealer};
+
 /// The shortest session-hash key accepted: 256 bits, the HMAC-SHA256 output size.
 pub const MIN_KEY_BYTES: usize = 32;
 
@@ -120,10 +122,10 @@ impl SessionKeys {
 
     /// The sealer of idempotency replay material: its AES-256 key is this key's HMAC of a label
     /// of its own, so it equals no hash, subject key or fingerprint.
-    pub fn sealer(&self) -> Result<super::Sealer, super::SealError> {
+    pub fn sealer(&self) -> Result<Sealer, SealError> {
         let tag = self.tag(SEAL_LABEL, &[]);
-        let key: [u8; 32] = tag.as_ref().try_into().map_err(|_| super::SealError)?;
-        super::Sealer::new(&key)
+        let key: [u8; 32] = tag.as_ref().try_into().map_err(|_| SealError)?;
+        Sealer::new(&key)
     }
 
     fn tag(&self, label: &[u8], parts: &[&[u8]]) -> hmac::Tag {

@@ -9,6 +9,19 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The workspace's members as the root manifest lists them (`shared`, `tools/genesys-as-code`).
+pub fn workspace_members() -> Vec<String> {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let members = &manifest[manifest.find("members = [").unwrap()..];
+    let members = &members[..members.find(']').unwrap()];
+    members
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Every `.rs` file below `dir`, recursively, in a stable order.
 pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -11,7 +11,7 @@ use crate::state::SandboxState;
 
 /// Handles one request frame of connection `socket`; every answer goes through its queue.
 pub(crate) async fn handle(state: &SandboxState, socket: u64, text: &str) {
-    let guests = state.guests();
+    let guests = &state.rooms().guests;
     let request = match request::parse(text) {
         Ok(r) => r,
         Err(refusal) => return guests.reply(socket, refusal.frame()),
@@ -74,7 +74,7 @@ fn configure(
     tracing_id: Option<&str>,
     now: &Now,
 ) {
-    let guests = state.guests();
+    let guests = &state.rooms().guests;
     if deployment_id != guests.deployment_id() {
         // The connection named its deployment in the URL; Genesys does not document a
         // mismatch, and the sandbox refuses it like any bad request.
@@ -97,14 +97,15 @@ fn message(
     tracing_id: Option<&str>,
     now: &Now,
 ) -> Result<(), GuestError> {
-    let guests = state.guests();
+    let rooms = state.rooms();
+    let guests = &rooms.guests;
     let received = guests.receive(socket, token, said, attributes, now)?;
     let started = received.started.as_ref().map(|c| c.id.clone());
     if let Some(conversation) = received.started {
-        state.insert_conversation(conversation);
+        rooms.conversations.insert(conversation);
     }
     if let Some((id, attributes)) = received.merged {
-        state.merge_customer_attributes(&id, attributes);
+        rooms.conversations.merge_customer(&id, attributes);
     }
     guests.echo_to_session(token, &received.echo, tracing_id);
     if let Some(id) = started {
@@ -116,9 +117,9 @@ fn message(
 }
 
 fn clear(state: &SandboxState, socket: u64, token: &str, now: &Now) -> Result<(), GuestError> {
-    if let Some(id) = state.guests().clear(socket, token, now)? {
+    if let Some(id) = state.rooms().guests.clear(socket, token, now)? {
         // The session has ended already, so no guest is told of this disconnect.
-        state.disconnect(&id, "customer");
+        state.end_conversation(&id, "customer");
     }
     Ok(())
 }

@@ -79,7 +79,7 @@ async fn message_details(
 }
 
 async fn message_admin(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
-    match state.message_record(&id) {
+    match state.rooms().guests.message(&id) {
         Some(record) => Json(message_data(&record)).into_response(),
         None => not_found("message"),
     }

@@ -73,7 +73,8 @@ async fn history(
     headers: HeaderMap,
     Query(page): Query<Page>,
 ) -> Response {
-    let Some(messages) = bearer(&headers).and_then(|t| state.guests().history(t, &Now::current()))
+    let Some(messages) =
+        bearer(&headers).and_then(|t| state.rooms().guests.history(t, &Now::current()))
     else {
         return bad_credentials();
     };

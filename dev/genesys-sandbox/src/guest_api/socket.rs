@@ -57,7 +57,7 @@ pub(crate) async fn upgrade(
 
 async fn connection(socket: WebSocket, state: SandboxState, origin: Option<String>) {
     let (tx, mut queue) = mpsc::unbounded_channel();
-    let guests = state.guests().clone();
+    let guests = state.rooms().guests.clone();
     let id = guests.open_socket(tx, origin);
     tracing::debug!(target: "genesys_sandbox", socket = id, "guest connected");
     let (mut sink, mut stream) = socket.split();

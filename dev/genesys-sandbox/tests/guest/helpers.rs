@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use genesys_sandbox::{
-    Conversation, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FlowRun, InboundFlow,
-    MessengerDeployment, Sandbox, SandboxConfig, SandboxState,
+    Conversation, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FlowConversation, FlowRun, InboundFlow,
+    MessengerDeployment, Sandbox, SandboxConfig,
 };
 use serde_json::{Value, json};
 use test_support::guest::{Channel, Guest};
@@ -156,18 +156,14 @@ impl GatedFlow {
 }
 
 impl InboundFlow for GatedFlow {
-    fn run<'a>(
-        &'a self,
-        sandbox: &'a SandboxState,
-        conversation_id: &'a str,
-    ) -> BoxFuture<'a, FlowRun> {
+    fn run<'a>(&'a self, conversation: &'a FlowConversation) -> BoxFuture<'a, FlowRun> {
         Box::pin(async move {
             if let Ok(permit) = self.gate.acquire().await {
                 permit.forget();
             }
             let n = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
-            let data = sandbox
-                .conversation(conversation_id)
+            let data = conversation
+                .conversation()
                 .and_then(|c| c.customer().map(|p| p.attributes.clone()))
                 .unwrap_or_default();
             let mut run = FlowRun::new("gated flow");
@@ -182,13 +178,9 @@ impl InboundFlow for GatedFlow {
 pub struct DisconnectingFlow;
 
 impl InboundFlow for DisconnectingFlow {
-    fn run<'a>(
-        &'a self,
-        sandbox: &'a SandboxState,
-        conversation_id: &'a str,
-    ) -> BoxFuture<'a, FlowRun> {
+    fn run<'a>(&'a self, conversation: &'a FlowConversation) -> BoxFuture<'a, FlowRun> {
         Box::pin(async move {
-            sandbox.disconnect_conversation(conversation_id);
+            conversation.disconnect();
             let mut run = FlowRun::new("disconnecting flow");
             run.step("disconnect", json!({}));
             run

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{PARTITION_KEY, TTL_ATTRIBUTE};
+use super::table::{PARTITION_KEY, TTL_ATTRIBUTE};
 use crate::adapters::keys::session_pk;
 use crate::payload::GenesysId;
 use crate::ports::{SessionRecord, SessionStatus, StoreError};

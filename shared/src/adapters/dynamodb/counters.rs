@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 
 use super::codec::n;
-use super::{DynamoStore, TTL_ATTRIBUTE, conditional};
+use super::store::DynamoStore;
+use super::table::{TTL_ATTRIBUTE, conditional};
 use crate::adapters::keys::{RateWindow, WindowCounter};
 use crate::ports::StoreError;
 

@@ -16,7 +16,8 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 use super::codec::{corrupt, n, number, s, string};
-use super::{DynamoStore, PARTITION_KEY, TTL_ATTRIBUTE, conditional, store_error, unbuilt};
+use super::store::DynamoStore;
+use super::table::{PARTITION_KEY, TTL_ATTRIBUTE, conditional, store_error, unbuilt};
 use crate::adapters::keys::{idem_body_pk, idem_pk};
 use crate::ports::{
     IdempotencyBegin, IdempotencyClaim, IdempotencyCompletion, IdempotencyStore, StoreError,

@@ -20,7 +20,8 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::codec::{corrupt, n, number, s};
-use super::{DynamoStore, TTL_ATTRIBUTE, conditional};
+use super::store::DynamoStore;
+use super::table::{TTL_ATTRIBUTE, conditional};
 use crate::adapters::keys::pending_pk;
 use crate::ports::{MAX_PENDING_CREATES, PendingCreate, StoreError};
 

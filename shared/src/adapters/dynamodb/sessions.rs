@@ -9,7 +9,8 @@ use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
 
 use super::codec::{n, optional_string, s, session_item, session_record};
-use super::{DynamoStore, conditional, store_error, unbuilt};
+use super::store::DynamoStore;
+use super::table::{conditional, store_error, unbuilt};
 use crate::adapters::keys::session_pk;
 use crate::payload::GenesysId;
 use crate::ports::{

@@ -3,19 +3,11 @@
 
 use async_trait::async_trait;
 
-use super::{Item, MemoryStore};
+use super::items::{Item, MemoryStore, Remembered};
 use crate::adapters::keys::idem_pk;
 use crate::ports::{
     IdempotencyBegin, IdempotencyClaim, IdempotencyCompletion, IdempotencyStore, StoreError,
 };
-
-/// A completed key's response: its body until `body_until`, then the status alone.
-#[derive(Debug, Clone)]
-pub(super) struct Remembered {
-    status: u16,
-    body: Option<Vec<u8>>,
-    body_until: i64,
-}
 
 #[async_trait]
 impl IdempotencyStore for MemoryStore {
@@ -68,7 +60,7 @@ impl IdempotencyStore for MemoryStore {
         let pk = idem_pk(key);
         let mut items = self.lock();
         if let Some(Item::Idempotency { response: None, .. }) = items.live(&pk, now) {
-            items.map.remove(&pk);
+            items.remove(&pk);
         }
         Ok(())
     }

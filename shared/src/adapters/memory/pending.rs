@@ -4,16 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Item, MemoryStore};
+use super::items::{Item, MemoryStore, Pending};
 use crate::adapters::keys::pending_pk;
 use crate::ports::{MAX_PENDING_CREATES, PendingCreate, StoreError};
-
-/// A subject's pending creates by id; `ttl` is the latest of theirs.
-#[derive(Debug, Clone)]
-pub(super) struct Pending {
-    creates: BTreeMap<String, PendingCreate>,
-    pub(super) ttl: i64,
-}
 
 impl MemoryStore {
     pub(super) fn put_pending(&self, pending: &PendingCreate) -> Result<(), StoreError> {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{Metric, Unit, metric};
+use super::catalogue::{Metric, Unit, metric};
 
 /// Units the EMF specification accepts.
 const UNITS: &[&str] = &[

@@ -11,10 +11,8 @@ use std::time::Duration;
 
 use metrics_cloudwatch_embedded::Collector;
 
-use super::{
-    CATALOGUE, CallOutcome, DEFAULT_NAMESPACE, DIMENSIONS, EntryPoint, FUNCTION, Function,
-    InitiationOutcome, Operation, Strategy, Unit,
-};
+use super::catalogue::{self, CATALOGUE, DEFAULT_NAMESPACE, DIMENSIONS, FUNCTION, Unit};
+use super::labels::{CallOutcome, EntryPoint, Function, InitiationOutcome, Operation, Strategy};
 use crate::payload::{ParticipantUpdate, ValidationReason};
 
 /// Where the metrics go: the namespace, and static dimensions added to every metric.
@@ -195,7 +193,8 @@ fn index(function: Function) -> usize {
 pub fn cold_start(function: Function) -> bool {
     let cold = COLD[index(function)].swap(false, Ordering::Relaxed);
     if cold {
-        metrics::counter!(super::COLD_STARTS.name, FUNCTION.name => function.as_str()).increment(1);
+        metrics::counter!(catalogue::COLD_STARTS.name, FUNCTION.name => function.as_str())
+            .increment(1);
     }
     cold
 }
@@ -203,10 +202,10 @@ pub fn cold_start(function: Function) -> bool {
 /// validate-session answered (200) with `reason`.
 pub fn validation(entry_point: EntryPoint, reason: ValidationReason) {
     metrics::counter!(
-        super::VALIDATIONS.name,
+        catalogue::VALIDATIONS.name,
         FUNCTION.name => Function::ValidateSession.as_str(),
-        super::ENTRY_POINT.name => entry_point.as_str(),
-        super::REASON.name => reason.as_str()
+        catalogue::ENTRY_POINT.name => entry_point.as_str(),
+        catalogue::REASON.name => reason.as_str()
     )
     .increment(1);
 }
@@ -214,7 +213,7 @@ pub fn validation(entry_point: EntryPoint, reason: ValidationReason) {
 /// validate-session took `elapsed` to answer (whatever the answer).
 pub fn validation_duration(elapsed: Duration) {
     metrics::histogram!(
-        super::VALIDATION_DURATION.name,
+        catalogue::VALIDATION_DURATION.name,
         FUNCTION.name => Function::ValidateSession.as_str()
     )
     .record(elapsed.as_secs_f64() * 1000.0);
@@ -223,14 +222,14 @@ pub fn validation_duration(elapsed: Duration) {
 /// initiate (`Initiations`) or refresh-token (`Refreshes`) answered with `outcome`.
 pub fn initiation(function: Function, strategy: Strategy, outcome: InitiationOutcome) {
     let name = match function {
-        Function::RefreshToken => super::REFRESHES.name,
-        Function::Initiate | Function::ValidateSession => super::INITIATIONS.name,
+        Function::RefreshToken => catalogue::REFRESHES.name,
+        Function::Initiate | Function::ValidateSession => catalogue::INITIATIONS.name,
     };
     metrics::counter!(
         name,
         FUNCTION.name => function.as_str(),
-        super::STRATEGY.name => strategy.as_str(),
-        super::INITIATION_OUTCOME.name => outcome.as_str()
+        catalogue::STRATEGY.name => strategy.as_str(),
+        catalogue::INITIATION_OUTCOME.name => outcome.as_str()
     )
     .increment(1);
 }
@@ -248,20 +247,20 @@ pub fn genesys_call(
     let f = function.as_str();
     let op = operation.as_str();
     metrics::counter!(
-        super::GENESYS_CALLS.name,
+        catalogue::GENESYS_CALLS.name,
         FUNCTION.name => f,
-        super::OPERATION.name => op,
-        super::CALL_OUTCOME.name => outcome.as_str()
+        catalogue::OPERATION.name => op,
+        catalogue::CALL_OUTCOME.name => outcome.as_str()
     )
     .increment(1);
-    metrics::histogram!(super::GENESYS_LATENCY.name, FUNCTION.name => f, super::OPERATION.name => op)
+    metrics::histogram!(catalogue::GENESYS_LATENCY.name, FUNCTION.name => f, catalogue::OPERATION.name => op)
         .record(latency.as_secs_f64() * 1000.0);
     if retries > 0 {
-        metrics::counter!(super::GENESYS_RETRIES.name, FUNCTION.name => f, super::OPERATION.name => op)
+        metrics::counter!(catalogue::GENESYS_RETRIES.name, FUNCTION.name => f, catalogue::OPERATION.name => op)
             .increment(u64::from(retries));
     }
     if throttles > 0 {
-        metrics::counter!(super::GENESYS_THROTTLES.name, FUNCTION.name => f, super::OPERATION.name => op)
+        metrics::counter!(catalogue::GENESYS_THROTTLES.name, FUNCTION.name => f, catalogue::OPERATION.name => op)
             .increment(u64::from(throttles));
     }
 }
@@ -272,9 +271,9 @@ pub fn write_back(update: ParticipantUpdate) {
         return;
     }
     metrics::counter!(
-        super::PARTICIPANT_WRITE_BACKS.name,
+        catalogue::PARTICIPANT_WRITE_BACKS.name,
         FUNCTION.name => Function::ValidateSession.as_str(),
-        super::WRITE_BACK_OUTCOME.name => update.as_str()
+        catalogue::WRITE_BACK_OUTCOME.name => update.as_str()
     )
     .increment(1);
 }

@@ -1,18 +1,15 @@
-//! What the browser-facing functions share: one [`BrowserHandler`] serving each function's
-//! [`BrowserFlow`] behind the browser edge, the parts that identify and admit a caller
-//! ([`Browser`]), the ports and rules both apply ([`BrowserPorts`], [`BrowserSettings`]), and
-//! how an attribute that cannot be built becomes a refusal.
+//! The browser edge's side of the API: what initiate and refresh-token share around their own
+//! rules. The parts that identify and admit a caller ([`Browser`], whose edge is
+//! `http::BrowserEdge`), the ports and rules both apply ([`BrowserPorts`], [`BrowserSettings`]),
+//! the rate limit, how an attribute that cannot be built becomes a refusal, and how an answer
+//! leaves ([`respond`]).
 
-use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use tracing::Instrument;
-
+use super::handler::Function;
 use super::risk::RiskPolicy;
-use super::strategy::InitiationStrategy;
-use super::{Function, Handler};
+use super::strategy::{InitiationStrategy, StrategyKind};
 use crate::attributes::{AttributeError, Schema, Source};
 use crate::http::{ApiError, ApiRequest, ApiResponse, BrowserEdge, Cors};
 use crate::ports::{Clock, RateDecision, RateLimiter, RiskScorer, SessionStore};
@@ -107,79 +104,23 @@ impl Browser {
     }
 }
 
-/// initiate or refresh-token: the browser edge around the function's flow `F`. The edge answers
-/// preflights, admits a request (origin, method, content type, size, session token, then the
-/// flow's parse) and puts CORS on every answer, refusals included.
-#[derive(Debug, Clone)]
-pub struct BrowserHandler<F> {
-    pub(super) browser: Browser,
-    pub(super) edge: BrowserEdge,
-    pub(super) ports: BrowserPorts,
-    pub(super) settings: BrowserSettings,
-    pub(super) flow: F,
-}
-
-impl<F> BrowserHandler<F> {
-    pub(super) fn with_flow(
-        browser: Browser,
-        ports: BrowserPorts,
-        settings: BrowserSettings,
-        flow: F,
-    ) -> Self {
-        Self {
-            edge: browser.edge(),
-            browser,
-            ports,
-            settings,
-            flow,
-        }
-    }
-}
-
-/// What one browser-facing function does with a request, from admitting it to its answer.
-#[async_trait]
-pub trait BrowserFlow: Debug + Send + Sync + Sized + 'static {
-    /// Which function it is.
-    const FUNCTION: Function;
-
-    /// The answer to a request that is not a preflight; an error becomes its problem response.
-    async fn run(handler: &BrowserHandler<Self>, req: &ApiRequest)
-    -> Result<ApiResponse, ApiError>;
-}
-
-#[async_trait]
-impl<F: BrowserFlow> Handler for BrowserHandler<F> {
-    fn function(&self) -> Function {
-        F::FUNCTION
-    }
-
-    async fn handle(&self, req: ApiRequest) -> ApiResponse {
-        let serve = async {
-            if let Some(preflight) = self.edge.preflight(&req) {
-                return preflight;
-            }
-            let result = F::run(self, &req).await;
-            let response = self.edge.respond(F::FUNCTION.log_name(), &req, result);
-            let replayed = response.extensions().get::<Replayed>().is_some();
-            metrics::initiation(
-                F::FUNCTION.label(),
-                self.ports.strategy.kind().label(),
-                InitiationOutcome::from_status(response.status().as_u16(), replayed),
-            );
-            response
-        };
-        serve.instrument(span(F::FUNCTION)).await
-    }
-}
-
-/// The span of one request: every log line carries the function and, once the edge admitted
-/// the caller, its subject key.
-fn span(function: Function) -> tracing::Span {
-    match function {
-        Function::Initiate => tracing::info_span!("initiate", subject = tracing::field::Empty),
-        Function::Refresh => tracing::info_span!("refresh", subject = tracing::field::Empty),
-        Function::Validate => tracing::info_span!("validate"),
-    }
+/// The answer to a request initiate or refresh-token admitted or refused: the edge logs a
+/// failure once and puts CORS on it, and the initiation metric counts its outcome.
+pub(super) fn respond(
+    edge: &BrowserEdge,
+    function: Function,
+    strategy: StrategyKind,
+    req: &ApiRequest,
+    result: Result<ApiResponse, ApiError>,
+) -> ApiResponse {
+    let response = edge.respond(function.log_name(), req, result);
+    let replayed = response.extensions().get::<Replayed>().is_some();
+    metrics::initiation(
+        function.label(),
+        strategy.label(),
+        InitiationOutcome::from_status(response.status().as_u16(), replayed),
+    );
+    response
 }
 
 /// Maps attribute build failures: a bad request field is the browser's to fix (422); a claim
