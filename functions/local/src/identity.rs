@@ -3,9 +3,8 @@
 //! With `JWKS_URL`, `JWT_ISSUER` or `JWT_AUDIENCE` in its environment, the site's own: the
 //! `JWKS_URL` and `JWT_*` variables are read by the functions' own configuration code
 //! (`secure_initiation::config::verifier_config`), so tokens are verified exactly as a
-//! deployment verifies them, against that provider only. The one difference: an `http://`
-//! `JWKS_URL` is accepted when its host is a loopback address (a provider running on the
-//! developer's machine), which a deployed function refuses.
+//! deployment verifies them, against that provider only (an `http://` `JWKS_URL` on a loopback
+//! host included, for a provider running on the developer's machine).
 //!
 //! Otherwise the development provider the stack serves (`/dev/login`), under whatever other
 //! `JWT_*` variables are set (`JWT_REQUIRE_NBF=true` refuses its tokens, as it would a real
