@@ -76,12 +76,11 @@ const SHARED: &[Folder] = &[
             &[
                 "keys",
                 "aws_http",
-                "ownership_http",
-                "risk_http",
+                "site_http",
                 "secrets_file",
                 "secrets_manager",
             ],
-            &["dynamodb", "memory"],
+            &["ownership_http", "risk_http", "dynamodb", "memory"],
         ],
     ),
     (

@@ -15,6 +15,7 @@ mod risk_http;
 pub mod secrets_file;
 #[cfg(feature = "aws")]
 pub mod secrets_manager;
+mod site_http;
 
 #[cfg(feature = "aws")]
 pub use aws_http::AwsRoots;

@@ -10,14 +10,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::site_http::{SiteCallError, SiteService};
 use crate::ports::{OwnershipCheck, OwnershipError, OwnershipQuery};
 
 /// Asks the site's ownership endpoint.
 #[derive(Debug, Clone)]
 pub struct HttpOwnershipCheck {
-    http: reqwest::Client,
-    url: Url,
-    deadline: Duration,
+    service: SiteService,
 }
 
 #[derive(Serialize)]
@@ -34,12 +33,8 @@ struct CheckResponse {
 impl HttpOwnershipCheck {
     /// Builds the client once per container.
     pub fn new(url: Url, deadline: Duration) -> Result<Self, OwnershipError> {
-        let http = crate::tls::site_client(deadline).map_err(OwnershipError::Unavailable)?;
-        Ok(Self {
-            http,
-            url,
-            deadline,
-        })
+        let service = SiteService::new(url, deadline).map_err(OwnershipError::Unavailable)?;
+        Ok(Self { service })
     }
 }
 
@@ -50,34 +45,21 @@ impl OwnershipCheck for HttpOwnershipCheck {
             subject: query.subject,
             fields: query.fields,
         };
-        let call = async {
-            let response = self
-                .http
-                .post(self.url.clone())
-                .json(&request)
-                .send()
-                .await
-                .map_err(|e| OwnershipError::Unavailable(Box::new(e)))?;
-            if !response.status().is_success() {
-                let status = response.status().as_u16();
-                return Err(OwnershipError::Unavailable(
-                    format!("ownership check answered status {status}").into(),
-                ));
-            }
-            let body: CheckResponse = response
-                .json()
-                .await
-                .map_err(|_| OwnershipError::Malformed)?;
-            // Only names that were asked: an answer naming anything else is not an answer.
-            let owned: BTreeSet<String> = body.owned.into_iter().collect();
-            if owned.iter().all(|name| query.fields.contains_key(name)) {
-                Ok(owned)
-            } else {
-                Err(OwnershipError::Malformed)
-            }
-        };
-        tokio::time::timeout(self.deadline, call)
+        let body: CheckResponse = self
+            .service
+            .post("ownership check", &request)
             .await
-            .unwrap_or(Err(OwnershipError::Timeout))
+            .map_err(|e| match e {
+                SiteCallError::Unavailable(e) => OwnershipError::Unavailable(e),
+                SiteCallError::Malformed => OwnershipError::Malformed,
+                SiteCallError::Timeout => OwnershipError::Timeout,
+            })?;
+        // Only names that were asked: an answer naming anything else is not an answer.
+        let owned: BTreeSet<String> = body.owned.into_iter().collect();
+        if owned.iter().all(|name| query.fields.contains_key(name)) {
+            Ok(owned)
+        } else {
+            Err(OwnershipError::Malformed)
+        }
     }
 }

@@ -8,14 +8,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::site_http::{SiteCallError, SiteService};
 use crate::ports::{RiskContext, RiskError, RiskScorer};
 
 /// Scores through a customer's fraud service.
 #[derive(Debug, Clone)]
 pub struct HttpRiskScorer {
-    http: reqwest::Client,
-    url: Url,
-    deadline: Duration,
+    service: SiteService,
 }
 
 #[derive(Serialize)]
@@ -34,12 +33,8 @@ struct ScoreResponse {
 impl HttpRiskScorer {
     /// Builds the client once per container.
     pub fn new(url: Url, deadline: Duration) -> Result<Self, RiskError> {
-        let http = crate::tls::site_client(deadline).map_err(RiskError::Unavailable)?;
-        Ok(Self {
-            http,
-            url,
-            deadline,
-        })
+        let service = SiteService::new(url, deadline).map_err(RiskError::Unavailable)?;
+        Ok(Self { service })
     }
 }
 
@@ -51,28 +46,19 @@ impl RiskScorer for HttpRiskScorer {
             client_ip: ctx.client_ip,
             claims: ctx.claims,
         };
-        let call = async {
-            let response = self
-                .http
-                .post(self.url.clone())
-                .json(&request)
-                .send()
+        let body: ScoreResponse =
+            self.service
+                .post("risk scorer", &request)
                 .await
-                .map_err(|e| RiskError::Unavailable(Box::new(e)))?;
-            if !response.status().is_success() {
-                return Err(RiskError::Unavailable(
-                    format!("risk scorer answered status {}", response.status().as_u16()).into(),
-                ));
-            }
-            let body: ScoreResponse = response.json().await.map_err(|_| RiskError::Malformed)?;
-            if (0..=100).contains(&body.score) {
-                Ok(body.score)
-            } else {
-                Err(RiskError::Malformed)
-            }
-        };
-        tokio::time::timeout(self.deadline, call)
-            .await
-            .unwrap_or(Err(RiskError::Timeout))
+                .map_err(|e| match e {
+                    SiteCallError::Unavailable(e) => RiskError::Unavailable(e),
+                    SiteCallError::Malformed => RiskError::Malformed,
+                    SiteCallError::Timeout => RiskError::Timeout,
+                })?;
+        if (0..=100).contains(&body.score) {
+            Ok(body.score)
+        } else {
+            Err(RiskError::Malformed)
+        }
     }
 }
