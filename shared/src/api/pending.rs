@@ -51,7 +51,7 @@ use super::strategy::{InitiationStrategy, StrategyKind};
 use crate::attributes::Schema;
 use crate::http::ApiError;
 use crate::ports::{Clock, GatewayError, PendingCreate, SessionRecord, SessionStore, StoreError};
-use crate::session::{SessionHash, SessionKeys};
+use crate::session::{Sealer, SessionHash, SessionKeys};
 
 /// How long past its Genesys deadline a create counts as in flight when the invocation's
 /// deadline is unknown: after its answer the request only clears the pending create (one store
@@ -80,6 +80,9 @@ pub(super) struct PendingCreates {
     sessions: Arc<dyn SessionStore>,
     strategy: Arc<dyn InitiationStrategy>,
     keys: Arc<SessionKeys>,
+    /// Derived once, at the cold start, as [`crate::idempotency::Idempotency`] derives its own;
+    /// `None` if it cannot be (nothing is then remembered, and nothing opens).
+    sealer: Option<Arc<Sealer>>,
     clock: Arc<dyn Clock>,
     schema: Arc<Schema>,
     genesys_deadline: Duration,
@@ -93,6 +96,7 @@ impl PendingCreates {
             sessions: ports.sessions.clone(),
             strategy: ports.strategy.clone(),
             keys: browser.keys.clone(),
+            sealer: browser.keys.sealer().ok().map(Arc::new),
             clock: browser.clock.clone(),
             schema: browser.schema.clone(),
             genesys_deadline: settings.genesys_deadline,
@@ -118,15 +122,15 @@ impl PendingCreates {
             let budget_ms = i64::try_from(budget.as_millis()).unwrap_or(i64::MAX);
             self.clock.now_ms().saturating_add(budget_ms)
         });
-        let keys = &self.keys;
         let hash = record.session_hash.as_str().as_bytes();
-        let sealed = keys
-            .sealer()
-            .and_then(|s| s.seal(&context(&record.subject_key), hash))
+        let sealed = self
+            .sealer
+            .as_ref()?
+            .seal(&context(&record.subject_key), hash)
             .ok()?;
         let pending = PendingCreate {
             subject_key: record.subject_key.clone(),
-            id: create_id(keys, &record.session_hash),
+            id: create_id(&self.keys, &record.session_hash),
             sealed_hash: sealed,
             started_at: now,
             in_flight_until_ms,
@@ -211,10 +215,12 @@ impl PendingCreates {
         deadline: Instant,
     ) -> Result<Option<SessionHash>, GatewayError> {
         let hash = self
-            .keys
-            .sealer()
-            .and_then(|s| s.open(&context(&pending.subject_key), &pending.sealed_hash))
-            .ok()
+            .sealer
+            .as_ref()
+            .and_then(|s| {
+                s.open(&context(&pending.subject_key), &pending.sealed_hash)
+                    .ok()
+            })
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .and_then(|text| SessionHash::parse(&text));
         let Some(hash) = hash else {
